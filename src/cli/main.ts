@@ -1,0 +1,60 @@
+// The glasslm command line: dispatches `glasslm <command> …` to src/cli/commands/<command>.ts.
+// Each command module exports `summary` (one line) and `run(argv): Promise<number>` (the exit code).
+// Commands are thin shells: argument parsing and printing only, no model math.
+
+export interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/** Command name -> module path, loaded lazily so `glasslm tokenize` does not load the model code. */
+const COMMANDS: Record<string, string> = {
+  demo: './commands/demo.js',
+  forward: './commands/forward.js',
+  tokenize: './commands/tokenize.js',
+  generate: './commands/generate.js',
+  info: './commands/info.js',
+  convert: './commands/convert.js',
+};
+
+async function loadCommand(name: string): Promise<Command | undefined> {
+  const path = COMMANDS[name];
+  if (!path) return undefined;
+  try {
+    return (await import(path)) as Command;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(err).includes(path.slice(2))) return undefined;
+    throw err;
+  }
+}
+
+async function printHelp(): Promise<void> {
+  const lines = ['usage: glasslm <command> [options]   (glasslm <command> --help for its options)', '', 'commands:'];
+  for (const name of Object.keys(COMMANDS)) {
+    const cmd = await loadCommand(name);
+    if (cmd) lines.push(`  ${name.padEnd(10)} ${cmd.summary}`);
+  }
+  console.log(lines.join('\n'));
+}
+
+/** Runs the CLI; returns the process exit code. Errors are printed as one clear line, never a stack. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    await printHelp();
+    return name ? 0 : 1;
+  }
+  const cmd = await loadCommand(name);
+  if (!cmd) {
+    console.error(`glasslm: unknown command '${name}'. Run 'glasslm --help' for the list.`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`glasslm ${name}: ${message}`);
+    if (process.env.GLASSLM_DEBUG && err instanceof Error) console.error(err.stack);
+    return 1;
+  }
+}
