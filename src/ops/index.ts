@@ -1,0 +1,14 @@
+// The op front end: every tensor operation, validated and differentiable.
+
+export { tensor, zeros, ones, full, randn, arange } from './create.js';
+export { Rng } from './random.js';
+export { add, sub, mul, div, neg, exp, log, sqrt, tanh, gelu, silu, relu, scale, addScalar, maximum, sumToShape } from './elementwise.js';
+export { sum, mean, max } from './reduce.js';
+export { matmul, linear } from './matmul.js';
+export { softmax, logSoftmax } from './softmax.js';
+export { layerNorm, rmsNorm } from './norms.js';
+export { embedding } from './embedding.js';
+export { rope, ropeInverseFrequencies } from './rope.js';
+export { attention, type AttentionOptions } from './attention.js';
+export { crossEntropy } from './loss.js';
+export { contiguous, reshape, permute, transpose, slice, split, concat, unsqueeze, broadcastTo } from './views.js';

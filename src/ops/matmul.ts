@@ -1,0 +1,82 @@
+// Matrix products: batched matmul with transposed views read in place, and nn.Linear.
+
+import type { MatmulParams } from '../backend/backend.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { add } from './elementwise.js';
+import { record, sameFloatType } from './record.js';
+import { contiguous, reshape, transpose } from './views.js';
+
+/** A matrix operand: its storage from the first element, whether it is stored transposed, its batch stride. */
+interface Operand {
+  t: Tensor;
+  trans: boolean;
+  batchStride: number;
+}
+
+/** Reads t (…, r, c) without copying when it is contiguous or a transposed contiguous view. */
+function operand(t: Tensor): Operand {
+  const r = t.rank;
+  const rows = t.shape[r - 2], cols = t.shape[r - 1];
+  const batchContiguous = (mat: number) => {
+    // the batch axes must step by whole matrices
+    let expected = mat;
+    for (let i = r - 3; i >= 0; i--) {
+      if (t.shape[i] !== 1 && t.strides[i] !== expected) return false;
+      expected *= t.shape[i];
+    }
+    return true;
+  };
+  if (t.isContiguous) return { t, trans: false, batchStride: rows * cols };
+  if ((cols === 1 || t.strides[r - 2] === 1) && (rows === 1 || t.strides[r - 1] === rows) && batchContiguous(rows * cols)) {
+    return { t, trans: true, batchStride: rows * cols };
+  }
+  return { t: contiguous(t), trans: false, batchStride: rows * cols };
+}
+
+/**
+ * a (…, m, k) · b (…, k, n) -> (…, m, n). b may be 2-D (shared by every batch); otherwise the
+ * batch axes of a and b must match.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  sameFloatType('matmul', a, b);
+  if (a.rank < 2 || b.rank < 2) throw new Error(`matmul needs matrices, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  const m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1];
+  if (b.shape[b.rank - 2] !== k) throw new Error(`matmul: inner dimensions differ: ${formatShape(a.shape)} · ${formatShape(b.shape)}`);
+  const batchShape = a.shape.slice(0, -2);
+  if (b.rank > 2 && (b.rank !== a.rank || b.shape.slice(0, -2).some((d, i) => d !== batchShape[i]))) {
+    throw new Error(`matmul: batch shapes differ: ${formatShape(a.shape)} · ${formatShape(b.shape)}`);
+  }
+  // a shared 2-D right operand with a contiguous left one: one big (batch·m, k) product
+  if (b.rank === 2 && a.rank > 2 && a.isContiguous) {
+    const flat = matmul(reshape(a, [-1, k]), b);
+    return reshape(flat, [...batchShape, m, n]);
+  }
+  const batch = batchShape.reduce((p, d) => p * d, 1);
+  const A = operand(a), B = operand(b);
+  const out = Tensor.empty([...batchShape, m, n], a.dtype, a.backend);
+  const p: MatmulParams = {
+    batch, m, n, k,
+    transA: A.trans, transB: B.trans,
+    strideA: A.batchStride, strideB: b.rank === 2 ? 0 : B.batchStride,
+    accumulate: false,
+  };
+  a.backend.matmul(A.t.buffer.data.subarray(A.t.offset) as never, B.t.buffer.data.subarray(B.t.offset) as never, out.floats(), p);
+  return record(out, 'matmul', [a, b], (g) => {
+    const da = a.requiresGrad ? matmul(g, transpose(b)) : null;
+    let db: Tensor | null = null;
+    if (b.requiresGrad) {
+      // b shared across the batch: sum the per-batch products (one flat product when possible)
+      db = b.rank === 2 && a.rank > 2
+        ? matmul(transpose(reshape(a, [-1, k])), reshape(g, [-1, n]))
+        : matmul(transpose(a), g);
+    }
+    return [da, db];
+  });
+}
+
+/** nn.Linear: x (…, in) · wᵀ + bias, with w stored (out, in) as in PyTorch. */
+export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
+  const y = matmul(x, transpose(w));
+  return bias ? add(y, bias) : y;
+}

@@ -1,0 +1,46 @@
+// LayerNorm (GPT-2) and RMSNorm (Llama) over the last axis, with fused backward kernels.
+
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { record, sameFloatType } from './record.js';
+import { contiguous } from './views.js';
+
+function checkWeight(op: string, x: Tensor, w: Tensor): [number, number] {
+  const cols = x.shape[x.rank - 1];
+  if (w.rank !== 1 || w.shape[0] !== cols) throw new Error(`${op}: weight ${formatShape(w.shape)} does not match input ${formatShape(x.shape)}`);
+  return [x.size / cols, cols];
+}
+
+/** (x - mean) / sqrt(var + eps) · w + b, statistics over the last axis. */
+export function layerNorm(x: Tensor, w: Tensor, b: Tensor, eps: number): Tensor {
+  sameFloatType('layerNorm', x, w, b);
+  const [rows, cols] = checkWeight('layerNorm', x, w);
+  const xc = contiguous(x);
+  const out = Tensor.empty(x.shape, x.dtype, x.backend);
+  const mean = Tensor.empty([rows], x.dtype, x.backend);
+  const rstd = Tensor.empty([rows], x.dtype, x.backend);
+  x.backend.layerNorm(xc.floats(), contiguous(w).floats(), contiguous(b).floats(), out.floats(), mean.floats(), rstd.floats(), rows, cols, eps);
+  return record(out, 'layerNorm', [x, w, b], (g) => {
+    const dx = Tensor.empty(x.shape, x.dtype, x.backend);
+    const dw = Tensor.empty(w.shape, x.dtype, x.backend);
+    const db = Tensor.empty(b.shape, x.dtype, x.backend);
+    x.backend.layerNormBackward(contiguous(g).floats(), xc.floats(), contiguous(w).floats(), mean.floats(), rstd.floats(), dx.floats(), dw.floats(), db.floats(), rows, cols);
+    return [dx, dw, db];
+  });
+}
+
+/** x / sqrt(mean(x²) + eps) · w over the last axis. */
+export function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
+  sameFloatType('rmsNorm', x, w);
+  const [rows, cols] = checkWeight('rmsNorm', x, w);
+  const xc = contiguous(x);
+  const out = Tensor.empty(x.shape, x.dtype, x.backend);
+  const rstd = Tensor.empty([rows], x.dtype, x.backend);
+  x.backend.rmsNorm(xc.floats(), contiguous(w).floats(), out.floats(), rstd.floats(), rows, cols, eps);
+  return record(out, 'rmsNorm', [x, w], (g) => {
+    const dx = Tensor.empty(x.shape, x.dtype, x.backend);
+    const dw = Tensor.empty(w.shape, x.dtype, x.backend);
+    x.backend.rmsNormBackward(contiguous(g).floats(), xc.floats(), contiguous(w).floats(), rstd.floats(), dx.floats(), dw.floats(), rows, cols);
+    return [dx, dw];
+  });
+}
