@@ -1,0 +1,76 @@
+// Loading safetensors checkpoints from disk (Node only): one file, or a folder with
+// model.safetensors or model.safetensors.index.json ({"weight_map": {tensor: shard file}}).
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSafetensors, type SafetensorsMap } from './safetensors.js';
+import type { NamedTensor } from './types.js';
+
+/**
+ * Reads one .safetensors file. The file is read once (one copy the size of the file);
+ * aligned F32 tensors are views over that buffer, so peak memory stays near the file size.
+ */
+export function readSafetensorsFile(path: string): SafetensorsMap {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new Error(`safetensors: cannot read ${path}: ${(e as Error).message}`);
+  }
+  try {
+    return readSafetensors(bytes);
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (in ${path})`);
+  }
+}
+
+/**
+ * Reads the checkpoint in a Hugging Face model folder: model.safetensors, or the shards
+ * listed by model.safetensors.index.json. Metadata of the shards is merged.
+ */
+export function readSafetensorsDir(dir: string): SafetensorsMap {
+  const single = join(dir, 'model.safetensors');
+  const indexPath = join(dir, 'model.safetensors.index.json');
+  if (existsSync(indexPath)) return readSharded(dir, indexPath);
+  if (existsSync(single)) return readSafetensorsFile(single);
+  throw new Error(`safetensors: ${dir} has neither model.safetensors nor model.safetensors.index.json`);
+}
+
+function readSharded(dir: string, indexPath: string): SafetensorsMap {
+  let index: unknown;
+  try {
+    index = JSON.parse(readFileSync(indexPath, 'utf8'));
+  } catch (e) {
+    throw new Error(`safetensors: ${indexPath} is not valid JSON (${(e as Error).message})`);
+  }
+  const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
+    throw new Error(`safetensors: ${indexPath} has no weight_map object`);
+  }
+  // shard file -> tensor names it should hold
+  const byShard = new Map<string, string[]>();
+  for (const [name, file] of Object.entries(weightMap as Record<string, unknown>)) {
+    if (typeof file !== 'string' || file.includes('/') || file.includes('\\') || file === '..') {
+      throw new Error(`safetensors: ${indexPath}: weight_map[${JSON.stringify(name)}] is not a shard file name: ${JSON.stringify(file)}`);
+    }
+    if (!byShard.has(file)) byShard.set(file, []);
+    byShard.get(file)!.push(name);
+  }
+  for (const file of byShard.keys()) {
+    if (!existsSync(join(dir, file))) {
+      throw new Error(`safetensors: shard ${file} named in ${indexPath} (for ${byShard.get(file)![0]} and ${byShard.get(file)!.length - 1} more) is missing`);
+    }
+  }
+  const out = new Map<string, NamedTensor>() as SafetensorsMap;
+  out.metadata = {};
+  for (const [file, names] of byShard) {
+    const shard = readSafetensorsFile(join(dir, file));
+    Object.assign(out.metadata, shard.metadata);
+    for (const name of names) {
+      const t = shard.get(name);
+      if (!t) throw new Error(`safetensors: ${indexPath} puts ${name} in ${file}, but that shard does not contain it`);
+      out.set(name, t);
+    }
+  }
+  return out;
+}
