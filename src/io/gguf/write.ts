@@ -1,7 +1,6 @@
 // Writing GGUF v3: metadata of every value type, tensors as F32, F16, Q8_0 or Q4_0
 // (float32 input) or I32 (int32 input), each tensor's data aligned to general.alignment (32).
 
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { ByteWriter, encodeUtf8 } from '../bytes.js';
 import { f32ToF16 } from '../half.js';
 import { checkTensor, numel } from '../types.js';
@@ -69,7 +68,7 @@ function writeValue(w: ByteWriter, type: number, v: GgufPlain, key: string): voi
 }
 
 /** Bytes of one tensor in its GGUF type (quantizing float32 data where asked). */
-function encodeTensor(t: GgufTensorToWrite): Uint8Array {
+export function encodeTensor(t: GgufTensorToWrite): Uint8Array {
   const { data } = t;
   if (t.type === GgmlType.I32) {
     if (!(data instanceof Int32Array)) throw new Error(`writeGguf: tensor ${t.name}: I32 needs Int32Array data`);
@@ -90,7 +89,7 @@ function encodeTensor(t: GgufTensorToWrite): Uint8Array {
 }
 
 /** Header (metadata + tensor infos, padded) and the relative offset and size of each tensor. */
-function buildHeader(spec: GgufToWrite): { header: Uint8Array; alignment: number; sizes: number[]; offsets: number[] } {
+export function buildHeader(spec: GgufToWrite): { header: Uint8Array; alignment: number; sizes: number[]; offsets: number[] } {
   const meta = spec.metadata instanceof Map ? spec.metadata : new Map(Object.entries(spec.metadata));
   let alignment = GGUF_DEFAULT_ALIGNMENT;
   const a = meta.get('general.alignment');
@@ -148,21 +147,4 @@ export function writeGguf(spec: GgufToWrite): Uint8Array {
   out.set(header, 0);
   spec.tensors.forEach((t, i) => out.set(encodeTensor(t), header.length + offsets[i]));
   return out;
-}
-
-/** Streams the file to path one tensor at a time (peak memory: one encoded tensor). */
-export function writeGgufFile(path: string, spec: GgufToWrite): void {
-  const { header, alignment, sizes } = buildHeader(spec);
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, header);
-    const zeros = new Uint8Array(alignment);
-    spec.tensors.forEach((t, i) => {
-      writeSync(fd, encodeTensor(t));
-      const pad = (alignment - (sizes[i] % alignment)) % alignment;
-      if (pad) writeSync(fd, zeros, 0, pad);
-    });
-  } finally {
-    closeSync(fd);
-  }
 }
