@@ -1,0 +1,58 @@
+// The attention core shared by every architecture: hook points for q/k/v, the KV cache, and
+// either the fused attention op or, when a hook wants to change scores or pattern, the
+// written-out softmax(q·kᵀ · scale + mask) · v.
+
+import * as op from '../ops/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { HookContext } from './hooks.js';
+import type { KVCache } from './kv-cache.js';
+
+/** Repeats each of kvHeads heads `group` times: (B, kvHeads, S, D) -> (B, kvHeads·group, S, D). */
+function repeatHeads(x: Tensor, group: number): Tensor {
+  if (group === 1) return x;
+  const [B, Hkv, S, D] = x.shape;
+  return op.reshape(op.broadcastTo(op.reshape(x, [B, Hkv, 1, S, D]), [B, Hkv, group, S, D]), [B, Hkv * group, S, D]);
+}
+
+/** Additive causal mask (T, S): 0 where query i may see key j (j ≤ offset + i), -∞ elsewhere. */
+function causalMask(T: number, S: number, offset: number, like: Tensor): Tensor {
+  const mask = op.zeros([T, S], like.dtype, like.backend);
+  const d = mask.data();
+  for (let i = 0; i < T; i++) for (let j = offset + i + 1; j < S; j++) d[i * S + j] = -Infinity;
+  return mask;
+}
+
+/**
+ * q (B, T, H, D) and k, v (B, T, Hkv, D), positions already applied -> z (B, T, H·D).
+ * `prefix` is the layer's hook prefix, e.g. "blocks.3.attn.".
+ */
+export function attend(ctx: HookContext, prefix: string, layer: number, q: Tensor, k: Tensor, v: Tensor, cache: KVCache | undefined): Tensor {
+  q = ctx.point(prefix + 'hook_q', q);
+  k = ctx.point(prefix + 'hook_k', k);
+  v = ctx.point(prefix + 'hook_v', v);
+  const [B, T, H, D] = q.shape;
+  let qh = op.permute(q, [0, 2, 1, 3]); // (B, H, T, D)
+  let kh = op.permute(k, [0, 2, 1, 3]); // (B, Hkv, T, D)
+  let vh = op.permute(v, [0, 2, 1, 3]);
+  if (cache) ({ k: kh, v: vh } = cache.append(layer, kh, vh)); // (B, Hkv, S, D)
+  const S = kh.shape[2];
+  const offset = S - T;
+  const scale = 1 / Math.sqrt(D);
+  let out: Tensor; // (B, H, T, D)
+  const rewritesPattern = ctx.hooksAt(prefix + 'hook_attn_scores') || ctx.hooksAt(prefix + 'hook_pattern');
+  if (rewritesPattern) {
+    const group = H / kh.shape[1];
+    const keys = repeatHeads(kh, group), values = repeatHeads(vh, group);
+    let scores = op.add(op.scale(op.matmul(qh, op.transpose(keys)), scale), causalMask(T, S, offset, q)); // (B, H, T, S)
+    scores = ctx.point(prefix + 'hook_attn_scores', scores);
+    const pattern = ctx.point(prefix + 'hook_pattern', op.softmax(scores));
+    out = op.matmul(pattern, values);
+  } else {
+    const wantsPattern = ctx.listens(prefix + 'hook_pattern');
+    const r = op.attention(qh, kh, vh, { offset, scale, returnProbs: wantsPattern });
+    if (r.probs) ctx.point(prefix + 'hook_pattern', r.probs);
+    out = r.out;
+  }
+  const z = ctx.point(prefix + 'hook_z', op.permute(out, [0, 2, 1, 3])); // (B, T, H, D)
+  return op.reshape(z, [B, T, H * D]);
+}

@@ -1,0 +1,63 @@
+// The Llama family (Llama 2/3, Mistral, Qwen2, SmolLM): RMSNorm, rotary positions, grouped-query
+// attention with optional q/k/v biases (Qwen2), SwiGLU MLP, tied or untied output head.
+
+import * as op from '../ops/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { attend } from './attention-block.js';
+import type { LlamaConfig, RopeScaling } from './config.js';
+import type { HookContext } from './hooks.js';
+import type { KVCache } from './kv-cache.js';
+
+type Params = ReadonlyMap<string, Tensor>;
+
+/** RoPE inverse frequencies, with Llama 3's long-context rescaling when configured. */
+export function llamaInverseFrequencies(c: LlamaConfig): Float32Array {
+  const inv = op.ropeInverseFrequencies(c.headDim, c.ropeTheta);
+  if (c.ropeScaling) applyLlama3Scaling(inv, c.ropeScaling);
+  return inv;
+}
+
+/** Llama 3: long wavelengths are divided by factor, short ones kept, the band between blended. */
+function applyLlama3Scaling(inv: Float32Array, s: RopeScaling): void {
+  const lowWavelen = s.originalContextLength / s.lowFreqFactor;
+  const highWavelen = s.originalContextLength / s.highFreqFactor;
+  for (let j = 0; j < inv.length; j++) {
+    const wavelen = (2 * Math.PI) / inv[j];
+    if (wavelen > lowWavelen) inv[j] = inv[j] / s.factor;
+    else if (wavelen >= highWavelen) {
+      const smooth = (s.originalContextLength / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+      inv[j] = (1 - smooth) * (inv[j] / s.factor) + smooth * inv[j];
+    }
+  }
+}
+
+/** ids (B, T) int32 at absolute positions start … start+T-1 -> logits (B, T, vocab). */
+export function llamaForward(c: LlamaConfig, p: Params, ids: Tensor, start: number, ctx: HookContext, cache?: KVCache, invFreq = llamaInverseFrequencies(c)): Tensor {
+  const [B, T] = ids.shape;
+  const H = c.heads, Hkv = c.kvHeads, D = c.headDim;
+  const positions = Int32Array.from({ length: T }, (_, t) => start + t);
+  let resid = ctx.point('hook_embed', op.embedding(p.get('model.embed_tokens.weight')!, ids)); // (B, T, C)
+  for (let l = 0; l < c.layers; l++) {
+    const w = (name: string) => p.get(`model.layers.${l}.${name}`)!;
+    const b = `blocks.${l}.`;
+    resid = ctx.point(b + 'hook_resid_pre', resid);
+    // attention
+    const h1 = ctx.point(b + 'ln1.hook_normalized', op.rmsNorm(resid, w('input_layernorm.weight'), c.normEps));
+    const q = op.reshape(op.linear(h1, w('self_attn.q_proj.weight'), p.get(`model.layers.${l}.self_attn.q_proj.bias`)), [B, T, H, D]);
+    const k = op.reshape(op.linear(h1, w('self_attn.k_proj.weight'), p.get(`model.layers.${l}.self_attn.k_proj.bias`)), [B, T, Hkv, D]);
+    const v = op.reshape(op.linear(h1, w('self_attn.v_proj.weight'), p.get(`model.layers.${l}.self_attn.v_proj.bias`)), [B, T, Hkv, D]);
+    const z = attend(ctx, b + 'attn.', l, op.rope(q, positions, invFreq), op.rope(k, positions, invFreq), v, cache); // (B, T, H·D)
+    const attnOut = ctx.point(b + 'hook_attn_out', op.linear(z, w('self_attn.o_proj.weight')));
+    resid = ctx.point(b + 'hook_resid_mid', op.add(resid, attnOut));
+    // SwiGLU MLP: down(silu(gate(x)) * up(x))
+    const h2 = ctx.point(b + 'ln2.hook_normalized', op.rmsNorm(resid, w('post_attention_layernorm.weight'), c.normEps));
+    const gate = ctx.point(b + 'mlp.hook_pre', op.linear(h2, w('mlp.gate_proj.weight'))); // (B, T, d_mlp)
+    const up = ctx.point(b + 'mlp.hook_pre_linear', op.linear(h2, w('mlp.up_proj.weight')));
+    const post = ctx.point(b + 'mlp.hook_post', op.mul(op.silu(gate), up));
+    const mlpOut = ctx.point(b + 'hook_mlp_out', op.linear(post, w('mlp.down_proj.weight')));
+    resid = ctx.point(b + 'hook_resid_post', op.add(resid, mlpOut));
+  }
+  const final = ctx.point('ln_final.hook_normalized', op.rmsNorm(resid, p.get('model.norm.weight')!, c.normEps));
+  const head = p.get(c.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight')!;
+  return op.linear(final, head); // (B, T, vocab)
+}

@@ -1,0 +1,145 @@
+// A causal language model: a config, its parameters by Hugging Face name, and a forward pass
+// that can return logits, the loss, every hidden state, every attention pattern, and any
+// named activation.
+
+import * as op from '../ops/index.js';
+import { Tensor } from '../tensor/tensor.js';
+import { keep } from '../tensor/engine.js';
+import { formatShape } from '../tensor/shape.js';
+import { type ModelConfig, parameterShapes } from './config.js';
+import { gpt2Forward } from './gpt2.js';
+import { type HookFn, HookContext, type HookOptions } from './hooks.js';
+import { KVCache } from './kv-cache.js';
+import { llamaForward, llamaInverseFrequencies } from './llama.js';
+
+export interface ForwardOptions extends HookOptions {
+  /** Continue from a KV cache (generation); positions start at cache.length. */
+  kvCache?: KVCache;
+  /** Return hidden_states as Hugging Face does: the embedding output, each block's output, and the last after the final norm. */
+  hiddenStates?: boolean;
+  /** Return every layer's attention probabilities (batch, head, query, key). */
+  attentions?: boolean;
+  /** Next-token targets (B, T) int32 (-1 ignored): returns the mean cross-entropy as `loss`. */
+  targets?: Tensor;
+}
+
+export interface ForwardResult {
+  logits: Tensor; // (B, T, vocab)
+  loss?: Tensor; // scalar
+  hiddenStates?: Tensor[]; // layers + 1, each (B, T, d_model)
+  attentions?: Tensor[]; // layers, each (B, H, T, S)
+  /** Activations asked for with `cache`, by hook name. */
+  cache: Map<string, Tensor>;
+}
+
+export class Model {
+  private readonly invFreq: Float32Array | null;
+
+  constructor(readonly config: ModelConfig, readonly params: Map<string, Tensor>) {
+    const expected = parameterShapes(config);
+    for (const [name, shape] of expected) {
+      const t = params.get(name);
+      if (!t) throw new Error(`the checkpoint has no parameter '${name}'`);
+      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+        throw new Error(`parameter '${name}' has shape ${formatShape(t.shape)}; the config needs ${formatShape(shape)}`);
+      }
+      if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new Error(`parameter '${name}' must be float, got ${t.dtype}`);
+    }
+    for (const name of params.keys()) if (!expected.has(name)) throw new Error(`the checkpoint has an unexpected parameter '${name}'`);
+    this.invFreq = config.arch === 'llama' ? llamaInverseFrequencies(config) : null;
+  }
+
+  /** Random initialisation as GPT-2 / nanoGPT: N(0, 0.02), residual projections scaled by 1/√(2·layers), norms 1, biases 0. */
+  static init(config: ModelConfig, rng: op.Rng): Model {
+    const params = new Map<string, Tensor>();
+    const residualStd = 0.02 / Math.sqrt(2 * config.layers);
+    for (const [name, shape] of parameterShapes(config)) {
+      let t: Tensor;
+      if (/(ln_\d|ln_f|layernorm|norm)\.weight$/.test(name)) t = op.ones(shape);
+      else if (name.endsWith('.bias')) t = op.zeros(shape);
+      else t = op.randn(shape, rng, /(c_proj|o_proj|down_proj)\.weight$/.test(name) ? residualStd : 0.02);
+      params.set(name, keep(t));
+    }
+    return new Model(config, params);
+  }
+
+  get numParameters(): number {
+    let n = 0;
+    for (const t of this.params.values()) n += t.size;
+    return n;
+  }
+
+  /** Positions the model can attend over. */
+  get contextLength(): number {
+    return this.config.contextLength;
+  }
+
+  /** Marks every parameter as trainable (or not). */
+  setTrainable(trainable: boolean): void {
+    for (const t of this.params.values()) t.requiresGrad = trainable;
+  }
+
+  /** A KV cache sized for this model. */
+  createKVCache(batch = 1, maxLen = this.config.contextLength): KVCache {
+    const c = this.config;
+    const kvHeads = c.arch === 'llama' ? c.kvHeads : c.heads;
+    const headDim = c.arch === 'llama' ? c.headDim : c.dim / c.heads;
+    return new KVCache(c.layers, batch, kvHeads, Math.min(maxLen, c.contextLength), headDim);
+  }
+
+  /** ids (B, T) int32 -> logits (B, T, vocab), and whatever else opts ask for. */
+  forward(ids: Tensor, opts: ForwardOptions = {}): ForwardResult {
+    if (ids.dtype !== 'int32' || ids.rank !== 2) throw new Error(`forward expects int32 ids of shape (batch, seq), got ${ids.dtype} ${formatShape(ids.shape)}`);
+    const [B, T] = ids.shape;
+    if (T === 0) throw new Error('forward needs at least one token');
+    const start = opts.kvCache?.length ?? 0;
+    if (start + T > this.config.contextLength) {
+      throw new Error(`${start + T} positions exceed the context window of ${this.config.contextLength} tokens`);
+    }
+    if (opts.kvCache && opts.kvCache.batch !== B) throw new Error(`the KV cache was made for batch ${opts.kvCache.batch}, not ${B}`);
+    const L = this.config.layers;
+    const wanted = new Set<string>();
+    if (opts.hiddenStates) {
+      for (let l = 0; l < L; l++) wanted.add(`blocks.${l}.hook_resid_pre`);
+      wanted.add('ln_final.hook_normalized');
+    }
+    if (opts.attentions) for (let l = 0; l < L; l++) wanted.add(`blocks.${l}.attn.hook_pattern`);
+    const userCache = opts.cache;
+    const ctx = new HookContext({
+      hooks: opts.hooks,
+      cache: (name) => wanted.has(name) || (typeof userCache === 'function' ? userCache(name) : !!userCache?.includes(name)),
+    });
+    const c = this.config;
+    const logits = c.arch === 'gpt2'
+      ? gpt2Forward(c, this.params, ids, start, ctx, opts.kvCache)
+      : llamaForward(c, this.params, ids, start, ctx, opts.kvCache, this.invFreq!);
+    if (opts.kvCache) opts.kvCache.length += T;
+    const result: ForwardResult = { logits, cache: ctx.cache };
+    if (opts.hiddenStates) {
+      result.hiddenStates = [];
+      for (let l = 0; l < L; l++) result.hiddenStates.push(ctx.cache.get(`blocks.${l}.hook_resid_pre`)!);
+      result.hiddenStates.push(ctx.cache.get('ln_final.hook_normalized')!);
+    }
+    if (opts.attentions) result.attentions = Array.from({ length: L }, (_, l) => ctx.cache.get(`blocks.${l}.attn.hook_pattern`)!);
+    if (opts.targets) result.loss = op.crossEntropy(logits, opts.targets);
+    if (!userCache) for (const name of wanted) ctx.cache.delete(name);
+    return result;
+  }
+
+  dispose(): void {
+    for (const t of this.params.values()) t.dispose();
+  }
+}
+
+export type { HookFn };
+
+/** Next-token targets for ids (B, T): ids shifted left by one, the last position ignored (-1). */
+export function nextTokenTargets(ids: Tensor): Tensor {
+  const [B, T] = ids.shape;
+  const src = ids.data();
+  const out = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) out[b * T + t] = t + 1 < T ? src[b * T + t + 1] : -1;
+  }
+  return op.tensor(out, [B, T]);
+}
