@@ -1,7 +1,12 @@
-// Loading a Hugging Face model folder (config.json + model.safetensors or a sharded index).
+// Loading models: Hugging Face folders (config.json + safetensors, sharded or not), GGUF files and
+// llama2.c checkpoints, all into the same Model with Hugging Face parameter names.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { hfArch, hfHeadCounts, ggufMetadataToHfConfig } from '../io/gguf/config.js';
+import { ggufTensorsToHf } from '../io/gguf/names.js';
+import { readGguf } from '../io/gguf/read.js';
+import { llama2cToHfConfig, readLlama2c } from '../io/llama2c.js';
 import { readSafetensorsDir } from '../io/safetensors-file.js';
 import type { NamedTensor } from '../io/types.js';
 import * as op from '../ops/index.js';
@@ -48,4 +53,36 @@ export function loadHfModel(dir: string): Model {
   }
   const config = configFromHf(json);
   return modelFromTensors(config, readSafetensorsDir(dir).values());
+}
+
+/** Loads a llama2.c checkpoint (.bin, v0/v1/v2). */
+export function loadLlama2cModel(path: string): Model {
+  const ckpt = readLlama2c(readFileSync(path));
+  return modelFromTensors(configFromHf(llama2cToHfConfig(ckpt.config)), ckpt.tensors.values());
+}
+
+/** Loads a GGUF model (llama, qwen2, gpt2), dequantizing to float32. */
+export function loadGgufModel(path: string): Model {
+  const file = readGguf(readFileSync(path));
+  const tied = !file.tensors.has('output.weight');
+  const hf = ggufMetadataToHfConfig(file.metadata, tied);
+  const arch = hfArch(hf);
+  const tensors = ggufTensorsToHf(arch, hfHeadCounts(hf), file.tensors.values());
+  return modelFromTensors(configFromHf(hf), tensors);
+}
+
+/** Loads a model from a Hugging Face folder, a .gguf file, or a llama2.c .bin file. */
+export function loadModel(path: string): Model {
+  if (!existsSync(path)) throw new Error(`model '${path}' does not exist`);
+  if (statSync(path).isDirectory()) return loadHfModel(path);
+  const head = Buffer.alloc(4);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (head.toString('latin1') === 'GGUF') return loadGgufModel(path);
+  if (path.endsWith('.bin')) return loadLlama2cModel(path);
+  throw new Error(`'${path}' is not a model folder, a GGUF file or a llama2.c .bin file`);
 }
