@@ -15,6 +15,14 @@ const COMMANDS: Record<string, string> = {
   generate: './commands/generate.js',
   info: './commands/info.js',
   convert: './commands/convert.js',
+  train: './commands/train.js',
+  eval: './commands/eval.js',
+  lens: './commands/lens.js',
+  attention: './commands/attention.js',
+  attribute: './commands/attribute.js',
+  patch: './commands/patch.js',
+  neurons: './commands/neurons.js',
+  vectors: './commands/vectors.js',
 };
 
 async function loadCommand(name: string): Promise<Command | undefined> {

@@ -1,0 +1,61 @@
+// `glasslm generate`: stream a continuation of a prompt.
+
+import { parseArgs } from 'node:util';
+import { generateText } from '../../generate/generate.js';
+import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+
+export const summary = 'continue a prompt, streaming tokens (greedy, temperature, top-k, top-p)';
+
+const HELP = `usage: glasslm generate [PROMPT] [options]
+
+  --model M          model folder, .gguf or llama2.c .bin (default: the built-in model)
+  --tokenizer T      tokenizer file or folder (default: the model's own)
+  --max-tokens N     most new tokens (default 200)
+  --temperature X    0 = greedy (default 0.8)
+  --top-k K          keep the K most likely tokens (default 0 = all)
+  --top-p P          nucleus sampling (default 1 = off)
+  --seed S           seed for reproducible sampling
+  --stop S           stop when the text contains S (repeatable)
+  --truncate         keep the end of a prompt longer than the context window instead of failing
+  --json             print {"prompt_ids", "ids", "text", "tokens": [{id, text, prob}], "stop_reason"}`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      ...MODEL_OPTIONS,
+      'max-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' },
+      seed: { type: 'string' }, stop: { type: 'string', multiple: true }, truncate: { type: 'boolean' }, json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const prompt = positionals.join(' ');
+  const { model, tokenizer } = loadModelAndTokenizer(values);
+  const opts = {
+    maxTokens: numberOption('max-tokens', values['max-tokens'], 200),
+    temperature: numberOption('temperature', values.temperature, 0.8),
+    topK: numberOption('top-k', values['top-k'], 0),
+    topP: numberOption('top-p', values['top-p'], 1),
+    seed: values.seed === undefined ? undefined : numberOption('seed', values.seed, 0),
+    stop: values.stop,
+    truncate: values.truncate ?? false,
+  };
+  if (!values.json) process.stdout.write(prompt);
+  const pieces: { id: number; text: string; prob: number }[] = [];
+  const result = generateText(model, tokenizer, prompt, opts, (e) => {
+    if (!values.json) process.stdout.write(e.text);
+  });
+  if (values.json) {
+    for (const t of result.tokens) pieces.push({ id: t.id, text: tokenizer.decode([t.id]), prob: Number(t.prob.toPrecision(6)) });
+    console.log(JSON.stringify({ prompt_ids: result.promptIds, ids: result.tokens.map((t) => t.id), text: result.text, tokens: pieces, stop_reason: result.stopReason }));
+  } else {
+    process.stdout.write('\n');
+  }
+  return 0;
+}

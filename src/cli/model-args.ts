@@ -1,0 +1,48 @@
+// Shared by the commands that run a model: --model / --tokenizer resolution and the built-in default.
+
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadModel } from '../models/load.js';
+import type { Model } from '../models/model.js';
+import { loadTokenizer } from '../tokenizer/index.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+
+/** The built-in model's folder (committed in the repository; dist/src/cli -> project root). */
+export const BUILTIN_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'builtin');
+
+export const MODEL_OPTIONS = {
+  model: { type: 'string' },
+  tokenizer: { type: 'string' },
+} as const;
+
+/** Where a model's tokenizer is, when --tokenizer is not given. */
+function defaultTokenizerPath(modelPath: string): string {
+  if (statSync(modelPath).isDirectory()) return modelPath;
+  if (modelPath.endsWith('.gguf')) return modelPath;
+  const beside = join(dirname(modelPath), 'tokenizer.bin');
+  if (existsSync(beside)) return beside;
+  throw new Error(`'${modelPath}' carries no tokenizer: give one with --tokenizer (for llama2.c, e.g. tok512.bin)`);
+}
+
+/** Loads --model (or the built-in model) and its tokenizer (or --tokenizer). */
+export function loadModelAndTokenizer(values: { model?: string; tokenizer?: string }): { model: Model; tokenizer: Tokenizer; modelPath: string } {
+  const modelPath = values.model ?? BUILTIN_MODEL_DIR;
+  if (!values.model && !existsSync(join(BUILTIN_MODEL_DIR, 'config.json'))) {
+    throw new Error(`the built-in model is missing (${BUILTIN_MODEL_DIR}); pass --model <dir|file>`);
+  }
+  const model = loadModel(modelPath);
+  const tokenizer = loadTokenizer(values.tokenizer ?? defaultTokenizerPath(modelPath));
+  if (tokenizer.vocabSize > model.config.vocabSize) {
+    throw new Error(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}: they do not belong together`);
+  }
+  return { model, tokenizer, modelPath };
+}
+
+/** Parses a numeric option, naming it in the error. */
+export function numberOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got '${value}'`);
+  return n;
+}
