@@ -6,7 +6,7 @@
 // Each figure is the best of `repeats` runs; glasslm's piece cache is cleared before every run,
 // so each run encodes the corpus from a cold start. Another process holding a core skews the
 // numbers: check `top` first.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,10 @@ const repeats = Number(values.repeats);
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shared = process.env.GLASSLM_SHARED ?? join(root, '..', 'shared');
+if (!existsSync(join(shared, 'data'))) {
+  console.log(`skipped: ${shared}/data is absent (the benchmark needs ../shared's corpora and GPT-2 vocabulary)`);
+  process.exit(0);
+}
 const CORPORA = ['tinyshakespeare.txt', 'tinystories-2MiB.txt', 'origin-of-species.txt', 'wikitext2-test.txt'];
 
 interface Encoder {
