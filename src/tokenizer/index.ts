@@ -7,6 +7,9 @@ import { loadGpt2Files } from './load-gpt2.js';
 import { loadHfJson, type HfTokenizerConfig } from './load-hf-json.js';
 import { loadLlama2c } from './load-llama2c.js';
 import { isRecord, parseJson, readText } from './parse.js';
+import { CharTokenizer } from './char.js';
+import { ByteLevelBPE } from './bpe.js';
+import { saveHfJson } from './save-hf-json.js';
 import type { Tokenizer } from './types.js';
 
 export type { AllowedSpecial, EncodeOptions, Tokenizer } from './types.js';
@@ -15,6 +18,7 @@ export { ScoredBPE } from './scored-bpe.js';
 export { trainBpe, type TrainOptions } from './train.js';
 export { StreamDecoder } from './stream-decode.js';
 export { saveHfJson, toHfJson } from './save-hf-json.js';
+export { CharTokenizer } from './char.js';
 export { gpt2FromText, loadGpt2Files } from './load-gpt2.js';
 export { loadHfJson, tokenizerFromHfJson } from './load-hf-json.js';
 export { loadGguf, tokenizerFromGguf } from './load-gguf.js';
@@ -43,7 +47,7 @@ export function loadTokenizer(path: string): Tokenizer {
   }
   if (stat.isDirectory()) {
     const json = join(path, 'tokenizer.json');
-    if (existsSync(json)) return loadHfJson(json, readHfConfig(path));
+    if (existsSync(json)) return loadTokenizer(json);
     const vocab = join(path, 'vocab.json');
     const merges = join(path, 'merges.txt');
     if (existsSync(vocab) && existsSync(merges)) return loadGpt2Files(vocab, merges);
@@ -63,8 +67,17 @@ export function loadTokenizer(path: string): Tokenizer {
       const merges = join(path, '..', 'merges.txt');
       if (existsSync(merges)) return loadGpt2Files(path, merges);
     }
+    const chars = CharTokenizer.fromHfJson(parseJson(readText(path), path));
+    if (chars) return chars;
     return loadHfJson(path, readHfConfig(join(path, '..')));
   }
   if (path.endsWith('.bin')) return loadLlama2c(path);
   throw new Error(`cannot tell the tokenizer format of ${path} (expected a directory, tokenizer.json, .gguf, or llama2.c .bin)`);
+}
+
+/** Writes any trainable tokenizer (byte-level BPE or character-level) as a tokenizer.json. */
+export function saveTokenizer(tok: Tokenizer, path: string): void {
+  if (tok instanceof CharTokenizer) tok.save(path);
+  else if (tok instanceof ByteLevelBPE) saveHfJson(tok, path);
+  else throw new Error(`cannot save a ${tok.description} tokenizer as tokenizer.json`);
 }

@@ -1,0 +1,49 @@
+// Evaluation on a text: mean next-token loss and bits per byte (the tokenizer-independent measure:
+// total loss in bits over the text's UTF-8 bytes).
+
+import type { Model } from '../models/model.js';
+import * as op from '../ops/index.js';
+import { noGrad, tidy } from '../tensor/engine.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+
+export interface EvalResult {
+  tokens: number; // tokens predicted
+  bytes: number; // UTF-8 bytes of the text
+  lossPerToken: number; // nats
+  bitsPerByte: number;
+}
+
+/**
+ * Splits ids into consecutive windows of up to contextLength + 1 tokens (each window's last
+ * token starts the next), so every token after the first is predicted once.
+ */
+export function evaluateIds(model: Model, ids: Int32Array, contextLength = model.contextLength, batch = 8): { tokens: number; totalLoss: number } {
+  if (ids.length < 2) throw new Error('the text is too short to evaluate: it needs at least two tokens');
+  const T = Math.min(contextLength, model.contextLength);
+  const windows: [number, number][] = [];
+  for (let s = 0; s + 1 < ids.length; s += T) windows.push([s, Math.min(s + T + 1, ids.length)]);
+  let totalLoss = 0, tokens = 0;
+  noGrad(() => {
+    for (let w = 0; w < windows.length; w += batch) {
+      const group = windows.slice(w, w + batch);
+      const len = Math.max(...group.map(([a, b]) => b - a)) - 1;
+      const x = new Int32Array(group.length * len), y = new Int32Array(group.length * len).fill(-1);
+      group.forEach(([a, b], i) => {
+        x.set(ids.subarray(a, b - 1), i * len);
+        y.set(ids.subarray(a + 1, b), i * len);
+      });
+      const count = y.reduce((n, t) => n + (t >= 0 ? 1 : 0), 0);
+      totalLoss += tidy(() => model.forward(op.tensor(x, [group.length, len]), { targets: op.tensor(y, [group.length, len]) }).loss!.item()) * count;
+      tokens += count;
+    }
+  });
+  return { tokens, totalLoss };
+}
+
+export function evaluateText(model: Model, tokenizer: Tokenizer, text: string, contextLength?: number): EvalResult {
+  const ids = Int32Array.from(tokenizer.encode(text, { allowedSpecial: 'all' }));
+  const { tokens, totalLoss } = evaluateIds(model, ids, contextLength);
+  // the first token is never predicted: leave its bytes out of the byte count
+  const bytes = new TextEncoder().encode(text).length - tokenizer.decodeBytes([ids[0]]).length;
+  return { tokens, bytes, lossPerToken: totalLoss / tokens, bitsPerByte: totalLoss / Math.LN2 / bytes };
+}

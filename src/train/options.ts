@@ -1,0 +1,54 @@
+// Training options: defaults follow nanoGPT; a config file with an unknown key is an error.
+
+export interface TrainOptions {
+  /** Sequences per micro-batch. */
+  batchSize: number;
+  /** Tokens per sequence (at most the model's context length). */
+  contextLength: number;
+  /** Micro-batches whose gradients are summed before each optimizer step. */
+  gradAccumSteps: number;
+  /** Optimizer steps in all. */
+  steps: number;
+  lr: number;
+  minLr: number;
+  warmupSteps: number;
+  /** Step at which the cosine decay ends (default: steps). */
+  decaySteps: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  /** Clip the global gradient norm to this (0 = no clipping). */
+  gradClip: number;
+  /** Evaluate the validation loss every this many steps (0 = never). */
+  evalInterval: number;
+  /** Micro-batches averaged for each validation loss. */
+  evalBatches: number;
+  /** Save a checkpoint every this many steps (0 = only at the end). */
+  checkpointInterval: number;
+  seed: number;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  batchSize: 12, contextLength: 64, gradAccumSteps: 1, steps: 2000,
+  lr: 1e-3, minLr: 1e-4, warmupSteps: 100, decaySteps: 2000,
+  weightDecay: 0.1, beta1: 0.9, beta2: 0.99, gradClip: 1.0,
+  evalInterval: 250, evalBatches: 20, checkpointInterval: 250, seed: 1337,
+};
+
+/** Merges overrides into the defaults, refusing unknown keys and bad values. */
+export function resolveTrainOptions(overrides: Record<string, unknown>): TrainOptions {
+  const out: Record<string, number> = { ...DEFAULT_TRAIN_OPTIONS } as unknown as Record<string, number>;
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in DEFAULT_TRAIN_OPTIONS)) throw new Error(`unknown training option '${key}' (known: ${Object.keys(DEFAULT_TRAIN_OPTIONS).join(', ')})`);
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`training option '${key}' must be a number ≥ 0, got ${JSON.stringify(value)}`);
+    out[key] = value;
+  }
+  if (!('decaySteps' in overrides) || overrides.decaySteps === undefined) out.decaySteps = out.steps;
+  const o = out as unknown as TrainOptions;
+  for (const k of ['batchSize', 'contextLength', 'gradAccumSteps', 'evalBatches'] as const) {
+    if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`training option '${k}' must be a whole number ≥ 1, got ${o[k]}`);
+  }
+  if (o.lr <= 0) throw new Error('the learning rate must be > 0');
+  return o;
+}

@@ -1,0 +1,138 @@
+// A whole training job: read the text, get a tokenizer (load, or train one), tokenize once into a
+// cached token file, split off validation, build or resume the model, run the loop with periodic
+// validation and checkpoints, and write the loss curve. The CLI only parses flags and prints.
+
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelConfig } from '../models/config.js';
+import { Model } from '../models/model.js';
+import * as op from '../ops/index.js';
+import { CharTokenizer, loadTokenizer, trainBpe } from '../tokenizer/index.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import { writeFileAtomic } from './atomic.js';
+import { STATE_FILE } from './checkpoint.js';
+import { splitTokens, tokenizeFile } from './data.js';
+import { lossCurveSvg } from './loss-plot.js';
+import { type TrainOptions, resolveTrainOptions } from './options.js';
+import { type StepReport, Trainer } from './trainer.js';
+
+export interface ModelShape {
+  arch: 'gpt2' | 'llama';
+  layers: number;
+  heads: number;
+  /** Llama only: key/value heads (default heads). */
+  kvHeads?: number;
+  dim: number;
+  /** Default: 4·dim for GPT-2, the SwiGLU width 8·dim/3 rounded up to 16 for Llama. */
+  mlpHidden?: number;
+  contextLength: number;
+}
+
+export interface TokenizerSpec {
+  /** Load this tokenizer. */
+  path?: string;
+  /** Or train a byte-level BPE of this size on the data (with <|endoftext|>). */
+  vocabSize?: number;
+  /** Or use the data's characters (nanoGPT's shakespeare_char). */
+  char?: boolean;
+}
+
+export interface TrainJob {
+  data: string[];
+  out: string;
+  /** The last fraction of the tokens is held out for validation. */
+  valFraction: number;
+  tokenizer: TokenizerSpec;
+  model: ModelShape;
+  options: Partial<TrainOptions>;
+  resume: boolean;
+}
+
+export interface TrainEvents {
+  onInfo?(line: string): void;
+  onStep?(r: StepReport, trainer: Trainer): void;
+  onEval?(step: number, trainLoss: number, valLoss: number): void;
+  onSave?(dir: string, step: number): void;
+}
+
+export function modelConfigFor(shape: ModelShape, vocabSize: number): ModelConfig {
+  const { arch, layers, heads, dim, contextLength } = shape;
+  if (dim % heads !== 0) throw new Error(`width ${dim} is not divisible by ${heads} heads`);
+  if (arch === 'gpt2') {
+    return { arch, vocabSize, contextLength, dim, layers, heads, mlpHidden: shape.mlpHidden ?? 4 * dim, normEps: 1e-5 };
+  }
+  const kvHeads = shape.kvHeads ?? heads;
+  if (heads % kvHeads !== 0) throw new Error(`${heads} heads are not a multiple of ${kvHeads} key/value heads`);
+  return {
+    arch, vocabSize, contextLength, dim, layers, heads, kvHeads, headDim: dim / heads,
+    mlpHidden: shape.mlpHidden ?? Math.ceil((8 * dim) / 3 / 16) * 16,
+    normEps: 1e-5, ropeTheta: 10000, ropeScaling: null, qkvBias: false, tiedEmbeddings: true,
+  };
+}
+
+function makeTokenizer(spec: TokenizerSpec, files: string[], out: string, info: (s: string) => void): Tokenizer {
+  const saved = join(out, 'tokenizer.json');
+  if (existsSync(saved)) return loadTokenizer(saved);
+  if (spec.path) return loadTokenizer(spec.path);
+  const text = files.map((f) => readFileSync(f, 'utf8')).join('\n');
+  if (spec.char) return CharTokenizer.fromText(text);
+  if (!spec.vocabSize) throw new Error('say which tokenizer: --tokenizer PATH, --vocab-size N (train a BPE) or --char');
+  const t0 = performance.now();
+  const tok = trainBpe(text, { vocabSize: spec.vocabSize, specialTokens: ['<|endoftext|>'] });
+  info(`trained a ${spec.vocabSize}-token byte-level BPE in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return tok;
+}
+
+/** Runs (or resumes) a training job; returns the trainer and the final validation loss. */
+export function runTraining(job: TrainJob, events: TrainEvents = {}): { trainer: Trainer; valLoss: number } {
+  const info = events.onInfo ?? (() => {});
+  if (job.data.length === 0) throw new Error('no training text given (--data FILE)');
+  for (const f of job.data) if (!existsSync(f)) throw new Error(`training text '${f}' does not exist`);
+  mkdirSync(job.out, { recursive: true });
+  const resuming = job.resume && existsSync(join(job.out, STATE_FILE));
+  if (job.resume && !resuming) throw new Error(`--resume: ${join(job.out, STATE_FILE)} does not exist`);
+  if (!job.resume && existsSync(join(job.out, STATE_FILE))) throw new Error(`${job.out} already holds a training run: pass --resume to continue it, or choose another --out`);
+
+  const tokenizer = makeTokenizer(job.tokenizer, job.data, job.out, info);
+  const ids = job.data.map((f) => tokenizeFile(f, tokenizer, join(job.out, 'cache')));
+  const all = ids.length === 1 ? ids[0] : Int32Array.from(ids.flatMap((a) => Array.from(a)));
+  const data = splitTokens(all, job.valFraction);
+  info(`${all.length.toLocaleString('en-US')} tokens (${tokenizer.description}): ${data.train.length.toLocaleString('en-US')} train, ${data.val.length.toLocaleString('en-US')} validation`);
+
+  let trainer: Trainer;
+  if (resuming) {
+    trainer = Trainer.resume(job.out, data, tokenizer, job.options.steps ? { steps: job.options.steps } : {});
+    info(`resumed at step ${trainer.step} of ${trainer.options.steps}`);
+  } else {
+    const options = resolveTrainOptions({ contextLength: job.model.contextLength, ...job.options });
+    const config = modelConfigFor(job.model, tokenizer.vocabSize);
+    const model = Model.init(config, new op.Rng(options.seed));
+    trainer = new Trainer(model, data, options, tokenizer);
+  }
+  const o = trainer.options;
+  info(`model: ${trainer.model.config.arch}, ${trainer.model.numParameters.toLocaleString('en-US')} parameters; ${o.steps} steps of ${o.batchSize}×${o.contextLength} tokens${o.gradAccumSteps > 1 ? ` × ${o.gradAccumSteps} accumulated` : ''}`);
+
+  const save = () => {
+    trainer.save(job.out);
+    writeFileAtomic(join(job.out, 'loss.svg'), lossCurveSvg(trainer.history, `${job.out}: loss by step`));
+    events.onSave?.(job.out, trainer.step);
+  };
+  let valLoss = NaN;
+  let recent: number[] = [];
+  while (!trainer.done) {
+    const r = trainer.trainStep();
+    recent.push(r.loss);
+    events.onStep?.(r, trainer);
+    const last = trainer.done;
+    if ((o.evalInterval > 0 && r.step % o.evalInterval === 0) || last) {
+      valLoss = trainer.evaluate();
+      const trainLoss = recent.reduce((a, b) => a + b, 0) / recent.length;
+      recent = [];
+      trainer.history.push({ step: r.step, train: trainLoss, val: valLoss });
+      events.onEval?.(r.step, trainLoss, valLoss);
+    }
+    if ((o.checkpointInterval > 0 && r.step % o.checkpointInterval === 0) || last) save();
+  }
+  if (Number.isNaN(valLoss)) valLoss = trainer.evaluate();
+  return { trainer, valLoss };
+}
