@@ -116,3 +116,20 @@ test('gradients accumulate across backward calls and tidy frees intermediates', 
   x.grad!.toArray().forEach((g, i) => assert.ok(Math.abs(g - expected[i]) < 1e-12));
   assert.equal(backend.liveBuffers() - before, 1, 'only the gradient buffer should stay alive');
 });
+
+test('the blocked cpu matmul equals the naive one on awkward shapes', async () => {
+  const { matmul, matmulNaive } = await import('../src/backend/cpu/matmul.js');
+  for (const [batch, m, n, k] of [[1, 1, 1, 1], [2, 5, 300, 7], [3, 9, 513, 33], [1, 4, 256, 2]]) {
+    for (const transA of [false, true]) for (const transB of [false, true]) for (const accumulate of [false, true]) {
+      const a = Float64Array.from({ length: batch * m * k }, () => rng.normal());
+      const b = Float64Array.from({ length: batch * k * n }, () => rng.normal());
+      const start = Float64Array.from({ length: batch * m * n }, () => rng.normal());
+      const p = { batch, m, n, k, transA, transB, strideA: m * k, strideB: transB ? 0 : k * n, accumulate };
+      const fast = Float64Array.from(start), slow = Float64Array.from(start);
+      matmul(a, b, fast, p);
+      matmulNaive(a, b, slow, p);
+      const worst = Math.max(...fast.map((x, i) => Math.abs(x - slow[i])));
+      assert.ok(worst < 1e-12, `matmul ${JSON.stringify(p)} differs by ${worst}`);
+    }
+  }
+});

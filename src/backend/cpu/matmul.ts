@@ -1,6 +1,7 @@
 // Reference matmul. The naive triple loop stays as the oracle; the blocked kernel is what the cpu
-// backend runs: operands are brought to (m, k) · (k, n) form once per call, then four rows of A
-// are multiplied at a time through the i-k-j order so rows of B and out stream through the cache.
+// backend runs: operands are brought to (m, k) · (k, n) form once per call, then, one block of
+// columns at a time, four rows of A are multiplied through the i-k-j order so that rows of B
+// stream through the cache while the 4-row strip of out stays in L1.
 
 import type { MatmulParams } from '../backend.js';
 import type { FloatArray } from '../../tensor/dtype.js';
@@ -32,31 +33,37 @@ function transposeInto(src: FloatArray, offset: number, rows: number, cols: numb
   }
 }
 
+/** Columns of B and out handled together: a 4-row strip of out (4 × 256 floats) stays in L1. */
+const COLUMN_BLOCK = 256;
+
 /** out (m, n) (+)= a (m, k) · b (k, n), all contiguous from the given offsets. */
 function matmulBlocked(a: FloatArray, aOff: number, b: FloatArray, bOff: number, out: FloatArray, oOff: number, m: number, n: number, k: number, accumulate: boolean): void {
   if (!accumulate) out.fill(0, oOff, oOff + m * n);
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const o0 = oOff + i * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-    const a0 = aOff + i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
-    for (let q = 0; q < k; q++) {
-      const x0 = a[a0 + q], x1 = a[a1 + q], x2 = a[a2 + q], x3 = a[a3 + q];
-      const bRow = bOff + q * n;
-      for (let j = 0; j < n; j++) {
-        const bv = b[bRow + j];
-        out[o0 + j] += x0 * bv;
-        out[o1 + j] += x1 * bv;
-        out[o2 + j] += x2 * bv;
-        out[o3 + j] += x3 * bv;
+  for (let j0 = 0; j0 < n; j0 += COLUMN_BLOCK) {
+    const j1 = Math.min(n, j0 + COLUMN_BLOCK);
+    let i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const o0 = oOff + i * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+      const a0 = aOff + i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+      for (let q = 0; q < k; q++) {
+        const x0 = a[a0 + q], x1 = a[a1 + q], x2 = a[a2 + q], x3 = a[a3 + q];
+        const bRow = bOff + q * n;
+        for (let j = j0; j < j1; j++) {
+          const bv = b[bRow + j];
+          out[o0 + j] += x0 * bv;
+          out[o1 + j] += x1 * bv;
+          out[o2 + j] += x2 * bv;
+          out[o3 + j] += x3 * bv;
+        }
       }
     }
-  }
-  for (; i < m; i++) {
-    const o = oOff + i * n, aRow = aOff + i * k;
-    for (let q = 0; q < k; q++) {
-      const x = a[aRow + q];
-      const bRow = bOff + q * n;
-      for (let j = 0; j < n; j++) out[o + j] += x * b[bRow + j];
+    for (; i < m; i++) {
+      const o = oOff + i * n, aRow = aOff + i * k;
+      for (let q = 0; q < k; q++) {
+        const x = a[aRow + q];
+        const bRow = bOff + q * n;
+        for (let j = j0; j < j1; j++) out[o + j] += x * b[bRow + j];
+      }
     }
   }
 }
