@@ -77,6 +77,12 @@ export interface Backend {
   // --- matmul ---
   matmul(a: FloatArray, b: FloatArray, out: FloatArray, p: MatmulParams): void;
 
+  /**
+   * Weight-only int8: out (m, n) = x (m, k) · Wᵀ with W (n, k) stored as GGUF Q8_0 blocks: each row
+   * is k/32 blocks of 34 bytes (a float16 scale d, then 32 int8 q), weight = d · q.
+   */
+  matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number): void;
+
   // --- rows of length cols ---
   softmax(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
   /** dx = y * (dy - sum(dy * y)) */

@@ -14,6 +14,7 @@ export const BUILTIN_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url))
 export const MODEL_OPTIONS = {
   model: { type: 'string' },
   tokenizer: { type: 'string' },
+  dtype: { type: 'string' },
 } as const;
 
 /** Where a model's tokenizer is, when --tokenizer is not given. */
@@ -26,12 +27,14 @@ function defaultTokenizerPath(modelPath: string): string {
 }
 
 /** Loads --model (or the built-in model) and its tokenizer (or --tokenizer). */
-export function loadModelAndTokenizer(values: { model?: string; tokenizer?: string }): { model: Model; tokenizer: Tokenizer; modelPath: string } {
+export function loadModelAndTokenizer(values: { model?: string; tokenizer?: string; dtype?: string }): { model: Model; tokenizer: Tokenizer; modelPath: string } {
+  if (values.dtype !== undefined && values.dtype !== 'f32' && values.dtype !== 'q8_0') throw new Error(`--dtype must be f32 or q8_0, got '${values.dtype}'`);
   const modelPath = values.model ?? BUILTIN_MODEL_DIR;
   if (!values.model && !existsSync(join(BUILTIN_MODEL_DIR, 'config.json'))) {
     throw new Error(`the built-in model is missing (${BUILTIN_MODEL_DIR}); pass --model <dir|file>`);
   }
   const model = loadModel(modelPath);
+  if (values.dtype === 'q8_0') model.quantize('q8_0');
   const tokenizer = loadTokenizer(values.tokenizer ?? defaultTokenizerPath(modelPath));
   if (tokenizer.vocabSize > model.config.vocabSize) {
     throw new Error(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}: they do not belong together`);

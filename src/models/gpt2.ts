@@ -7,16 +7,18 @@ import { attend } from './attention-block.js';
 import type { Gpt2Config } from './config.js';
 import type { HookContext } from './hooks.js';
 import type { KVCache } from './kv-cache.js';
+import type { QuantizedMatrix } from '../ops/quantized.js';
 
 type Params = ReadonlyMap<string, Tensor>;
-
-/** x (…, in) · w (in, out) + b */
-function conv1d(x: Tensor, w: Tensor, b: Tensor): Tensor {
-  return op.add(op.matmul(x, w), b);
-}
+type Quantized = ReadonlyMap<string, QuantizedMatrix>;
 
 /** ids (B, T) int32 at absolute positions start … start+T-1 -> logits (B, T, vocab). */
-export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, start: number, ctx: HookContext, cache?: KVCache): Tensor {
+export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, start: number, ctx: HookContext, cache?: KVCache, quantized: Quantized = new Map()): Tensor {
+  /** x (…, in) · W (in, out) + b, Conv1D as Hugging Face stores it (a quantized copy holds Wᵀ). */
+  const conv1d = (x: Tensor, name: string, bias: Tensor) => {
+    const q = quantized.get(name);
+    return q ? op.linearQ8(x, q, bias) : op.add(op.matmul(x, p.get(name)!), bias);
+  };
   const [B, T] = ids.shape;
   const C = c.dim, H = c.heads, D = C / H;
   const tokens = ctx.point('hook_embed', op.embedding(p.get('transformer.wte.weight')!, ids)); // (B, T, C)
@@ -25,22 +27,24 @@ export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, start: number
   let resid = op.add(tokens, pos); // (B, T, C)
   for (let l = 0; l < c.layers; l++) {
     const w = (name: string) => p.get(`transformer.h.${l}.${name}`)!;
+    const proj = (x: Tensor, name: string) => conv1d(x, `transformer.h.${l}.${name}.weight`, w(`${name}.bias`));
     const b = `blocks.${l}.`;
     resid = ctx.point(b + 'hook_resid_pre', resid);
     // attention
     const h1 = ctx.point(b + 'ln1.hook_normalized', op.layerNorm(resid, w('ln_1.weight'), w('ln_1.bias'), c.normEps));
-    const qkv = conv1d(h1, w('attn.c_attn.weight'), w('attn.c_attn.bias')); // (B, T, 3C)
+    const qkv = proj(h1, 'attn.c_attn'); // (B, T, 3C)
     const [q, k, v] = op.split(qkv, -1, [C, C, C]).map((t) => op.reshape(t, [B, T, H, D]));
     const z = attend(ctx, b + 'attn.', l, q, k, v, cache); // (B, T, C)
-    const attnOut = ctx.point(b + 'hook_attn_out', conv1d(z, w('attn.c_proj.weight'), w('attn.c_proj.bias')));
+    const attnOut = ctx.point(b + 'hook_attn_out', proj(z, 'attn.c_proj'));
     resid = ctx.point(b + 'hook_resid_mid', op.add(resid, attnOut));
     // MLP
     const h2 = ctx.point(b + 'ln2.hook_normalized', op.layerNorm(resid, w('ln_2.weight'), w('ln_2.bias'), c.normEps));
-    const pre = ctx.point(b + 'mlp.hook_pre', conv1d(h2, w('mlp.c_fc.weight'), w('mlp.c_fc.bias'))); // (B, T, 4C)
+    const pre = ctx.point(b + 'mlp.hook_pre', proj(h2, 'mlp.c_fc')); // (B, T, 4C)
     const post = ctx.point(b + 'mlp.hook_post', op.gelu(pre));
-    const mlpOut = ctx.point(b + 'hook_mlp_out', conv1d(post, w('mlp.c_proj.weight'), w('mlp.c_proj.bias')));
+    const mlpOut = ctx.point(b + 'hook_mlp_out', proj(post, 'mlp.c_proj'));
     resid = ctx.point(b + 'hook_resid_post', op.add(resid, mlpOut));
   }
   const final = ctx.point('ln_final.hook_normalized', op.layerNorm(resid, p.get('transformer.ln_f.weight')!, p.get('transformer.ln_f.bias')!, c.normEps));
-  return op.matmul(final, op.transpose(p.get('transformer.wte.weight')!)); // (B, T, vocab)
+  const head = quantized.get('lm_head');
+  return head ? op.linearQ8(final, head) : op.matmul(final, op.transpose(p.get('transformer.wte.weight')!)); // (B, T, vocab)
 }

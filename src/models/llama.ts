@@ -7,8 +7,10 @@ import { attend } from './attention-block.js';
 import type { LlamaConfig, RopeScaling } from './config.js';
 import type { HookContext } from './hooks.js';
 import type { KVCache } from './kv-cache.js';
+import type { QuantizedMatrix } from '../ops/quantized.js';
 
 type Params = ReadonlyMap<string, Tensor>;
+type Quantized = ReadonlyMap<string, QuantizedMatrix>;
 
 /** RoPE inverse frequencies, with Llama 3's long-context rescaling when configured. */
 export function llamaInverseFrequencies(c: LlamaConfig): Float32Array {
@@ -32,32 +34,39 @@ function applyLlama3Scaling(inv: Float32Array, s: RopeScaling): void {
 }
 
 /** ids (B, T) int32 at absolute positions start … start+T-1 -> logits (B, T, vocab). */
-export function llamaForward(c: LlamaConfig, p: Params, ids: Tensor, start: number, ctx: HookContext, cache?: KVCache, invFreq = llamaInverseFrequencies(c)): Tensor {
+export function llamaForward(c: LlamaConfig, p: Params, ids: Tensor, start: number, ctx: HookContext, cache?: KVCache, invFreq = llamaInverseFrequencies(c), quantized: Quantized = new Map()): Tensor {
+  /** x · Wᵀ (+ b) by parameter name, through the quantized copy when there is one. */
+  const linear = (x: Tensor, name: string, bias?: Tensor) => {
+    const q = quantized.get(name);
+    return q ? op.linearQ8(x, q, bias) : op.linear(x, p.get(name)!, bias);
+  };
   const [B, T] = ids.shape;
   const H = c.heads, Hkv = c.kvHeads, D = c.headDim;
   const positions = Int32Array.from({ length: T }, (_, t) => start + t);
   let resid = ctx.point('hook_embed', op.embedding(p.get('model.embed_tokens.weight')!, ids)); // (B, T, C)
   for (let l = 0; l < c.layers; l++) {
     const w = (name: string) => p.get(`model.layers.${l}.${name}`)!;
+    const proj = (x: Tensor, name: string) => linear(x, `model.layers.${l}.${name}.weight`, p.get(`model.layers.${l}.${name}.bias`));
     const b = `blocks.${l}.`;
     resid = ctx.point(b + 'hook_resid_pre', resid);
     // attention
     const h1 = ctx.point(b + 'ln1.hook_normalized', op.rmsNorm(resid, w('input_layernorm.weight'), c.normEps));
-    const q = op.reshape(op.linear(h1, w('self_attn.q_proj.weight'), p.get(`model.layers.${l}.self_attn.q_proj.bias`)), [B, T, H, D]);
-    const k = op.reshape(op.linear(h1, w('self_attn.k_proj.weight'), p.get(`model.layers.${l}.self_attn.k_proj.bias`)), [B, T, Hkv, D]);
-    const v = op.reshape(op.linear(h1, w('self_attn.v_proj.weight'), p.get(`model.layers.${l}.self_attn.v_proj.bias`)), [B, T, Hkv, D]);
+    const q = op.reshape(proj(h1, 'self_attn.q_proj'), [B, T, H, D]);
+    const k = op.reshape(proj(h1, 'self_attn.k_proj'), [B, T, Hkv, D]);
+    const v = op.reshape(proj(h1, 'self_attn.v_proj'), [B, T, Hkv, D]);
     const z = attend(ctx, b + 'attn.', l, op.rope(q, positions, invFreq), op.rope(k, positions, invFreq), v, cache); // (B, T, H·D)
-    const attnOut = ctx.point(b + 'hook_attn_out', op.linear(z, w('self_attn.o_proj.weight')));
+    const attnOut = ctx.point(b + 'hook_attn_out', proj(z, 'self_attn.o_proj'));
     resid = ctx.point(b + 'hook_resid_mid', op.add(resid, attnOut));
     // SwiGLU MLP: down(silu(gate(x)) * up(x))
     const h2 = ctx.point(b + 'ln2.hook_normalized', op.rmsNorm(resid, w('post_attention_layernorm.weight'), c.normEps));
-    const gate = ctx.point(b + 'mlp.hook_pre', op.linear(h2, w('mlp.gate_proj.weight'))); // (B, T, d_mlp)
-    const up = ctx.point(b + 'mlp.hook_pre_linear', op.linear(h2, w('mlp.up_proj.weight')));
+    const gate = ctx.point(b + 'mlp.hook_pre', proj(h2, 'mlp.gate_proj')); // (B, T, d_mlp)
+    const up = ctx.point(b + 'mlp.hook_pre_linear', proj(h2, 'mlp.up_proj'));
     const post = ctx.point(b + 'mlp.hook_post', op.mul(op.silu(gate), up));
-    const mlpOut = ctx.point(b + 'hook_mlp_out', op.linear(post, w('mlp.down_proj.weight')));
+    const mlpOut = ctx.point(b + 'hook_mlp_out', proj(post, 'mlp.down_proj'));
     resid = ctx.point(b + 'hook_resid_post', op.add(resid, mlpOut));
   }
   const final = ctx.point('ln_final.hook_normalized', op.rmsNorm(resid, p.get('model.norm.weight')!, c.normEps));
-  const head = p.get(c.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight')!;
-  return op.linear(final, head); // (B, T, vocab)
+  const head = quantized.get('lm_head');
+  if (head) return op.linearQ8(final, head); // (B, T, vocab)
+  return linear(final, c.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight'); // (B, T, vocab)
 }

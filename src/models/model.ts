@@ -34,6 +34,8 @@ export interface ForwardResult {
 
 export class Model {
   private readonly invFreq: Float32Array | null;
+  /** Weight-only int8 copies of the matrices used in products (see quantize), by parameter name; 'lm_head' for the output head. */
+  readonly quantized = new Map<string, op.QuantizedMatrix>();
 
   constructor(readonly config: ModelConfig, readonly params: Map<string, Tensor>) {
     const expected = parameterShapes(config);
@@ -87,6 +89,26 @@ export class Model {
     return new KVCache(c.layers, batch, kvHeads, Math.min(maxLen, c.contextLength), headDim);
   }
 
+  /**
+   * Stores every projection matrix and the output head as Q8_0 (GGUF's int8 layout) for inference;
+   * the float weights stay for embeddings, norms and training. Rows that are not a multiple of 32
+   * long stay float, as llama.cpp does.
+   */
+  quantize(dtype: 'q8_0'): void {
+    if (dtype !== 'q8_0') throw new Error(`unknown weight type '${dtype}' (q8_0)`);
+    const c = this.config;
+    const add = (key: string, w: Tensor) => {
+      if (w.shape[1] % 32 === 0) this.quantized.set(key, op.QuantizedMatrix.fromTensor(w));
+    };
+    for (const [name, w] of this.params) {
+      if (w.rank !== 2 || /(wte|wpe|embed_tokens|lm_head)\.weight$/.test(name)) continue;
+      // GPT-2's Conv1D stores (in, out): quantize its transpose so rows run along the input
+      add(name, c.arch === 'gpt2' ? op.contiguous(op.transpose(w)) : w);
+    }
+    const head = c.arch === 'gpt2' ? 'transformer.wte.weight' : c.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+    add('lm_head', this.params.get(head)!);
+  }
+
   /** ids (B, T) int32 -> logits (B, T, vocab), and whatever else opts ask for. */
   forward(ids: Tensor, opts: ForwardOptions = {}): ForwardResult {
     if (ids.dtype !== 'int32' || ids.rank !== 2) throw new Error(`forward expects int32 ids of shape (batch, seq), got ${ids.dtype} ${formatShape(ids.shape)}`);
@@ -111,8 +133,8 @@ export class Model {
     });
     const c = this.config;
     const logits = c.arch === 'gpt2'
-      ? gpt2Forward(c, this.params, ids, start, ctx, opts.kvCache)
-      : llamaForward(c, this.params, ids, start, ctx, opts.kvCache, this.invFreq!);
+      ? gpt2Forward(c, this.params, ids, start, ctx, opts.kvCache, this.quantized)
+      : llamaForward(c, this.params, ids, start, ctx, opts.kvCache, this.invFreq!, this.quantized);
     if (opts.kvCache) opts.kvCache.length += T;
     const result: ForwardResult = { logits, cache: ctx.cache };
     if (opts.hiddenStates) {
@@ -128,6 +150,7 @@ export class Model {
 
   dispose(): void {
     for (const t of this.params.values()) t.dispose();
+    for (const q of this.quantized.values()) q.dispose();
   }
 }
 

@@ -10,6 +10,7 @@ const HELP = `usage: glasslm generate [PROMPT] [options]
 
   --model M          model folder, .gguf or llama2.c .bin (default: the built-in model)
   --tokenizer T      tokenizer file or folder (default: the model's own)
+  --dtype q8_0       run the matrices as int8 (GGUF Q8_0 blocks), quantized on load
   --max-tokens N     most new tokens (default 200)
   --temperature X    0 = greedy (default 0.8)
   --top-k K          keep the K most likely tokens (default 0 = all)

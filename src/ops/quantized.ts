@@ -1,0 +1,53 @@
+// Weight-only int8 matrices (GGUF's Q8_0 layout) and the product with them. Inference only: a
+// quantized matrix has no gradient.
+
+import { quantizeQ8_0 } from '../io/gguf/quants.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { getBackend, keep } from '../tensor/engine.js';
+import type { Backend } from '../backend/backend.js';
+import { add } from './elementwise.js';
+import { contiguous, reshape } from './views.js';
+
+/** W (rows, cols) as Q8_0 blocks along each row (cols divisible by 32), in backend memory. */
+export class QuantizedMatrix {
+  constructor(readonly rows: number, readonly cols: number, readonly blocks: Tensor) {
+    if (cols % 32 !== 0) throw new Error(`Q8_0 needs rows of a multiple of 32 values, got ${cols}`);
+    if (blocks.dtype !== 'uint8' || blocks.size !== (rows * cols * 34) / 32) throw new Error(`Q8_0 blocks for (${rows}, ${cols}) must be ${(rows * cols * 34) / 32} bytes`);
+  }
+
+  /** Quantizes a float matrix (rows, cols); transpose first to quantize along the other axis. */
+  static fromTensor(w: Tensor, backend: Backend = getBackend()): QuantizedMatrix {
+    if (w.rank !== 2) throw new Error(`only matrices can be quantized, got ${formatShape(w.shape)}`);
+    const [rows, cols] = w.shape;
+    const bytes = quantizeQ8_0(Float32Array.from(contiguous(w).data()));
+    return QuantizedMatrix.fromBlocks(rows, cols, bytes, backend);
+  }
+
+  /** Wraps GGUF Q8_0 bytes (as stored in a .gguf file) for a (rows, cols) matrix. */
+  static fromBlocks(rows: number, cols: number, bytes: Uint8Array, backend: Backend = getBackend()): QuantizedMatrix {
+    const blocks = keep(Tensor.empty([bytes.length], 'uint8', backend));
+    (blocks.data() as Uint8Array).set(bytes);
+    return new QuantizedMatrix(rows, cols, blocks);
+  }
+
+  get bytes(): number {
+    return this.blocks.size;
+  }
+
+  dispose(): void {
+    this.blocks.dispose();
+  }
+}
+
+/** x (…, cols) · Wᵀ (+ bias) -> (…, rows), with W quantized. */
+export function linearQ8(x: Tensor, w: QuantizedMatrix, bias?: Tensor | null): Tensor {
+  if (x.dtype !== 'float32') throw new Error(`linearQ8 needs float32 input, got ${x.dtype}`);
+  const k = x.shape[x.rank - 1];
+  if (k !== w.cols) throw new Error(`linearQ8: input ${formatShape(x.shape)} does not match a (${w.rows}, ${w.cols}) matrix`);
+  const m = x.size / k;
+  const out = Tensor.empty([...x.shape.slice(0, -1), w.rows], 'float32', x.backend);
+  x.backend.matmulQ8(contiguous(x).data() as Float32Array, w.blocks.data() as Uint8Array, out.data() as Float32Array, m, w.rows, k);
+  const y = bias ? add(out, bias) : out;
+  return reshape(y, [...x.shape.slice(0, -1), w.rows]);
+}

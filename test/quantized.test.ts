@@ -1,0 +1,48 @@
+// Weight-only int8 (Q8_0): the kernel against dequantized float weights, and whole models against
+// their float logits within a stated bound.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { dequantizeQ8_0, quantizeQ8_0 } from '../src/io/gguf/quants.js';
+import { loadHfModel } from '../src/models/load.js';
+import * as op from '../src/ops/index.js';
+import { noGrad } from '../src/tensor/engine.js';
+import { sharedPath, skipUnlessShared } from './shared.js';
+
+test('matmulQ8 equals a float matmul with the dequantized weights', () => {
+  const rng = new op.Rng(3);
+  const [m, n, k] = [5, 7, 96];
+  const w = Float32Array.from({ length: n * k }, () => rng.normal());
+  const x = Float32Array.from({ length: m * k }, () => rng.normal());
+  const blocks = quantizeQ8_0(w);
+  const deq = new Float32Array(n * k);
+  dequantizeQ8_0(blocks, 0, deq);
+  const out = new Float32Array(m * n);
+  op.zeros([1]).backend.matmulQ8(x, blocks, out, m, n, k);
+  let worst = 0;
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let t = 0; t < k; t++) s += x[i * k + t] * deq[j * k + t];
+    worst = Math.max(worst, Math.abs(s - out[i * n + j]));
+  }
+  assert.ok(worst < 1e-4, `differs by ${worst}`);
+  // and the quantization error itself is within half a step of each block's scale
+  const maxErr = Math.max(...w.map((v, i) => Math.abs(v - deq[i])));
+  assert.ok(maxErr < (Math.max(...w.map(Math.abs)) / 127) * 0.51, `quantization error ${maxErr}`);
+});
+
+for (const name of ['gpt2-tiny', 'llama-tiny']) {
+  test(`${name}: Q8_0 weights keep the logits close to float`, { skip: skipUnlessShared('reference', name) }, () => {
+    const model = loadHfModel(sharedPath('reference', name)!);
+    const ids = op.tensor(Int32Array.from({ length: 16 }, (_, i) => (i * 37) % 512), [1, 16]);
+    const exact = noGrad(() => model.forward(ids).logits.toArray());
+    model.quantize('q8_0');
+    assert.ok(model.quantized.size > 0);
+    const q = noGrad(() => model.forward(ids).logits.toArray());
+    const worst = Math.max(...q.map((v, i) => Math.abs(v - exact[i])));
+    const scale = Math.max(...exact.map(Math.abs));
+    console.log(`${name}: Q8_0 logits differ from float by at most ${worst.toExponential(2)} (largest logit ${scale.toFixed(2)})`);
+    assert.ok(worst > 0, 'quantization must change something');
+    assert.ok(worst < 0.02 * scale, `Q8_0 logits differ by ${worst}`);
+  });
+}
