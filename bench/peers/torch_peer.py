@@ -12,6 +12,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def attention(q, k, v):
+    # causal softmax(q kᵀ / √d) v, written out (torch 1.13 has no scaled_dot_product_attention)
+    T, S = q.shape[2], k.shape[2]
+    att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.shape[-1]))
+    if T > 1:
+        mask = torch.ones(T, S, dtype=torch.bool).tril(S - T)
+        att = att.masked_fill(~mask, float("-inf"))
+    return F.softmax(att, dim=-1) @ v
+
+
 class Block(nn.Module):
     def __init__(self, d, h):
         super().__init__()
@@ -32,7 +42,7 @@ class Block(nn.Module):
                 k = torch.cat([cache[0], k], dim=2)
                 v = torch.cat([cache[1], v], dim=2)
             cache[:] = [k, v]
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=(T > 1))
+        y = attention(q, k, v)
         x = x + self.c_proj(y.transpose(1, 2).reshape(B, T, C))
         return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
 
