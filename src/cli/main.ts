@@ -2,6 +2,9 @@
 // Each command module exports `summary` (one line) and `run(argv): Promise<number>` (the exit code).
 // Commands are thin shells: argument parsing and printing only, no model math.
 
+import { selectBackend } from '../backend/select.js';
+import { setBackend } from '../tensor/engine.js';
+
 export interface Command {
   summary: string;
   run(argv: string[]): Promise<number>;
@@ -37,7 +40,13 @@ async function loadCommand(name: string): Promise<Command | undefined> {
 }
 
 async function printHelp(): Promise<void> {
-  const lines = ['usage: glasslm <command> [options]   (glasslm <command> --help for its options)', '', 'commands:'];
+  const lines = [
+    'usage: glasslm <command> [options]   (glasslm <command> --help for its options)',
+    '',
+    'global options: --backend auto|cpu|wasm (default auto: WebAssembly SIMD where it loads) --threads N (default: all cores)',
+    '',
+    'commands:',
+  ];
   for (const name of Object.keys(COMMANDS)) {
     const cmd = await loadCommand(name);
     if (cmd) lines.push(`  ${name.padEnd(10)} ${cmd.summary}`);
@@ -45,9 +54,36 @@ async function printHelp(): Promise<void> {
   console.log(lines.join('\n'));
 }
 
+/** Commands that run no model and so need no backend. */
+const NO_BACKEND = new Set(['tokenize', 'info', 'convert']);
+
+/**
+ * Takes the global options out of argv: --backend auto|cpu|wasm and --threads N, which every
+ * model command accepts. Returns the remaining arguments.
+ */
+function takeGlobalOptions(argv: string[]): { rest: string[]; backend?: string; threads?: number } {
+  const rest: string[] = [];
+  let backend: string | undefined, threads: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    if (flag !== '--backend' && flag !== '--threads') {
+      rest.push(argv[i]);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--backend') backend = value;
+    else {
+      threads = Number(value);
+      if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a whole number ≥ 1, got '${value}'`);
+    }
+  }
+  return { rest, backend, threads };
+}
+
 /** Runs the CLI; returns the process exit code. Errors are printed as one clear line, never a stack. */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     await printHelp();
     return name ? 0 : 1;
@@ -58,6 +94,12 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    const { rest, backend, threads } = takeGlobalOptions(args);
+    if (!NO_BACKEND.has(name) && !rest.includes('--help') && !rest.includes('-h')) {
+      const selected = await selectBackend(backend, threads);
+      setBackend(selected.backend);
+      if (backend || threads || selected.fellBack || process.env.GLASSLM_VERBOSE) console.error(selected.note);
+    }
     return await cmd.run(rest);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -2,8 +2,6 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { selectBackend } from '../../backend/select.js';
-import { setBackend } from '../../tensor/engine.js';
 import { type ModelShape, type TrainJob, runTraining } from '../../train/run.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../../train/options.js';
 import { numberOption } from '../model-args.js';
@@ -19,7 +17,7 @@ training:            --steps --batch-size --grad-accum --lr --min-lr --warmup --
                      --grad-clip --eval-interval --eval-batches --checkpoint-interval --seed --val-fraction
                      --config FILE  (JSON: {"model": {...}, "train": {...}}; unknown keys are errors)
                      --resume       continue the run in --out exactly where its last checkpoint left it
-runtime:             --backend auto|cpu|wasm --threads N
+runtime:             --backend auto|cpu|wasm --threads N (global options)
 
 Writes DIR/config.json, model.safetensors, tokenizer.json (usable with --model DIR),
 train-state.safetensors (for --resume) and loss.svg.`;
@@ -46,7 +44,7 @@ function readConfigFile(path: string): { model: Record<string, unknown>; train: 
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const stringFlags = [...Object.keys(TRAIN_FLAGS), ...Object.keys(MODEL_FLAGS), 'out', 'tokenizer', 'vocab-size', 'arch', 'val-fraction', 'config', 'backend', 'threads'];
+  const stringFlags = [...Object.keys(TRAIN_FLAGS), ...Object.keys(MODEL_FLAGS), 'out', 'tokenizer', 'vocab-size', 'arch', 'val-fraction', 'config'];
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -77,9 +75,6 @@ export async function run(argv: string[]): Promise<number> {
     options: options as TrainJob['options'],
     resume: v.resume === true,
   };
-  const { backend, note } = await selectBackend(v.backend as string | undefined, v.threads ? numberOption('threads', v.threads as string, 0) : undefined);
-  setBackend(backend);
-  console.error(note);
   let bar: ProgressBar | null = null;
   let tokensPerSecond = 0;
   const { trainer, valLoss } = runTraining(job, {
