@@ -2,8 +2,9 @@
 // model.safetensors or model.safetensors.index.json ({"weight_map": {tensor: shard file}}).
 
 import { existsSync, readFileSync } from 'node:fs';
+import { writeAll, writeAtomically } from './atomic.js';
 import { join } from 'node:path';
-import { readSafetensors, type SafetensorsMap } from './safetensors.js';
+import { readSafetensors, safetensorsHeader, type SafetensorsMap } from './safetensors.js';
 import type { NamedTensor } from './types.js';
 
 /**
@@ -73,4 +74,45 @@ function readSharded(dir: string, indexPath: string): SafetensorsMap {
     }
   }
   return out;
+}
+
+/** Streams tensors to a .safetensors file one at a time (no copy of the whole file in memory); atomic. */
+export function writeSafetensorsFile(path: string, tensors: readonly NamedTensor[], metadata?: Record<string, string>): void {
+  const { header } = safetensorsHeader(tensors, metadata);
+  writeAtomically(path, (fd) => {
+    writeAll(fd, header);
+    for (const t of tensors) writeAll(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  });
+}
+
+/**
+ * Writes a sharded Hugging Face checkpoint into dir: model-0000i-of-0000n.safetensors, each at most
+ * maxShardBytes of data (a larger tensor gets a shard of its own), and model.safetensors.index.json.
+ * Returns the shard file names.
+ */
+export function writeSafetensorsShards(dir: string, tensors: readonly NamedTensor[], maxShardBytes: number, metadata: Record<string, string> = { format: 'pt' }): string[] {
+  const groups: NamedTensor[][] = [];
+  let size = Infinity;
+  for (const t of tensors) {
+    if (size + t.data.byteLength > maxShardBytes && !(groups.length > 0 && groups[groups.length - 1].length === 0)) {
+      groups.push([]);
+      size = 0;
+    }
+    groups[groups.length - 1].push(t);
+    size += t.data.byteLength;
+  }
+  const pad = (i: number) => String(i).padStart(5, '0');
+  const names = groups.map((_, i) => `model-${pad(i + 1)}-of-${pad(groups.length)}.safetensors`);
+  const weightMap: Record<string, string> = {};
+  let total = 0;
+  groups.forEach((group, i) => {
+    writeSafetensorsFile(join(dir, names[i]), group, metadata);
+    for (const t of group) {
+      weightMap[t.name] = names[i];
+      total += t.data.byteLength;
+    }
+  });
+  const index = JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2) + '\n';
+  writeAtomically(join(dir, 'model.safetensors.index.json'), (fd) => writeAll(fd, new TextEncoder().encode(index)));
+  return names;
 }

@@ -32,16 +32,16 @@ interface Entry { name: string; dtype: string; shape: number[]; start: number; e
 /** Largest JSON header we accept (the reference implementation uses 100 MB). */
 const MAX_HEADER_BYTES = 100_000_000;
 
-/** Parses and validates the header; throws an Error saying what is wrong. */
-function parseHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new Error(`safetensors: file is ${bytes.length} bytes, shorter than the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n64 = view.getBigUint64(0, true);
-  if (n64 > BigInt(bytes.length - 8)) throw new Error(`safetensors: header length ${n64} is beyond the end of the ${bytes.length}-byte file`);
-  const n = Number(n64);
-  if (n > MAX_HEADER_BYTES) throw new Error(`safetensors: header length ${n} exceeds ${MAX_HEADER_BYTES} bytes`);
+/**
+ * Parses and validates the header; throws an Error saying what is wrong. `bytes` may be just the
+ * start of the file (at least 8 + header length bytes) when fileSize gives the whole file's size.
+ */
+function parseHeader(bytes: Uint8Array, fileSize = bytes.length): { entries: Entry[]; metadata: Record<string, string> } {
+  if (fileSize < 8 || bytes.length < 8) throw new Error(`safetensors: file is ${fileSize} bytes, shorter than the 8-byte header length`);
+  const n = safetensorsHeaderLength(bytes, fileSize);
   const dataStart = 8 + n;
-  const dataLen = bytes.length - dataStart;
+  if (bytes.length < dataStart) throw new Error(`safetensors: the ${n}-byte header was not read whole (${bytes.length} bytes given)`);
+  const dataLen = fileSize - dataStart;
 
   let header: unknown;
   try {
@@ -93,6 +93,43 @@ function parseEntry(name: string, value: unknown, dataStart: number, dataLen: nu
     throw new Error(`${where}: shape [${shape}] of ${dtype} needs ${count * info.size} bytes, data_offsets span ${end - start}`);
   }
   return { name, dtype, shape: shape as number[], start: dataStart + start, end: dataStart + end };
+}
+
+/** The JSON header's length from the first 8 bytes, checked against the file size. */
+export function safetensorsHeaderLength(first8: Uint8Array, fileSize: number): number {
+  const n64 = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (n64 > BigInt(fileSize - 8)) throw new Error(`safetensors: header length ${n64} is beyond the end of the ${fileSize}-byte file`);
+  const n = Number(n64);
+  if (n > MAX_HEADER_BYTES) throw new Error(`safetensors: header length ${n} exceeds ${MAX_HEADER_BYTES} bytes`);
+  return n;
+}
+
+/** A tensor's place in a file: dtype, shape, and absolute byte range [start, end). */
+export type SafetensorsEntry = Entry;
+
+/** The validated header of a file whose first 8 + N bytes are `head` (the rest need not be read). */
+export function parseSafetensorsHeader(head: Uint8Array, fileSize: number): { entries: SafetensorsEntry[]; metadata: Record<string, string> } {
+  assertLittleEndianHost();
+  return parseHeader(head, fileSize);
+}
+
+/**
+ * Decodes one tensor's raw bytes (exactly its data_offsets range) into float32 `out`:
+ * F32 is copied, F16/BF16/F64 converted; integer dtypes are refused.
+ */
+export function decodeSafetensorsFloat(e: SafetensorsEntry, raw: Uint8Array, out: Float32Array): void {
+  if (out.length !== numel(e.shape) || raw.length !== e.end - e.start) throw new Error(`safetensors: tensor ${e.name}: wrong buffer sizes for decoding`);
+  switch (e.dtype) {
+    case 'F32': new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(raw); return;
+    case 'F16': decodeF16(raw, 0, out); return;
+    case 'BF16': decodeBF16(raw, 0, out); return;
+    case 'F64': {
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, true);
+      return;
+    }
+    default: throw new Error(`safetensors: tensor ${e.name} is ${e.dtype}, not a float tensor`);
+  }
 }
 
 /** Decodes one validated entry; F32 data that is 4-byte aligned is a view, not a copy. */
@@ -162,14 +199,10 @@ export function readSafetensorsHeader(bytes: Uint8Array): { tensors: { name: str
 }
 
 /**
- * Writes tensors as F32 (Float32Array) or I32 (Int32Array), in the order given,
- * with the JSON header padded with spaces to a multiple of 8 bytes so the data stays aligned.
+ * The header of a file holding `list` in order (8-byte length + JSON padded with spaces to a
+ * multiple of 8 bytes, so the data stays aligned), and the data section's size.
  */
-export function writeSafetensors(
-  tensors: Iterable<NamedTensor> | Map<string, NamedTensor>,
-  metadata?: Record<string, string>,
-): Uint8Array {
-  const list = tensors instanceof Map ? [...tensors.values()] : [...tensors];
+export function safetensorsHeader(list: readonly NamedTensor[], metadata?: Record<string, string>): { header: Uint8Array; dataBytes: number } {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
@@ -182,11 +215,26 @@ export function writeSafetensors(
   }
   const json = encodeUtf8(JSON.stringify(header));
   const padded = Math.ceil(json.length / 8) * 8;
-  const out = new Uint8Array(8 + padded + offset);
+  const out = new Uint8Array(8 + padded);
   new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + padded);
-  let p = 8 + padded;
+  return { header: out, dataBytes: offset };
+}
+
+/**
+ * Writes tensors as F32 (Float32Array) or I32 (Int32Array), in the order given,
+ * with the JSON header padded with spaces to a multiple of 8 bytes so the data stays aligned.
+ */
+export function writeSafetensors(
+  tensors: Iterable<NamedTensor> | Map<string, NamedTensor>,
+  metadata?: Record<string, string>,
+): Uint8Array {
+  const list = tensors instanceof Map ? [...tensors.values()] : [...tensors];
+  const { header, dataBytes } = safetensorsHeader(list, metadata);
+  const out = new Uint8Array(header.length + dataBytes);
+  out.set(header, 0);
+  let p = header.length;
   for (const t of list) {
     out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), p);
     p += t.data.byteLength;

@@ -1,17 +1,21 @@
 // Loading models: Hugging Face folders (config.json + safetensors, sharded or not), GGUF files and
 // llama2.c checkpoints, all into the same Model with Hugging Face parameter names.
+//
+// Safetensors and GGUF are read tensor by tensor: only the header is parsed up front, then each
+// tensor's bytes are read from the file straight into storage allocated by the tensor's backend
+// (F32), or decoded into it (F16, BF16, quantized), so loading needs about the weights' size in
+// memory, never a second copy of the file.
 
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hfArch, hfHeadCounts, ggufMetadataToHfConfig } from '../io/gguf/config.js';
-import { ggufTensorsToHf } from '../io/gguf/names.js';
-import { readGguf } from '../io/gguf/read.js';
-import { llama2cToHfConfig, readLlama2c } from '../io/llama2c.js';
-import { readSafetensorsDir } from '../io/safetensors-file.js';
-import type { NamedTensor } from '../io/types.js';
-import * as op from '../ops/index.js';
+import { ggufTensorsToHf, ggufToHfLayout, ggufToHfName, type GgufArch, type HeadCounts } from '../io/gguf/names.js';
+import { openGgufFile, openSafetensorsDir, type LazyTensor } from '../io/lazy.js';
+import { llama2cToHfConfig, readLlama2c, LLAMA2C_MAGIC } from '../io/llama2c.js';
+import { numel, type NamedTensor } from '../io/types.js';
 import { keep } from '../tensor/engine.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { formatShape } from '../tensor/shape.js';
 import { type ModelConfig, configFromHf, parameterShapes } from './config.js';
 import { Model } from './model.js';
 
@@ -24,25 +28,57 @@ function canonicalName(config: ModelConfig, name: string): string {
   return name;
 }
 
-/** Builds a Model from a config and named float tensors, checking names and shapes. */
-export function modelFromTensors(config: ModelConfig, tensors: Iterable<NamedTensor>): Model {
+/** A tensor still in its file: HF name, shape, and a reader that fills float32 storage. */
+type PendingTensor = Pick<LazyTensor, 'name' | 'shape' | 'readInto'>;
+
+/**
+ * Builds a Model by allocating each parameter on the current backend and reading it in place.
+ * Names and shapes are checked before anything is read.
+ */
+function modelFromPending(config: ModelConfig, tensors: Iterable<PendingTensor>): Model {
   const expected = parameterShapes(config);
   const params = new Map<string, Tensor>();
-  for (const t of tensors) {
-    const name = canonicalName(config, t.name);
-    if (NON_PARAMETERS.test(name) && !expected.has(name)) continue;
-    // a tied head saved explicitly (as transformers does for GPT-2) is the embedding again
-    if (name === 'lm_head.weight' && !expected.has(name)) continue;
-    if (t.data instanceof Int32Array) throw new Error(`parameter '${name}' is an integer tensor`);
-    params.set(name, keep(op.tensor(t.data, t.shape)));
+  try {
+    for (const t of tensors) {
+      const name = canonicalName(config, t.name);
+      if (NON_PARAMETERS.test(name) && !expected.has(name)) continue;
+      // a tied head saved explicitly (as transformers does for GPT-2) is the embedding again
+      if (name === 'lm_head.weight' && !expected.has(name)) continue;
+      const shape = expected.get(name);
+      if (!shape) throw new Error(`the checkpoint has an unexpected parameter '${name}'`);
+      if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) {
+        throw new Error(`parameter '${name}' has shape ${formatShape(t.shape)}; the config needs ${formatShape(shape)}`);
+      }
+      if (params.has(name)) throw new Error(`the checkpoint has parameter '${name}' twice`);
+      const p = keep(Tensor.empty(shape, 'float32'));
+      params.set(name, p);
+      t.readInto(p.data() as Float32Array); // the backend's own storage (a float32 view on the cpu)
+    }
+    return new Model(config, params);
+  } catch (e) {
+    for (const p of params.values()) p.dispose();
+    throw e;
   }
-  return new Model(config, params);
 }
 
-/** Loads a model folder: config.json and model.safetensors (or model.safetensors.index.json with shards). */
-export function loadHfModel(dir: string): Model {
-  if (!existsSync(dir)) throw new Error(`model '${dir}' does not exist`);
-  if (!statSync(dir).isDirectory()) throw new Error(`model '${dir}' is not a folder (expected config.json and model.safetensors)`);
+/** Builds a Model from a config and named float tensors, checking names and shapes. */
+export function modelFromTensors(config: ModelConfig, tensors: Iterable<NamedTensor>): Model {
+  const pending = function* (): Generator<PendingTensor> {
+    for (const t of tensors) {
+      yield {
+        name: t.name,
+        shape: t.shape,
+        readInto(out: Float32Array) {
+          if (t.data instanceof Int32Array) throw new Error(`parameter '${canonicalName(config, t.name)}' is an integer tensor`);
+          out.set(t.data);
+        },
+      };
+    }
+  };
+  return modelFromPending(config, pending());
+}
+
+function readConfigJson(dir: string): ModelConfig {
   const configPath = join(dir, 'config.json');
   if (!existsSync(configPath)) throw new Error(`${dir} has no config.json`);
   let json: Record<string, unknown>;
@@ -51,8 +87,20 @@ export function loadHfModel(dir: string): Model {
   } catch (err) {
     throw new Error(`${configPath} is not valid JSON: ${(err as Error).message}`);
   }
-  const config = configFromHf(json);
-  return modelFromTensors(config, readSafetensorsDir(dir).values());
+  return configFromHf(json);
+}
+
+/** Loads a model folder: config.json and model.safetensors (or model.safetensors.index.json with shards). */
+export function loadHfModel(dir: string): Model {
+  if (!existsSync(dir)) throw new Error(`model '${dir}' does not exist`);
+  if (!statSync(dir).isDirectory()) throw new Error(`model '${dir}' is not a folder (expected config.json and model.safetensors)`);
+  const config = readConfigJson(dir);
+  const file = openSafetensorsDir(dir);
+  try {
+    return modelFromPending(config, file.tensors);
+  } finally {
+    file.close();
+  }
 }
 
 /** Loads a llama2.c checkpoint (.bin, v0/v1/v2). */
@@ -61,28 +109,98 @@ export function loadLlama2cModel(path: string): Model {
   return modelFromTensors(configFromHf(llama2cToHfConfig(ckpt.config)), ckpt.tensors.values());
 }
 
-/** Loads a GGUF model (llama, qwen2, gpt2), dequantizing to float32. */
+/** A GGUF tensor as its HF parameter: renamed, and transposed or permuted while it is read. */
+function ggufPending(arch: GgufArch, heads: HeadCounts | undefined, t: LazyTensor): PendingTensor {
+  const layout = ggufToHfLayout(arch, t.name, t.shape);
+  if (!layout.relayout) return { name: ggufToHfName(arch, t.name), shape: layout.shape, readInto: (out) => t.readInto(out) };
+  return {
+    name: ggufToHfName(arch, t.name),
+    shape: layout.shape,
+    readInto(out: Float32Array) {
+      const raw = new Float32Array(numel(t.shape)); // one tensor in GGUF order, dropped after
+      t.readInto(raw);
+      out.set(ggufTensorsToHf(arch, heads, [{ name: t.name, shape: t.shape, data: raw }])[0].data);
+    },
+  };
+}
+
+/** Loads a GGUF model (llama, qwen2, gpt2), dequantizing each tensor to float32 as it is read. */
 export function loadGgufModel(path: string): Model {
-  const file = readGguf(readFileSync(path));
-  const tied = !file.tensors.has('output.weight');
-  const hf = ggufMetadataToHfConfig(file.metadata, tied);
-  const arch = hfArch(hf);
-  const tensors = ggufTensorsToHf(arch, hfHeadCounts(hf), file.tensors.values());
-  return modelFromTensors(configFromHf(hf), tensors);
+  const file = openGgufFile(path);
+  try {
+    const ropeFreqs = file.tensors.find((t) => t.name === 'rope_freqs.weight');
+    let factors: Float32Array | undefined;
+    if (ropeFreqs) {
+      factors = new Float32Array(numel(ropeFreqs.shape));
+      ropeFreqs.readInto(factors);
+    }
+    const tied = !file.tensors.some((t) => t.name === 'output.weight');
+    const hf = ggufMetadataToHfConfig(file.metadata, tied, factors);
+    const arch = hfArch(hf);
+    const heads = arch === 'gpt2' ? undefined : hfHeadCounts(hf);
+    const config = configFromHf(hf);
+    const weights = file.tensors.filter((t) => t !== ropeFreqs).map((t) => ggufPending(arch, heads, t));
+    return modelFromPending(config, weights);
+  } finally {
+    file.close();
+  }
+}
+
+/** The first bytes of a file. */
+function head(path: string, n: number): Uint8Array {
+  const buf = new Uint8Array(n);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buf, 0, n, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return buf;
+}
+
+type Format = 'hf' | 'gguf' | 'llama2c';
+
+function detectFormat(path: string): Format {
+  if (!existsSync(path)) throw new Error(`model '${path}' does not exist`);
+  if (statSync(path).isDirectory()) return 'hf';
+  if (String.fromCharCode(...head(path, 4)) === 'GGUF') return 'gguf';
+  if (path.endsWith('.bin')) return 'llama2c';
+  throw new Error(`'${path}' is not a model folder, a GGUF file or a llama2.c .bin file`);
 }
 
 /** Loads a model from a Hugging Face folder, a .gguf file, or a llama2.c .bin file. */
 export function loadModel(path: string): Model {
-  if (!existsSync(path)) throw new Error(`model '${path}' does not exist`);
-  if (statSync(path).isDirectory()) return loadHfModel(path);
-  const head = Buffer.alloc(4);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, head, 0, 4, 0);
-  } finally {
-    closeSync(fd);
+  const format = detectFormat(path);
+  if (format === 'hf') return loadHfModel(path);
+  if (format === 'gguf') return loadGgufModel(path);
+  return loadLlama2cModel(path);
+}
+
+/** What a checkpoint file holds, without loading it: format, size on disk, values per stored type. */
+export interface CheckpointInfo {
+  format: 'safetensors' | 'gguf' | 'llama2.c';
+  fileBytes: number;
+  /** Stored type ('F32', 'F16', 'Q8_0', …) -> number of values stored in it (null: not counted). */
+  dtypes: Record<string, number | null>;
+}
+
+/** Reads only the headers of a checkpoint (see loadModel for the paths accepted). */
+export function describeCheckpoint(path: string): CheckpointInfo {
+  const format = detectFormat(path);
+  const dtypes: Record<string, number | null> = {};
+  const count = (tensors: LazyTensor[]) => {
+    for (const t of tensors) dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + numel(t.shape);
+  };
+  if (format === 'llama2c') {
+    const h = new DataView(head(path, 8).buffer);
+    const quantized = h.getUint32(0, true) === LLAMA2C_MAGIC && h.getInt32(4, true) === 2;
+    return { format: 'llama2.c', fileBytes: statSync(path).size, dtypes: { [quantized ? 'int8 groups (llama2.c v2)' : 'F32']: null } };
   }
-  if (head.toString('latin1') === 'GGUF') return loadGgufModel(path);
-  if (path.endsWith('.bin')) return loadLlama2cModel(path);
-  throw new Error(`'${path}' is not a model folder, a GGUF file or a llama2.c .bin file`);
+  const file = format === 'hf' ? openSafetensorsDir(path) : openGgufFile(path);
+  try {
+    count(file.tensors);
+    return { format: format === 'hf' ? 'safetensors' : 'gguf', fileBytes: file.fileBytes, dtypes };
+  } finally {
+    file.close();
+  }
 }

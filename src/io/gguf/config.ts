@@ -23,6 +23,65 @@ function num(config: HfConfig, key: string, fallback?: number): number {
   return v;
 }
 
+/** Llama 3 rope scaling as config.json states it (rope_parameters or rope_scaling with rope_type llama3). */
+export interface Llama3Scaling { factor: number; lowFreqFactor: number; highFreqFactor: number; originalContextLength: number }
+
+function llama3Scaling(config: HfConfig): Llama3Scaling | null {
+  const p = (config.rope_parameters ?? config.rope_scaling ?? null) as Record<string, unknown> | null;
+  if (!p || (p.rope_type ?? p.type) !== 'llama3') return null;
+  const get = (k: string) => {
+    if (typeof p[k] !== 'number') throw new Error(`GGUF config: llama3 rope scaling needs a number ${k}`);
+    return p[k] as number;
+  };
+  return { factor: get('factor'), lowFreqFactor: get('low_freq_factor'), highFreqFactor: get('high_freq_factor'), originalContextLength: get('original_max_position_embeddings') };
+}
+
+/**
+ * llama.cpp's form of Llama 3 rope scaling: the tensor rope_freqs.weight (headDim/2 values) by
+ * which each base frequency theta^(-2i/d) is divided, as convert_hf_to_gguf.py computes it.
+ */
+export function llama3RopeFactors(headDim: number, theta: number, s: Llama3Scaling): Float32Array {
+  const out = new Float32Array(headDim / 2);
+  const lowWavelen = s.originalContextLength / s.lowFreqFactor;
+  const highWavelen = s.originalContextLength / s.highFreqFactor;
+  for (let i = 0; i < out.length; i++) {
+    const freq = 1 / theta ** ((2 * i) / headDim);
+    const wavelen = (2 * Math.PI) / freq;
+    if (wavelen < highWavelen) out[i] = 1;
+    else if (wavelen > lowWavelen) out[i] = s.factor;
+    else {
+      const smooth = (s.originalContextLength / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+      out[i] = 1 / ((1 - smooth) / s.factor + smooth);
+    }
+  }
+  return out;
+}
+
+/** Keys glasslm adds so Llama 3 rope scaling survives a round trip (llama.cpp ignores them). */
+const LLAMA3_KEYS = { factor: 'glasslm.rope.llama3.factor', lowFreqFactor: 'glasslm.rope.llama3.low_freq_factor', highFreqFactor: 'glasslm.rope.llama3.high_freq_factor', originalContextLength: 'glasslm.rope.llama3.original_context_length' } as const;
+
+/**
+ * The Llama 3 scaling of a GGUF file: from glasslm's keys, else fitted to its rope_freqs tensor
+ * with the constants every Llama 3.x release uses (low 1, high 4, original context 8192).
+ */
+function llama3FromGguf(meta: GgufMetadata, headDim: number, theta: number, ropeFactors: Float32Array | undefined): Llama3Scaling | null {
+  const factor = metaFloat(meta, LLAMA3_KEYS.factor);
+  if (factor !== undefined) {
+    const need = (k: keyof typeof LLAMA3_KEYS) => {
+      const v = metaFloat(meta, LLAMA3_KEYS[k]);
+      if (v === undefined) throw new Error(`GGUF config: ${LLAMA3_KEYS[k]} is missing`);
+      return shortestF32(v);
+    };
+    return { factor: shortestF32(factor), lowFreqFactor: need('lowFreqFactor'), highFreqFactor: need('highFreqFactor'), originalContextLength: need('originalContextLength') };
+  }
+  if (!ropeFactors) return null;
+  if (ropeFactors.every((f) => f === 1)) return null;
+  const guess = { factor: shortestF32(Math.max(...ropeFactors)), lowFreqFactor: 1, highFreqFactor: 4, originalContextLength: 8192 };
+  const fit = llama3RopeFactors(headDim, theta, guess);
+  if (fit.length === ropeFactors.length && fit.every((f, i) => Math.abs(f - ropeFactors[i]) <= 1e-5 * f)) return guess;
+  throw new Error('GGUF config: rope_freqs.weight holds a rope scaling glasslm cannot express (only Llama 3 scaling is supported)');
+}
+
 function ropeTheta(config: HfConfig): number {
   const params = config.rope_parameters as { rope_theta?: unknown } | undefined;
   const v = params?.rope_theta ?? config.rope_theta ?? 10000;
@@ -67,6 +126,13 @@ export function hfConfigToGgufMetadata(config: HfConfig): GgufMetadata {
       m.set(k('attention.key_length'), gguf.u32(headDim));
       m.set(k('attention.value_length'), gguf.u32(headDim));
     }
+    const scaling = llama3Scaling(config);
+    if (scaling) {
+      m.set(LLAMA3_KEYS.factor, gguf.f32(scaling.factor));
+      m.set(LLAMA3_KEYS.lowFreqFactor, gguf.f32(scaling.lowFreqFactor));
+      m.set(LLAMA3_KEYS.highFreqFactor, gguf.f32(scaling.highFreqFactor));
+      m.set(LLAMA3_KEYS.originalContextLength, gguf.u32(scaling.originalContextLength));
+    }
   }
   m.set(k('vocab_size'), gguf.u32(num(config, 'vocab_size')));
   return m;
@@ -83,9 +149,10 @@ export function shortestF32(x: number): number {
 
 /**
  * GGUF metadata -> HF config.json fields. tieWordEmbeddings: GGUF has no key for it;
- * llama.cpp ties when the file has no output.weight, so pass that in.
+ * llama.cpp ties when the file has no output.weight, so pass that in. ropeFactors: the file's
+ * rope_freqs.weight, if any (Llama 3 rope scaling as llama.cpp stores it).
  */
-export function ggufMetadataToHfConfig(meta: GgufMetadata, tieWordEmbeddings: boolean): HfConfig {
+export function ggufMetadataToHfConfig(meta: GgufMetadata, tieWordEmbeddings: boolean, ropeFactors?: Float32Array): HfConfig {
   const arch = metaString(meta, 'general.architecture');
   if (arch === undefined) throw new Error('GGUF config: general.architecture is missing');
   if (!(GGUF_ARCHS as readonly string[]).includes(arch)) throw new Error(`GGUF config: unsupported architecture ${arch} (known: ${GGUF_ARCHS.join(', ')})`);
@@ -118,13 +185,18 @@ export function ggufMetadataToHfConfig(meta: GgufMetadata, tieWordEmbeddings: bo
   const hidden = int('embedding_length');
   const heads = int('attention.head_count');
   const theta = float('rope.freq_base', 10000);
+  const headDim = int('attention.key_length', int('rope.dimension_count', hidden / heads));
+  const scaling = llama3FromGguf(meta, headDim, theta, ropeFactors);
+  const rope: HfConfig = scaling
+    ? { rope_theta: theta, rope_type: 'llama3', factor: scaling.factor, low_freq_factor: scaling.lowFreqFactor, high_freq_factor: scaling.highFreqFactor, original_max_position_embeddings: scaling.originalContextLength }
+    : { rope_theta: theta, rope_type: 'default' };
   return {
     architectures: [arch === 'llama' ? 'LlamaForCausalLM' : 'Qwen2ForCausalLM'], model_type: arch, hidden_act: 'silu',
     hidden_size: hidden, intermediate_size: int('feed_forward_length'), num_hidden_layers: int('block_count'),
     num_attention_heads: heads, num_key_value_heads: int('attention.head_count_kv', heads),
-    head_dim: int('attention.key_length', int('rope.dimension_count', hidden / heads)),
+    head_dim: headDim,
     max_position_embeddings: int('context_length'), rms_norm_eps: float('attention.layer_norm_rms_epsilon'),
-    rope_theta: theta, rope_parameters: { rope_theta: theta, rope_type: 'default' },
+    rope_theta: theta, rope_parameters: rope,
     vocab_size: vocab, tie_word_embeddings: tieWordEmbeddings,
   };
 }

@@ -97,6 +97,16 @@ function relayout(arch: GgufArch, heads: HeadCounts | undefined, t: NamedTensor,
   return t;
 }
 
+/**
+ * The HF shape of a GGUF tensor, and whether its values must be rearranged on the way (GPT-2's
+ * Conv1D weights are transposed; llama q/k rows are permuted back to the rotate-half order).
+ */
+export function ggufToHfLayout(arch: GgufArch, ggufName: string, shape: readonly number[]): { shape: number[]; relayout: boolean } {
+  if (arch === 'gpt2' && GPT2_CONV1D.test(ggufName)) return { shape: [...shape].reverse(), relayout: true };
+  if (arch === 'llama' && /^blk\.\d+\.attn_(q|k)\.(weight|bias)$/.test(ggufName)) return { shape: [...shape], relayout: true };
+  return { shape: [...shape], relayout: false };
+}
+
 /** HF tensors -> GGUF names and layouts (what convert_hf_to_gguf.py writes, before quantization). */
 export function hfTensorsToGguf(arch: GgufArch, heads: HeadCounts | undefined, tensors: Iterable<NamedTensor>): NamedTensor[] {
   const out: NamedTensor[] = [];

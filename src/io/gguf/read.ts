@@ -76,8 +76,12 @@ function readValue(r: ByteReader, type: number, field: string, depth: number): G
   }
 }
 
-/** Parses everything but the tensor data, validating every tensor's place in the file. */
-export function parseGguf(bytes: Uint8Array): GgufFile {
+/**
+ * Parses everything but the tensor data, validating every tensor's place in the file.
+ * `bytes` may be only the start of the file (through the tensor infos) when fileSize gives the
+ * whole file's size; then `bytes` of the result is that start, and tensors are read from the file.
+ */
+export function parseGguf(bytes: Uint8Array, fileSize = bytes.length): GgufFile {
   const r = new ByteReader(bytes, 'GGUF');
   const magic = r.u32('magic');
   if (magic !== GGUF_MAGIC) throw new Error(`GGUF: bad magic 0x${magic.toString(16).padStart(8, '0')} (expected "GGUF")`);
@@ -125,7 +129,7 @@ export function parseGguf(bytes: Uint8Array): GgufFile {
   }
 
   const dataOffset = Math.ceil(r.pos / alignment) * alignment;
-  const tensors = infos.map((t) => locateTensor(t, dataOffset, alignment, bytes.length));
+  const tensors = infos.map((t) => locateTensor(t, dataOffset, alignment, fileSize));
   const sorted = [...tensors].sort((x, y) => x.offset - y.offset);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].offset < sorted[i - 1].offset + sorted[i - 1].byteSize) throw new Error(`GGUF: tensors ${sorted[i - 1].name} and ${sorted[i].name} overlap`);
@@ -195,6 +199,33 @@ export function readGgufTensor(file: GgufFile, t: GgufTensorInfo): NamedTensor {
       throw new Error(`GGUF: tensor ${t.name} has type ${ggmlTypeName(t.type)}, which glasslm cannot decode (F32, F16, BF16, F64, Q4_0, Q8_0, Q4_K, Q6_K, I8, I16, I32)`);
   }
   return { name: t.name, shape: t.shape, data };
+}
+
+/**
+ * Decodes the raw bytes of a floating-point or quantized tensor (starting at bytes[start]) into
+ * float32 `out` (numel values): F32, F16, BF16, F64, Q4_0, Q8_0, Q4_K, Q6_K.
+ */
+export function decodeGgmlFloat(t: GgufTensorInfo, bytes: Uint8Array, start: number, out: Float32Array): void {
+  switch (t.type) {
+    case GgmlType.F32: {
+      const src = bytes.subarray(start, start + t.byteSize);
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(src);
+      return;
+    }
+    case GgmlType.F16: decodeF16(bytes, start, out); return;
+    case GgmlType.BF16: decodeBF16(bytes, start, out); return;
+    case GgmlType.Q4_0: dequantizeQ4_0(bytes, start, out); return;
+    case GgmlType.Q8_0: dequantizeQ8_0(bytes, start, out); return;
+    case GgmlType.Q4_K: dequantizeQ4_K(bytes, start, out); return;
+    case GgmlType.Q6_K: dequantizeQ6_K(bytes, start, out); return;
+    case GgmlType.F64: {
+      const view = new DataView(bytes.buffer, bytes.byteOffset + start, t.byteSize);
+      for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, true);
+      return;
+    }
+    default:
+      throw new Error(`GGUF: tensor ${t.name} has type ${ggmlTypeName(t.type)}, not a float type glasslm can decode (F32, F16, BF16, F64, Q4_0, Q8_0, Q4_K, Q6_K)`);
+  }
 }
 
 /** Parses a GGUF file and decodes every tensor (see readGgufTensor). */

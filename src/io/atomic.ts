@@ -1,0 +1,24 @@
+// Writing files atomically (Node only): into a temporary file beside the target, renamed at the
+// end, so a crash or an error never leaves a half-written checkpoint under the real name.
+
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+
+/** Calls write(fd) on a temporary file in the same folder, then renames it to path. */
+export function writeAtomically(path: string, write: (fd: number) => void): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    write(fd);
+    closeSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  renameSync(tmp, path);
+}
+
+/** Writes all of bytes at the file's current position (writeSync may write less than asked). */
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, Math.min(1 << 28, bytes.length - done));
+}

@@ -1,0 +1,202 @@
+// Tensors read on demand from checkpoint files on disk (Node only), so a loader can decode each
+// tensor straight into storage it allocated, with no second copy of the whole file in memory.
+//
+//   const file = openGgufFile(path);          // reads only the header
+//   for (const t of file.tensors) t.readInto(Tensor.empty(t.shape).data() as Float32Array);
+//   file.close();
+//
+// Only the bytes of one tensor are ever held beyond the destination (and not even those for F32).
+
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { GgmlType, ggmlTypeName } from './gguf/constants.js';
+import type { GgufMetadata } from './gguf/metadata.js';
+import { decodeGgmlFloat, parseGguf, type GgufTensorInfo } from './gguf/read.js';
+import { decodeSafetensorsFloat, parseSafetensorsHeader, safetensorsHeaderLength, type SafetensorsEntry } from './safetensors.js';
+import { numel } from './types.js';
+
+/** A tensor in a file: its name, row-major shape, stored type, and a reader. */
+export interface LazyTensor {
+  name: string;
+  shape: number[];
+  /** The stored type as the format names it: 'F32', 'F16', 'BF16', 'Q8_0', … */
+  dtype: string;
+  /** Bytes the tensor takes in the file. */
+  byteSize: number;
+  /** Decodes the tensor into out (float32, numel(shape) values), reading only its bytes. */
+  readInto(out: Float32Array): void;
+}
+
+/** An open checkpoint: its tensors, and close() for the file handles. */
+export interface LazyFile {
+  tensors: LazyTensor[];
+  /** Total size of the file(s) in bytes. */
+  fileBytes: number;
+  close(): void;
+}
+
+/** Reads exactly target.length bytes at position (in pieces: readSync reads at most 2 GiB). */
+export function readRange(fd: number, position: number, target: Uint8Array, what: string): void {
+  const CHUNK = 1 << 28;
+  let done = 0;
+  while (done < target.length) {
+    const n = readSync(fd, target, done, Math.min(CHUNK, target.length - done), position + done);
+    if (n === 0) throw new Error(`${what}: file ended ${target.length - done} bytes early at offset ${position + done}`);
+    done += n;
+  }
+}
+
+function openRead(path: string, what: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (e) {
+    throw new Error(`${what}: cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Tensors of one .safetensors file; only the header is read now. */
+function safetensorsTensors(path: string, fd: number): { tensors: LazyTensor[]; metadata: Record<string, string>; size: number } {
+  const size = fstatSync(fd).size;
+  const first8 = new Uint8Array(8);
+  if (size >= 8) readRange(fd, 0, first8, 'safetensors');
+  let parsed: { entries: SafetensorsEntry[]; metadata: Record<string, string> };
+  try {
+    const n = size >= 8 ? safetensorsHeaderLength(first8, size) : 0;
+    const head = new Uint8Array(8 + n);
+    if (size >= 8) readRange(fd, 0, head, 'safetensors');
+    parsed = parseSafetensorsHeader(head, size);
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (in ${path})`);
+  }
+  const tensors = parsed.entries.map((e): LazyTensor => ({
+    name: e.name,
+    shape: e.shape,
+    dtype: e.dtype,
+    byteSize: e.end - e.start,
+    readInto(out: Float32Array) {
+      if (out.length !== numel(e.shape)) throw new Error(`safetensors: tensor ${e.name}: destination has ${out.length} values, the tensor ${numel(e.shape)}`);
+      if (e.dtype === 'F32') {
+        readRange(fd, e.start, new Uint8Array(out.buffer, out.byteOffset, out.byteLength), `safetensors ${path}`);
+        return;
+      }
+      const raw = new Uint8Array(e.end - e.start);
+      readRange(fd, e.start, raw, `safetensors ${path}`);
+      decodeSafetensorsFloat(e, raw, out);
+    },
+  }));
+  return { tensors, metadata: parsed.metadata, size };
+}
+
+/** Opens one .safetensors file (header only). */
+export function openSafetensorsFile(path: string): LazyFile & { metadata: Record<string, string> } {
+  const fd = openRead(path, 'safetensors');
+  try {
+    const { tensors, metadata, size } = safetensorsTensors(path, fd);
+    return { tensors, metadata, fileBytes: size, close: () => closeSync(fd) };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+/**
+ * Opens the checkpoint of a Hugging Face folder: model.safetensors, or the shards named by
+ * model.safetensors.index.json (each tensor taken from the shard the index names).
+ */
+export function openSafetensorsDir(dir: string): LazyFile {
+  const indexPath = join(dir, 'model.safetensors.index.json');
+  const single = join(dir, 'model.safetensors');
+  if (!existsSync(indexPath)) {
+    if (existsSync(single)) return openSafetensorsFile(single);
+    throw new Error(`safetensors: ${dir} has neither model.safetensors nor model.safetensors.index.json`);
+  }
+  let index: unknown;
+  try {
+    index = JSON.parse(readFileSync(indexPath, 'utf8'));
+  } catch (e) {
+    throw new Error(`safetensors: ${indexPath} is not valid JSON (${(e as Error).message})`);
+  }
+  const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw new Error(`safetensors: ${indexPath} has no weight_map object`);
+  const byShard = new Map<string, string[]>();
+  for (const [name, file] of Object.entries(weightMap as Record<string, unknown>)) {
+    if (typeof file !== 'string' || file.includes('/') || file.includes('\\') || file === '..') {
+      throw new Error(`safetensors: ${indexPath}: weight_map[${JSON.stringify(name)}] is not a shard file name: ${JSON.stringify(file)}`);
+    }
+    if (!byShard.has(file)) byShard.set(file, []);
+    byShard.get(file)!.push(name);
+  }
+  const fds: number[] = [];
+  const close = () => { for (const fd of fds) closeSync(fd); };
+  try {
+    const tensors: LazyTensor[] = [];
+    let fileBytes = 0;
+    for (const [file, names] of byShard) {
+      const path = join(dir, file);
+      if (!existsSync(path)) throw new Error(`safetensors: shard ${file} named in ${indexPath} (for ${names[0]} and ${names.length - 1} more) is missing`);
+      const fd = openRead(path, 'safetensors');
+      fds.push(fd);
+      const shard = safetensorsTensors(path, fd);
+      fileBytes += shard.size;
+      const byName = new Map(shard.tensors.map((t) => [t.name, t]));
+      for (const name of names) {
+        const t = byName.get(name);
+        if (!t) throw new Error(`safetensors: ${indexPath} puts ${name} in ${file}, but that shard does not contain it`);
+        tensors.push(t);
+      }
+    }
+    return { tensors, fileBytes, close };
+  } catch (e) {
+    close();
+    throw e;
+  }
+}
+
+/** An open GGUF file: metadata, tensor infos, and lazy tensors under their GGUF names. */
+export interface LazyGguf extends LazyFile {
+  version: number;
+  metadata: GgufMetadata;
+  infos: GgufTensorInfo[];
+}
+
+/**
+ * Opens a GGUF file reading only its header (metadata and tensor infos): 1 MiB first, doubling
+ * while the header runs past what was read.
+ */
+export function openGgufFile(path: string): LazyGguf {
+  const fd = openRead(path, 'GGUF');
+  try {
+    const size = fstatSync(fd).size;
+    let file;
+    for (let want = Math.min(size, 1 << 20); ; want = Math.min(size, want * 2)) {
+      const head = new Uint8Array(want);
+      readRange(fd, 0, head, 'GGUF');
+      try {
+        file = parseGguf(head, size);
+        break;
+      } catch (e) {
+        if (want >= size) throw new Error(`${(e as Error).message} (in ${path})`);
+      }
+    }
+    const tensors = file.tensors.map((t): LazyTensor => ({
+      name: t.name,
+      shape: t.shape,
+      dtype: ggmlTypeName(t.type),
+      byteSize: t.byteSize,
+      readInto(out: Float32Array) {
+        if (out.length !== numel(t.shape)) throw new Error(`GGUF: tensor ${t.name}: destination has ${out.length} values, the tensor ${numel(t.shape)}`);
+        if (t.type === GgmlType.F32) {
+          readRange(fd, t.offset, new Uint8Array(out.buffer, out.byteOffset, out.byteLength), `GGUF ${path}`);
+          return;
+        }
+        const raw = new Uint8Array(t.byteSize);
+        readRange(fd, t.offset, raw, `GGUF ${path}`);
+        decodeGgmlFloat(t, raw, 0, out);
+      },
+    }));
+    return { version: file.version, metadata: file.metadata, infos: file.tensors, tensors, fileBytes: size, close: () => closeSync(fd) };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}

@@ -1,0 +1,160 @@
+// Saving models: a Hugging Face folder (config.json + model.safetensors [+ tokenizer.json]) that
+// transformers can load, or one GGUF file that llama.cpp can load (weights, hyperparameters and
+// the vocabulary, as convert_hf_to_gguf.py writes them). Files are written atomically.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeAll, writeAtomically } from '../io/atomic.js';
+import { GgmlType, GgufType } from '../io/gguf/constants.js';
+import { hfConfigToGgufMetadata, hfHeadCounts, llama3RopeFactors } from '../io/gguf/config.js';
+import { gguf, type GgufMetadata } from '../io/gguf/metadata.js';
+import { hfTensorsToGguf, type GgufArch } from '../io/gguf/names.js';
+import { writeGgufFile } from '../io/gguf/write-file.js';
+import type { GgufTensorToWrite } from '../io/gguf/write.js';
+import { writeSafetensorsFile } from '../io/safetensors-file.js';
+import type { NamedTensor } from '../io/types.js';
+import { ByteLevelBPE } from '../tokenizer/bpe.js';
+import { CL100K_PATTERN, GPT2_PATTERN, QWEN2_PATTERN } from '../tokenizer/pretokenize.js';
+import { toHfJson } from '../tokenizer/save-hf-json.js';
+import { ScoredBPE } from '../tokenizer/scored-bpe.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import { configToHf } from './config.js';
+import type { Model } from './model.js';
+
+/** Weight types a GGUF can be written in. */
+export type GgufDtype = 'f32' | 'f16' | 'q8_0';
+
+export interface SaveGgufOptions {
+  dtype?: GgufDtype; // default 'f32'
+  /** Written into tokenizer.ggml.* so the file carries its vocabulary (llama.cpp needs one). */
+  tokenizer?: Tokenizer;
+  /** general.name (default: the file's architecture). */
+  name?: string;
+}
+
+/** The parameters as float32 NamedTensors (views of the model's storage, no copies for float32). */
+function namedParams(model: Model): NamedTensor[] {
+  const out: NamedTensor[] = [];
+  for (const [name, t] of model.params) {
+    const data = t.data();
+    out.push({ name, shape: [...t.shape], data: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>) });
+  }
+  return out;
+}
+
+/**
+ * Writes dir/config.json and dir/model.safetensors (and dir/tokenizer.json for a byte-level BPE),
+ * the layout `loadModel(dir)` and transformers' from_pretrained read.
+ */
+export function saveHfModel(model: Model, dir: string, tokenizer?: Tokenizer): void {
+  if (tokenizer && !(tokenizer instanceof ByteLevelBPE)) {
+    throw new Error(`cannot write a ${tokenizer.description} tokenizer as tokenizer.json (only byte-level BPE); save the model as GGUF to keep it`);
+  }
+  mkdirSync(dir, { recursive: true });
+  const text = (s: string) => (fd: number) => writeAll(fd, new TextEncoder().encode(s));
+  writeSafetensorsFile(join(dir, 'model.safetensors'), namedParams(model), { format: 'pt' });
+  writeAtomically(join(dir, 'config.json'), text(JSON.stringify(configToHf(model.config), null, 2) + '\n'));
+  if (tokenizer instanceof ByteLevelBPE) writeAtomically(join(dir, 'tokenizer.json'), text(JSON.stringify(toHfJson(tokenizer), null, 2) + '\n'));
+}
+
+/** llama_ftype of the file as a whole (general.file_type). */
+const FILE_TYPE: Record<GgufDtype, number> = { f32: 0, f16: 1, q8_0: 7 };
+
+/**
+ * The GGUF type of one tensor, as llama.cpp chooses: vectors (norms, biases) stay F32; matrices
+ * take the asked type, except that Q8_0 needs rows of a multiple of 32 values and falls back to
+ * F16 otherwise (what convert_hf_to_gguf.py does on a QuantError).
+ */
+export function ggufTensorType(shape: readonly number[], dtype: GgufDtype): GgmlType {
+  if (shape.length < 2 || dtype === 'f32') return GgmlType.F32;
+  if (dtype === 'f16') return GgmlType.F16;
+  return shape[shape.length - 1] % 32 === 0 ? GgmlType.Q8_0 : GgmlType.F16;
+}
+
+/** Writes the model as one GGUF file at path (HF names -> llama.cpp names and layouts). */
+export function saveGgufModel(model: Model, path: string, opts: SaveGgufOptions = {}): void {
+  const dtype = opts.dtype ?? 'f32';
+  if (!(dtype in FILE_TYPE)) throw new Error(`unknown GGUF dtype '${dtype}' (f32, f16, q8_0)`);
+  const c = model.config;
+  const hf = configToHf(c);
+  const meta: GgufMetadata = hfConfigToGgufMetadata(hf);
+  const arch = meta.get('general.architecture')!.value as GgufArch;
+  meta.set('general.name', gguf.str(opts.name ?? `glasslm-${arch}`));
+  meta.set('general.file_type', gguf.u32(FILE_TYPE[dtype]));
+  if (dtype !== 'f32') meta.set('general.quantization_version', gguf.u32(2));
+  if (opts.tokenizer) for (const [k, v] of tokenizerToGgufMetadata(opts.tokenizer, c.vocabSize)) meta.set(k, v);
+
+  const named = hfTensorsToGguf(arch, arch === 'gpt2' ? undefined : hfHeadCounts(hf), namedParams(model));
+  const tensors: GgufTensorToWrite[] = named.map((t) => ({ ...t, type: ggufTensorType(t.shape, dtype) }));
+  if (c.arch === 'llama' && c.ropeScaling) {
+    // llama.cpp reads Llama 3 rope scaling from this tensor, not from metadata
+    tensors.push({ name: 'rope_freqs.weight', shape: [c.headDim / 2], data: llama3RopeFactors(c.headDim, c.ropeTheta, c.ropeScaling), type: GgmlType.F32 });
+  }
+  writeGgufFile(path, { metadata: meta, tensors });
+}
+
+// tokenizer.ggml.token_type values (llama.cpp's llama_token_type)
+const NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
+
+/** tokenizer.ggml.pre names of the pre-tokenizer patterns llama.cpp knows. */
+function preName(pattern: string): string {
+  if (pattern === GPT2_PATTERN) return 'gpt-2';
+  if (pattern === CL100K_PATTERN) return 'llama-bpe';
+  if (pattern === QWEN2_PATTERN) return 'qwen2';
+  throw new Error('the tokenizer\'s pre-tokenizer pattern has no llama.cpp name (gpt-2, llama-bpe, qwen2), so a GGUF could not encode text as it does');
+}
+
+/**
+ * The vocabulary as tokenizer.ggml.* metadata, padded with unused tokens to the model's vocabulary
+ * size (llama.cpp sizes the embedding by the token count):
+ * - byte-level BPE -> model 'gpt2': tokens (byte-level strings), token_type, merges, pre;
+ * - scored BPE (llama2.c, SentencePiece) -> model 'llama': tokens with spaces as '▁', scores,
+ *   token_type (byte tokens <0xNN> are type 6, BOS/EOS control).
+ */
+export function tokenizerToGgufMetadata(tok: Tokenizer, modelVocab: number): GgufMetadata {
+  if (tok.vocabSize > modelVocab) throw new Error(`the tokenizer has ${tok.vocabSize} tokens but the model only ${modelVocab}`);
+  const m: GgufMetadata = new Map();
+  const tokens: string[] = [];
+  const types: number[] = [];
+  const special = new Map([...tok.specialTokens].map(([s, id]) => [id, s]));
+  const pad = (id: number) => { tokens.push(`[PAD${id}]`); types.push(UNUSED); };
+  if (tok instanceof ByteLevelBPE) {
+    const added = new Set(tok.addedTokens.values());
+    for (let id = 0; id < modelVocab; id++) {
+      const s = special.get(id) ?? tok.idToToken(id);
+      if (id >= tok.vocabSize || s === undefined) { pad(id); continue; }
+      tokens.push(s);
+      types.push(special.has(id) ? CONTROL : added.has(id) ? USER_DEFINED : NORMAL);
+    }
+    m.set('tokenizer.ggml.model', gguf.str('gpt2'));
+    m.set('tokenizer.ggml.pre', gguf.str(preName(tok.pattern)));
+    m.set('tokenizer.ggml.tokens', gguf.array(GgufType.STRING, tokens));
+    m.set('tokenizer.ggml.token_type', gguf.array(GgufType.INT32, types));
+    m.set('tokenizer.ggml.merges', gguf.array(GgufType.STRING, tok.merges.map(([a, b]) => `${a} ${b}`)));
+    m.set('tokenizer.ggml.add_bos_token', gguf.bool(false));
+  } else if (tok instanceof ScoredBPE) {
+    const scores: number[] = [];
+    let unk: number | undefined;
+    for (let id = 0; id < modelVocab; id++) {
+      const s = special.get(id) ?? tok.idToToken(id);
+      if (id >= tok.vocabSize || s === undefined) { pad(id); scores.push(-1e9); continue; }
+      scores.push(tok.score(id));
+      if (special.has(id)) { tokens.push(s); types.push(CONTROL); continue; }
+      if (s === '<unk>') { unk = id; tokens.push(s); types.push(UNKNOWN); continue; }
+      tokens.push(s.replaceAll(' ', '\u2581'));
+      types.push(/^<0x[0-9A-F]{2}>$/.test(s) ? BYTE : NORMAL);
+    }
+    m.set('tokenizer.ggml.model', gguf.str('llama'));
+    m.set('tokenizer.ggml.tokens', gguf.array(GgufType.STRING, tokens));
+    m.set('tokenizer.ggml.scores', gguf.array(GgufType.FLOAT32, scores));
+    m.set('tokenizer.ggml.token_type', gguf.array(GgufType.INT32, types));
+    if (unk !== undefined) m.set('tokenizer.ggml.unknown_token_id', gguf.u32(unk));
+    m.set('tokenizer.ggml.add_bos_token', gguf.bool(true));
+    m.set('tokenizer.ggml.add_space_prefix', gguf.bool(true));
+  } else {
+    throw new Error(`cannot write a ${tok.description} tokenizer into GGUF (byte-level BPE and scored BPE can be)`);
+  }
+  if (tok.bos !== undefined) m.set('tokenizer.ggml.bos_token_id', gguf.u32(tok.bos));
+  if (tok.eos !== undefined) m.set('tokenizer.ggml.eos_token_id', gguf.u32(tok.eos));
+  return m;
+}
