@@ -204,3 +204,21 @@ export function describeCheckpoint(path: string): CheckpointInfo {
     file.close();
   }
 }
+
+/** Parameter counts by component, from the config's parameter shapes (a tied head counts 0). */
+export interface ParameterCounts { embeddings: number; attention: number; mlp: number; norms: number; head: number; total: number }
+
+export function parameterCounts(config: ModelConfig): ParameterCounts {
+  const out: ParameterCounts = { embeddings: 0, attention: 0, mlp: 0, norms: 0, head: 0, total: 0 };
+  for (const [name, shape] of parameterShapes(config)) {
+    const n = numel(shape);
+    if (/(wte|wpe|embed_tokens)\.weight$/.test(name)) out.embeddings += n;
+    else if (/\.(attn|self_attn)\./.test(name)) out.attention += n;
+    else if (/\.mlp\./.test(name)) out.mlp += n;
+    else if (/(ln_\d|ln_f|layernorm|norm)\.(weight|bias)$/.test(name)) out.norms += n;
+    else if (name.startsWith('lm_head.')) out.head += n;
+    else throw new Error(`parameterCounts: no component for parameter '${name}'`);
+    out.total += n;
+  }
+  return out;
+}
