@@ -27,7 +27,7 @@ export function tokenArg(tokenizer: Tokenizer, vocabSize: number, arg: string, o
 /** A token's text for display: its decoded piece ('<s>'-like ids that decode to nothing show as #id). */
 export function tokenLabel(tokenizer: Tokenizer): (id: number) => string {
   return (id) => {
-    if (id === tokenizer.bos || id === tokenizer.eos) return tokenizer.idToToken(id) ?? `#${id}`;
+    if (id === tokenizer.bos || id === tokenizer.eos) return tokenizer.idToToken(id)?.trim() || `#${id}`;
     const s = tokenizer.decode([id]);
     return s.length ? s : (tokenizer.idToToken(id) ?? `#${id}`);
   };
