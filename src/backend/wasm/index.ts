@@ -1,0 +1,126 @@
+// The WebAssembly SIMD backend: every tensor lives in one shared WebAssembly.Memory, the kernels
+// (src/backend/wasm/kernels/*.c, built by scripts/build-wasm.sh) run on it without copies, and
+// large kernels are split across worker threads that share the memory.
+//
+//   const backend = await createWasmBackend({ threads: 2 });
+//   setBackend(backend);            // tensors created from now on live in wasm memory
+//   …
+//   backend.dispose();              // stops the workers
+//
+// Float64 tensors (gradient checks only) are plain JS arrays and use the reference kernels.
+
+import type { Backend } from '../backend.js';
+import { allocStorage } from '../../tensor/dtype.js';
+import type { Storage } from '../../tensor/dtype.js';
+import { WasmAllocator } from './allocator.js';
+import { JOB_EXPORTS, wasmKernels } from './kernels.js';
+import { type SimdFlavor, loadKernels } from './loader.js';
+import { ThreadPool } from './threads.js';
+import { warmUp } from './warmup.js';
+
+export { relaxedSimdSupported } from './loader.js';
+
+export interface WasmBackendOptions {
+  /** Threads, the calling one included (default: all cores, os.availableParallelism() in Node). */
+  threads?: number;
+  /** true: require the relaxed-SIMD build; false: use the plain SIMD128 build; default: relaxed where supported. */
+  relaxed?: boolean;
+  /** Run a few small calls of every kernel on every thread so V8 compiles them optimized (default true). */
+  warmUp?: boolean;
+}
+
+export interface WasmBackend extends Backend {
+  /** Threads the kernels run on (1 where shared memory or Atomics.wait is unavailable; see notes). */
+  readonly threads: number;
+  readonly simd: SimdFlavor;
+  /** How the backend was set up, in words (threads, SIMD flavour, why fewer threads than asked). */
+  readonly notes: string;
+  /** Bytes of wasm memory in all, and bytes under the allocator's top. */
+  memoryBytes(): number;
+  usedBytes(): number;
+  /** Stops the worker threads; the backend keeps working on one thread. */
+  dispose(): void;
+}
+
+const MAX_MEMORY = 4 * 1024 * 1024 * 1024; // wasm32: 65536 pages
+const WORKER_STACK = 512 * 1024;
+
+async function defaultThreads(): Promise<number> {
+  if (typeof process !== 'undefined' && process.versions?.node) {
+    const os = await import('node:os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+}
+
+/** Why threads cannot be used here, or null when they can. */
+function threadBlocker(): string | null {
+  if (typeof SharedArrayBuffer === 'undefined') return 'SharedArrayBuffer is unavailable (browsers need cross-origin isolation: COOP/COEP headers)';
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+  } catch {
+    return 'Atomics.wait is not allowed on this thread (a browser main thread): run the backend inside a Worker for threads';
+  }
+  return null;
+}
+
+export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  for (const key of Object.keys(opts)) {
+    if (!['threads', 'relaxed', 'warmUp'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
+  }
+  const { module, simd } = await loadKernels(opts.relaxed);
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_MEMORY / 65536, shared: true });
+  } catch (e) {
+    throw new Error(`glasslm wasm backend: shared WebAssembly.Memory is unavailable here (${(e as Error).message}); browsers need cross-origin isolation`);
+  }
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const exports = instance.exports as unknown as Record<string, (...a: number[]) => number>;
+  const heapBase = (instance.exports.__heap_base as WebAssembly.Global).value as number;
+  const alloc = new WasmAllocator(memory, heapBase, MAX_MEMORY);
+
+  // threads: how many were asked for, and how many can run here
+  const asked = opts.threads ?? (await defaultThreads());
+  if (!Number.isInteger(asked) || asked < 1) throw new Error(`createWasmBackend: threads must be a positive integer, got ${asked}`);
+  const blocker = asked > 1 ? threadBlocker() : null;
+  const threads = blocker ? 1 : asked;
+
+  // per-thread regions: matmul packing scratch for every thread, a stack for every worker
+  const scratchBytes = Math.ceil(exports.gl_matmul_scratch_bytes() / 64) * 64;
+  exports.gl_set_scratch(alloc.alloc(scratchBytes * threads), scratchBytes);
+  const stackTops = [0];
+  for (let t = 1; t < threads; t++) stackTops.push(alloc.alloc(WORKER_STACK) + WORKER_STACK);
+  let pool = threads > 1 ? await ThreadPool.start(threads, module, memory, stackTops, JOB_EXPORTS, exports) : null;
+
+  let live = 0;
+  const notes = `wasm ${simd}, ${threads} thread${threads > 1 ? 's' : ''}` + (blocker ? ` (asked for ${asked}: ${blocker})` : '');
+  const backend: WasmBackend = {
+    name: 'wasm',
+    threads,
+    simd,
+    notes,
+    alloc(dtype, length): Storage {
+      live++;
+      if (dtype === 'float64') return allocStorage(dtype, length); // gradient checks only: plain JS
+      const off = alloc.alloc(dtype === 'uint8' ? length : length * 4);
+      if (dtype === 'int32') return new Int32Array(memory.buffer, off, length);
+      if (dtype === 'uint8') return new Uint8Array(memory.buffer, off, length);
+      return new Float32Array(memory.buffer, off, length);
+    },
+    free(data) {
+      live--;
+      if (alloc.owns(data)) alloc.free(data.byteOffset);
+    },
+    liveBuffers: () => live,
+    memoryBytes: () => alloc.memoryBytes,
+    usedBytes: () => alloc.usedBytes,
+    dispose() {
+      pool?.dispose();
+      pool = null;
+    },
+    ...wasmKernels(exports, alloc, () => pool),
+  };
+  if (opts.warmUp ?? true) warmUp(backend);
+  return backend;
+}

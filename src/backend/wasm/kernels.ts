@@ -1,0 +1,286 @@
+// The Backend kernels of the wasm backend: each resolves its arrays to byte offsets in the shared
+// memory and runs one export (on all threads when the work is large enough).
+//
+// Every kernel works for any input arrays:
+// - float64 arrays (used only by the gradient checks) run the reference cpu kernel;
+// - float32/int32 arrays outside the wasm memory (plain typed arrays, e.g. a non-contiguous
+//   tensor's data() copy) are staged: copied into temporary wasm blocks, and outputs copied back.
+// The general broadcasting `binary` (more than two non-mergeable axes, or strided inner axes)
+// and copyStrided/writeStrided run the reference TS loops directly on the memory views.
+
+import type { AdamWParams, AttentionParams, Backend, BinaryOp, MatmulParams, UnaryOp } from '../backend.js';
+import * as cpu from '../cpu/index.js';
+import type { FloatArray, Storage } from '../../tensor/dtype.js';
+import type { WasmAllocator } from './allocator.js';
+import type { ThreadPool } from './threads.js';
+
+type Fn = (...args: number[]) => void;
+
+const cpuRef = cpu.createCpuBackend();
+
+const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, rsqrt: 4, tanh: 5, gelu: 6, silu: 7, relu: 8, abs: 9, square: 10, recip: 11 };
+const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
+const ACTIVATION = { gelu: 0, silu: 1, relu: 2 } as const;
+
+/** Work (elements, or multiply-adds for matmul/attention) below which a kernel runs on one thread. */
+const PARALLEL_ELEMENTS = 1 << 16;
+const PARALLEL_FLOPS = 1 << 20;
+
+/** Exports that thread-pool jobs may run. */
+export const JOB_EXPORTS = [
+  'gl_matmul', 'gl_unary', 'gl_activation_backward', 'gl_affine', 'gl_binary', 'gl_reduce',
+  'gl_softmax', 'gl_softmax_backward', 'gl_log_softmax', 'gl_log_softmax_backward',
+  'gl_cross_entropy', 'gl_cross_entropy_backward',
+  'gl_layer_norm', 'gl_layer_norm_backward', 'gl_rms_norm', 'gl_rms_norm_backward', 'gl_norm_reduce',
+  'gl_rope', 'gl_gather', 'gl_scatter_add', 'gl_adamw',
+  'gl_attention', 'gl_attention_delta', 'gl_attention_backward_dq', 'gl_attention_backward_dkv',
+];
+
+const f64 = (x: unknown): boolean => x instanceof Float64Array;
+
+/** Byte offsets for one call's arrays, staging the ones outside the memory. */
+class Staging {
+  private temps: number[] = [];
+  private backs: [Float32Array | Int32Array | Uint8Array, number][] = [];
+  constructor(private readonly alloc: WasmAllocator) {}
+
+  private place(arr: Float32Array | Int32Array | Uint8Array, back: boolean): number {
+    if (this.alloc.owns(arr)) return arr.byteOffset;
+    const off = this.alloc.alloc(arr.byteLength);
+    new Uint8Array(this.alloc.memory.buffer, off, arr.byteLength).set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength));
+    this.temps.push(off);
+    if (back) this.backs.push([arr, off]);
+    return off;
+  }
+
+  /** An input array. */
+  in(arr: Storage): number {
+    return this.place(arr as Float32Array | Int32Array | Uint8Array, false);
+  }
+
+  /** An output (or in-place) array: copied back after the call when staged. */
+  out(arr: Storage): number {
+    return this.place(arr as Float32Array | Int32Array | Uint8Array, true);
+  }
+
+  /** Temporary float32 scratch of n elements. */
+  scratch(n: number): number {
+    const off = this.alloc.alloc(n * 4);
+    this.temps.push(off);
+    return off;
+  }
+
+  finish(): void {
+    for (const [arr, off] of this.backs) {
+      new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength).set(new Uint8Array(this.alloc.memory.buffer, off, arr.byteLength));
+    }
+    for (const off of this.temps) this.alloc.free(off);
+    this.temps = [];
+    this.backs = [];
+  }
+}
+
+/** Merges broadcast axes into at most (rows, cols) with column strides 0 or 1; null when it can't. */
+function collapse2d(aStrides: readonly number[], bStrides: readonly number[], shape: readonly number[]):
+  { rows: number; cols: number; ra: number; ca: number; rb: number; cb: number } | null {
+  const dims: { n: number; a: number; b: number }[] = []; // innermost first
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] === 1) continue;
+    const inner = dims[dims.length - 1];
+    if (inner && aStrides[d] === inner.a * inner.n && bStrides[d] === inner.b * inner.n) inner.n *= shape[d];
+    else dims.push({ n: shape[d], a: aStrides[d], b: bStrides[d] });
+  }
+  if (dims.length === 0) return { rows: 1, cols: 1, ra: 0, ca: 0, rb: 0, cb: 0 };
+  if (dims.length > 2) return null;
+  const c = dims[0], r = dims[1] ?? { n: 1, a: 0, b: 0 };
+  if ((c.a !== 0 && c.a !== 1) || (c.b !== 0 && c.b !== 1)) return null;
+  return { rows: r.n, cols: c.n, ra: r.a, ca: c.a, rb: r.b, cb: c.b };
+}
+
+/** The kernel half of the Backend (memory functions are added by createWasmBackend). */
+export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, getPool: () => ThreadPool | null) {
+  const stage = new Staging(alloc);
+
+  /** Runs a job export on all threads when work ≥ min, else on this thread alone. */
+  function run(name: string, args: number[], work: number, min = PARALLEL_ELEMENTS): void {
+    const pool = getPool();
+    try {
+      if (pool && work >= min) pool.run(name, args);
+      else exports[name](...args, 0, 1);
+    } finally {
+      stage.finish();
+    }
+  }
+
+  const threadsFor = (work: number, min = PARALLEL_ELEMENTS) => {
+    const pool = getPool();
+    return pool && work >= min ? pool.threads : 1;
+  };
+
+  const kernels: Omit<Backend, 'name' | 'alloc' | 'free' | 'liveBuffers'> = {
+    copyStrided: cpuRef.copyStrided,
+    writeStrided: cpuRef.writeStrided,
+
+    unary(op, x, out) {
+      if (f64(x)) return cpuRef.unary(op, x, out);
+      run('gl_unary', [UNARY[op], stage.in(x), stage.out(out), x.length], x.length);
+    },
+
+    binary(op, a, aStrides, b, bStrides, out, outShape) {
+      const flat = f64(a) ? null : collapse2d(aStrides, bStrides, outShape);
+      if (!flat) return cpuRef.binary(op, a, aStrides, b, bStrides, out, outShape);
+      const { rows, cols, ra, ca, rb, cb } = flat;
+      run('gl_binary', [BINARY[op], stage.in(a), ra, ca, stage.in(b), rb, cb, stage.out(out), rows, cols], rows * cols);
+    },
+
+    affine(x, scale, shift, out) {
+      if (f64(x)) return cpuRef.affine(x, scale, shift, out);
+      run('gl_affine', [stage.in(x), scale, shift, stage.out(out), x.length], x.length);
+    },
+
+    activationBackward(op, x, dy, dx) {
+      if (f64(x)) return cpuRef.activationBackward(op, x, dy, dx);
+      run('gl_activation_backward', [ACTIVATION[op], stage.in(x), stage.in(dy), stage.out(dx), x.length], x.length);
+    },
+
+    reduce(op, x, outer, len, inner, out) {
+      if (f64(x)) return cpuRef.reduce(op, x, outer, len, inner, out);
+      run('gl_reduce', [op === 'sum' ? 0 : 1, stage.in(x), outer, len, inner, stage.out(out)], outer * len * inner);
+    },
+
+    matmul(a: FloatArray, b: FloatArray, out: FloatArray, p: MatmulParams) {
+      if (f64(a)) return cpuRef.matmul(a, b, out, p);
+      const { batch, m, n, k, transA, transB, strideA, strideB, accumulate } = p;
+      // element (i, q) of A is A[i*ars + q*acs]; element (q, j) of B is B[q*brs + j*bcs]
+      const ars = transA ? 1 : k, acs = transA ? m : 1, brs = transB ? 1 : n, bcs = transB ? k : 1;
+      run('gl_matmul', [stage.in(a), stage.in(b), stage.out(out), batch, m, n, k, ars, acs, brs, bcs, strideA, strideB, accumulate ? 1 : 0],
+        batch * m * n * k, PARALLEL_FLOPS);
+    },
+
+    // weight-only int8 (Q8_0) products run the reference kernel for now
+    matmulQ8: cpuRef.matmulQ8,
+
+    softmax(x, out, rows, cols) {
+      if (f64(x)) return cpuRef.softmax(x, out, rows, cols);
+      run('gl_softmax', [stage.in(x), stage.out(out), rows, cols], rows * cols);
+    },
+    softmaxBackward(y, dy, dx, rows, cols) {
+      if (f64(y)) return cpuRef.softmaxBackward(y, dy, dx, rows, cols);
+      run('gl_softmax_backward', [stage.in(y), stage.in(dy), stage.out(dx), rows, cols], rows * cols);
+    },
+    logSoftmax(x, out, rows, cols) {
+      if (f64(x)) return cpuRef.logSoftmax(x, out, rows, cols);
+      run('gl_log_softmax', [stage.in(x), stage.out(out), rows, cols], rows * cols);
+    },
+    logSoftmaxBackward(y, dy, dx, rows, cols) {
+      if (f64(y)) return cpuRef.logSoftmaxBackward(y, dy, dx, rows, cols);
+      run('gl_log_softmax_backward', [stage.in(y), stage.in(dy), stage.out(dx), rows, cols], rows * cols);
+    },
+
+    layerNorm(x, w, b, out, mean, rstd, rows, cols, eps) {
+      if (f64(x)) return cpuRef.layerNorm(x, w, b, out, mean, rstd, rows, cols, eps);
+      run('gl_layer_norm', [stage.in(x), stage.in(w), stage.in(b), stage.out(out), stage.out(mean), stage.out(rstd), rows, cols, eps], rows * cols);
+    },
+    layerNormBackward(dy, x, w, mean, rstd, dx, dw, db, rows, cols) {
+      if (f64(x)) return cpuRef.layerNormBackward(dy, x, w, mean, rstd, dx, dw, db, rows, cols);
+      const nt = threadsFor(rows * cols);
+      const pdw = stage.scratch(nt * cols), pdb = stage.scratch(nt * cols);
+      const pDw = stage.out(dw), pDb = stage.out(db);
+      const args = [stage.in(dy), stage.in(x), stage.in(w), stage.in(mean), stage.in(rstd), stage.out(dx), pdw, pdb, rows, cols];
+      const pool = getPool();
+      try {
+        if (nt > 1) pool!.run('gl_layer_norm_backward', args);
+        else exports.gl_layer_norm_backward(...args, 0, 1);
+        exports.gl_norm_reduce(pdw, nt, pDw, cols, 0, 1);
+        exports.gl_norm_reduce(pdb, nt, pDb, cols, 0, 1);
+      } finally {
+        stage.finish();
+      }
+    },
+    rmsNorm(x, w, out, rstd, rows, cols, eps) {
+      if (f64(x)) return cpuRef.rmsNorm(x, w, out, rstd, rows, cols, eps);
+      run('gl_rms_norm', [stage.in(x), stage.in(w), stage.out(out), stage.out(rstd), rows, cols, eps], rows * cols);
+    },
+    rmsNormBackward(dy, x, w, rstd, dx, dw, rows, cols) {
+      if (f64(x)) return cpuRef.rmsNormBackward(dy, x, w, rstd, dx, dw, rows, cols);
+      const nt = threadsFor(rows * cols);
+      const pdw = stage.scratch(nt * cols);
+      const pDw = stage.out(dw);
+      const args = [stage.in(dy), stage.in(x), stage.in(w), stage.in(rstd), stage.out(dx), pdw, rows, cols];
+      const pool = getPool();
+      try {
+        if (nt > 1) pool!.run('gl_rms_norm_backward', args);
+        else exports.gl_rms_norm_backward(...args, 0, 1);
+        exports.gl_norm_reduce(pdw, nt, pDw, cols, 0, 1);
+      } finally {
+        stage.finish();
+      }
+    },
+
+    gather(table, ids, out, cols) {
+      if (f64(table)) return cpuRef.gather(table, ids, out, cols);
+      run('gl_gather', [stage.in(table), stage.in(ids), stage.out(out), ids.length, cols], ids.length * cols);
+    },
+    scatterAdd(dOut, ids, dTable, cols) {
+      if (f64(dOut)) return cpuRef.scatterAdd(dOut, ids, dTable, cols);
+      run('gl_scatter_add', [stage.in(dOut), stage.in(ids), stage.out(dTable), ids.length, cols], ids.length * cols);
+    },
+
+    rope(x, out, batch, seq, heads, headDim, positions, invFreq, inverse) {
+      if (f64(x)) return cpuRef.rope(x, out, batch, seq, heads, headDim, positions, invFreq, inverse);
+      // cos/sin of each (position, frequency), computed as the reference does (float32 angle)
+      const half = headDim >> 1;
+      const cs = stage.scratch(2 * seq * half);
+      const table = new Float32Array(alloc.memory.buffer, cs, 2 * seq * half);
+      for (let t = 0; t < seq; t++) {
+        for (let j = 0; j < half; j++) {
+          const angle = Math.fround(positions[t] * invFreq[j]);
+          table[t * half + j] = Math.cos(angle);
+          table[(seq + t) * half + j] = inverse ? -Math.sin(angle) : Math.sin(angle);
+        }
+      }
+      run('gl_rope', [stage.in(x), stage.out(out), cs, batch, seq, heads, headDim], x.length);
+    },
+
+    attention(q, k, v, out, lse, probs, p: AttentionParams) {
+      if (f64(q)) return cpuRef.attention(q, k, v, out, lse, probs, p);
+      const { batch, heads, kvHeads, queryLen, keyLen, headDim, offset, scale } = p;
+      run('gl_attention', [stage.in(q), stage.in(k), stage.in(v), stage.out(out), stage.out(lse), probs ? stage.out(probs) : 0,
+        batch, heads, kvHeads, queryLen, keyLen, headDim, offset, scale], batch * heads * queryLen * keyLen * headDim, PARALLEL_FLOPS);
+    },
+    attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, p: AttentionParams) {
+      if (f64(q)) return cpuRef.attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, p);
+      const { batch, heads, kvHeads, queryLen: T, keyLen: S, headDim: D, offset, scale } = p;
+      const work = batch * heads * T * S * D;
+      const pool = work >= PARALLEL_FLOPS ? getPool() : null;
+      const call = (name: string, args: number[]) => (pool ? pool.run(name, args) : exports[name](...args, 0, 1));
+      try {
+        const delta = stage.scratch(batch * heads * T);
+        const pq = stage.in(q), pk = stage.in(k), pv = stage.in(v), pl = stage.in(lse), pg = stage.in(dOut);
+        call('gl_attention_delta', [stage.in(out), pg, delta, batch * heads * T, D]);
+        const shape = [batch, heads, kvHeads, T, S, D, offset, scale];
+        call('gl_attention_backward_dq', [pq, pk, pv, pl, pg, delta, stage.out(dq), ...shape]);
+        call('gl_attention_backward_dkv', [pq, pk, pv, pl, pg, delta, stage.out(dk), stage.out(dv), ...shape]);
+      } finally {
+        stage.finish();
+      }
+    },
+
+    crossEntropy(logits, targets, losses, rows, vocab) {
+      if (f64(logits)) return cpuRef.crossEntropy(logits, targets, losses, rows, vocab);
+      run('gl_cross_entropy', [stage.in(logits), stage.in(targets), stage.out(losses), rows, vocab], rows * vocab);
+    },
+    crossEntropyBackward(logits, targets, dLoss, dLogits, rows, vocab) {
+      if (f64(logits)) return cpuRef.crossEntropyBackward(logits, targets, dLoss, dLogits, rows, vocab);
+      run('gl_cross_entropy_backward', [stage.in(logits), stage.in(targets), stage.in(dLoss), stage.out(dLogits), rows, vocab], rows * vocab);
+    },
+
+    adamw(param, grad, m, v, p: AdamWParams) {
+      if (f64(param)) return cpuRef.adamw(param, grad, m, v, p);
+      const c1 = 1 - Math.pow(p.beta1, p.step), c2 = 1 - Math.pow(p.beta2, p.step);
+      run('gl_adamw', [stage.out(param), stage.in(grad), stage.out(m), stage.out(v), param.length,
+        p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, c1, c2], param.length);
+    },
+  };
+  return kernels;
+}

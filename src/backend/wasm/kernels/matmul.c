@@ -1,0 +1,211 @@
+// Matrix products: C (=|+=) A · B for a batch of matrices.
+//
+// The GotoBLAS loop nest: B is packed into panels of 8 columns (kc × 8, contiguous), A into
+// micro-panels of 4 rows (kc × 4), and a 4×8 micro-kernel keeps its 8 f32x4 accumulators in
+// registers (larger tiles spill in V8). Strides describe any layout: element (i, p) of A is
+// A[i*ars + p*acs] and element (p, j) of B is B[p*brs + j*bcs], so transposed operands are only
+// other strides, resolved while packing. Edge tiles are zero-padded in the packs.
+// A single row (m = 1, decode) skips packing and streams B once (matvec below).
+#include "common.h"
+
+#define MR 4
+#define NR 8
+#define KC 256
+#define MC 128
+#define NC 512
+
+uint8_t *gl_scratch_base;
+int gl_scratch_region;
+
+/** Sets the per-thread scratch regions (each at least gl_matmul_scratch_bytes()). */
+EXPORT void gl_set_scratch(uint8_t *base, int region) {
+  gl_scratch_base = base;
+  gl_scratch_region = region;
+}
+
+EXPORT int gl_matmul_scratch_bytes(void) { return (MC * KC + KC * NC) * 4; }
+
+/** Rows [i0, i0+mc) × columns [p0, p0+kc) of A into micro-panels: pa[ir*kc + p*MR + r]. */
+static void pack_a(const float *A, int ars, int acs, int i0, int mc, int p0, int kc, float *pa) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    int mr = mc - ir < MR ? mc - ir : MR;
+    float *dst = pa + ir * kc;
+    const float *a = A + (intptr_t)(i0 + ir) * ars + (intptr_t)p0 * acs;
+    if (mr == MR && acs == 1) {
+      const float *a0 = a, *a1 = a0 + ars, *a2 = a1 + ars, *a3 = a2 + ars;
+      int p = 0;
+      for (; p + 4 <= kc; p += 4) { // 4×4 transpose
+        f4 r0 = LOAD(a0 + p), r1 = LOAD(a1 + p), r2 = LOAD(a2 + p), r3 = LOAD(a3 + p);
+        f4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+        f4 t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+        STORE(dst + p * 4, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+        STORE(dst + p * 4 + 4, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+        STORE(dst + p * 4 + 8, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+        STORE(dst + p * 4 + 12, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+      }
+      for (; p < kc; p++) {
+        dst[p * 4] = a0[p]; dst[p * 4 + 1] = a1[p]; dst[p * 4 + 2] = a2[p]; dst[p * 4 + 3] = a3[p];
+      }
+    } else if (mr == MR && ars == 1) { // A stored transposed: the 4 rows are adjacent
+      for (int p = 0; p < kc; p++) STORE(dst + p * 4, wasm_v128_load(a + (intptr_t)p * acs));
+    } else {
+      for (int p = 0; p < kc; p++)
+        for (int r = 0; r < MR; r++) dst[p * MR + r] = r < mr ? a[(intptr_t)r * ars + (intptr_t)p * acs] : 0.0f;
+    }
+  }
+}
+
+/** Rows [p0, p0+kc) × columns [j0, j0+nc) of B into panels of 8 columns: pb[jr*kc + p*NR + c]. */
+static void pack_b(const float *B, int brs, int bcs, int p0, int kc, int j0, int nc, float *pb) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    int nr = nc - jr < NR ? nc - jr : NR;
+    float *dst = pb + jr * kc;
+    const float *b = B + (intptr_t)p0 * brs + (intptr_t)(j0 + jr) * bcs;
+    if (nr == NR && bcs == 1) {
+      for (int p = 0; p < kc; p++) {
+        const float *row = b + (intptr_t)p * brs;
+        STORE(dst + p * 8, LOAD(row));
+        STORE(dst + p * 8 + 4, LOAD(row + 4));
+      }
+    } else if (nr == NR && brs == 1) { // B stored transposed (nn.Linear weights): columns are rows
+      int p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        for (int h = 0; h < 2; h++) {
+          const float *c0 = b + (intptr_t)(4 * h) * bcs + p, *c1 = c0 + bcs, *c2 = c1 + bcs, *c3 = c2 + bcs;
+          f4 r0 = LOAD(c0), r1 = LOAD(c1), r2 = LOAD(c2), r3 = LOAD(c3);
+          f4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+          f4 t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+          STORE(dst + p * 8 + 4 * h, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+          STORE(dst + p * 8 + 8 + 4 * h, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+          STORE(dst + p * 8 + 16 + 4 * h, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+          STORE(dst + p * 8 + 24 + 4 * h, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+        }
+      }
+      for (; p < kc; p++)
+        for (int c = 0; c < NR; c++) dst[p * NR + c] = b[(intptr_t)c * bcs + p];
+    } else {
+      for (int p = 0; p < kc; p++)
+        for (int c = 0; c < NR; c++) dst[p * NR + c] = c < nr ? b[(intptr_t)p * brs + (intptr_t)c * bcs] : 0.0f;
+    }
+  }
+}
+
+/** C[0..mr, 0..nr) (+)= pa (kc × 4) · pb (kc × 8): the hot loop, 8 accumulators in registers. */
+static void micro_4x8(int kc, const float *pa, const float *pb, float *c, int ldc, int mr, int nr, int add) {
+  f4 c00 = SPLAT(0), c01 = SPLAT(0), c10 = SPLAT(0), c11 = SPLAT(0);
+  f4 c20 = SPLAT(0), c21 = SPLAT(0), c30 = SPLAT(0), c31 = SPLAT(0);
+  for (int p = 0; p < kc; p++) {
+    f4 b0 = LOAD(pb), b1 = LOAD(pb + 4);
+    f4 a0 = wasm_v128_load32_splat(pa), a1 = wasm_v128_load32_splat(pa + 1);
+    c00 = FMA(a0, b0, c00); c01 = FMA(a0, b1, c01);
+    c10 = FMA(a1, b0, c10); c11 = FMA(a1, b1, c11);
+    f4 a2 = wasm_v128_load32_splat(pa + 2), a3 = wasm_v128_load32_splat(pa + 3);
+    c20 = FMA(a2, b0, c20); c21 = FMA(a2, b1, c21);
+    c30 = FMA(a3, b0, c30); c31 = FMA(a3, b1, c31);
+    pa += 4; pb += 8;
+  }
+  if (mr == MR && nr == NR) {
+    float *r0 = c, *r1 = c + ldc, *r2 = r1 + ldc, *r3 = r2 + ldc;
+    if (add) {
+      c00 = wasm_f32x4_add(c00, LOAD(r0)); c01 = wasm_f32x4_add(c01, LOAD(r0 + 4));
+      c10 = wasm_f32x4_add(c10, LOAD(r1)); c11 = wasm_f32x4_add(c11, LOAD(r1 + 4));
+      c20 = wasm_f32x4_add(c20, LOAD(r2)); c21 = wasm_f32x4_add(c21, LOAD(r2 + 4));
+      c30 = wasm_f32x4_add(c30, LOAD(r3)); c31 = wasm_f32x4_add(c31, LOAD(r3 + 4));
+    }
+    STORE(r0, c00); STORE(r0 + 4, c01); STORE(r1, c10); STORE(r1 + 4, c11);
+    STORE(r2, c20); STORE(r2 + 4, c21); STORE(r3, c30); STORE(r3 + 4, c31);
+    return;
+  }
+  float t[MR * NR];
+  STORE(t, c00); STORE(t + 4, c01); STORE(t + 8, c10); STORE(t + 12, c11);
+  STORE(t + 16, c20); STORE(t + 20, c21); STORE(t + 24, c30); STORE(t + 28, c31);
+  for (int r = 0; r < mr; r++)
+    for (int j = 0; j < nr; j++) c[r * ldc + j] = add ? c[r * ldc + j] + t[r * NR + j] : t[r * NR + j];
+}
+
+/** Rows [i0, i1) × columns [j0, j1) of one product C (m × n, leading dimension ldc). */
+static void gemm_part(const float *A, const float *B, float *C, int ldc, int K, int ars, int acs, int brs, int bcs,
+                      int accumulate, int i0, int i1, int j0, int j1, float *pa, float *pb) {
+  if (K == 0) {
+    if (!accumulate)
+      for (int i = i0; i < i1; i++)
+        for (int j = j0; j < j1; j++) C[(intptr_t)i * ldc + j] = 0.0f;
+    return;
+  }
+  for (int jc = j0; jc < j1; jc += NC) {
+    int nc = j1 - jc < NC ? j1 - jc : NC;
+    for (int pc = 0; pc < K; pc += KC) {
+      int kc = K - pc < KC ? K - pc : KC;
+      int add = accumulate || pc > 0;
+      pack_b(B, brs, bcs, pc, kc, jc, nc, pb);
+      for (int ic = i0; ic < i1; ic += MC) {
+        int mc = i1 - ic < MC ? i1 - ic : MC;
+        pack_a(A, ars, acs, ic, mc, pc, kc, pa);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int nr = nc - jr < NR ? nc - jr : NR;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            micro_4x8(kc, pa + ir * kc, pb + jr * kc, C + (intptr_t)(ic + ir) * ldc + jc + jr, ldc, mr, nr, add);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** out[j] (+)= Σ_p x[p] W[j*ldw + p] for j in [j0, j1): one contiguous weight row per output. */
+static void matvec_rows(const float *x, const float *W, int ldw, float *out, int K, int j0, int j1, int accumulate) {
+  for (int j = j0; j < j1; j++) {
+    const float *w = W + (intptr_t)j * ldw;
+    f4 s0 = SPLAT(0), s1 = SPLAT(0), s2 = SPLAT(0), s3 = SPLAT(0);
+    int p = 0;
+    for (; p + 16 <= K; p += 16) {
+      s0 = FMA(LOAD(x + p), LOAD(w + p), s0);
+      s1 = FMA(LOAD(x + p + 4), LOAD(w + p + 4), s1);
+      s2 = FMA(LOAD(x + p + 8), LOAD(w + p + 8), s2);
+      s3 = FMA(LOAD(x + p + 12), LOAD(w + p + 12), s3);
+    }
+    for (; p + 4 <= K; p += 4) s0 = FMA(LOAD(x + p), LOAD(w + p), s0);
+    float s = hsum(wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3)));
+    for (; p < K; p++) s += x[p] * w[p];
+    out[j] = accumulate ? out[j] + s : s;
+  }
+}
+
+/** out[j] (+)= Σ_p x[p] B[p*ldb + j] for j in [j0, j1): rows of B streamed in column chunks. */
+static void matvec_cols(const float *x, const float *B, int ldb, float *out, int K, int j0, int j1, int accumulate) {
+  enum { CHUNK = 512 };
+  for (int jc = j0; jc < j1; jc += CHUNK) {
+    int n = j1 - jc < CHUNK ? j1 - jc : CHUNK;
+    float *o = out + jc;
+    if (!accumulate) for (int j = 0; j < n; j++) o[j] = 0.0f;
+    for (int p = 0; p < K; p++) {
+      const float *b = B + (intptr_t)p * ldb + jc;
+      f4 xv = SPLAT(x[p]);
+      int j = 0;
+      for (; j + 4 <= n; j += 4) STORE(o + j, FMA(xv, LOAD(b + j), LOAD(o + j)));
+      for (; j < n; j++) o[j] += x[p] * b[j];
+    }
+  }
+}
+
+/**
+ * out[b] (m × n) (=|+=) A[b] · B[b] for b < batch, with A[b] at A + b*strideA and B[b] at B + b*strideB.
+ * Each thread takes a slice of every product: columns (multiples of 8) when n ≥ m, else rows.
+ */
+EXPORT void gl_matmul(const float *A, const float *B, float *C, int batch, int M, int N, int K, int ars, int acs,
+                      int brs, int bcs, int strideA, int strideB, int accumulate, int tid, int nt) {
+  float *pa = thread_scratch(tid), *pb = pa + MC * KC;
+  int i0 = 0, i1 = M, j0 = 0, j1 = N;
+  if (M == 1) share(N, 16, tid, nt, &j0, &j1);
+  else if (N >= M) share(N, NR, tid, nt, &j0, &j1);
+  else share(M, MR, tid, nt, &i0, &i1);
+  if (i0 >= i1 || j0 >= j1) return;
+  for (int b = 0; b < batch; b++) {
+    const float *a = A + (intptr_t)b * strideA, *bb = B + (intptr_t)b * strideB;
+    float *c = C + (intptr_t)b * M * N;
+    if (M == 1 && acs == 1 && brs == 1) matvec_rows(a, bb, bcs, c, K, j0, j1, accumulate);
+    else if (M == 1 && acs == 1 && bcs == 1) matvec_cols(a, bb, brs, c, K, j0, j1, accumulate);
+    else gemm_part(a, bb, c, N, K, ars, acs, brs, bcs, accumulate, i0, i1, j0, j1, pa, pb);
+  }
+}

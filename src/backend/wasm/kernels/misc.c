@@ -1,0 +1,85 @@
+// Rotary embedding, embedding gather/scatter-add and the AdamW step.
+#include "common.h"
+
+/**
+ * x, out: (batch, seq, heads, dim). cs holds (seq, half) cosines then (seq, half) sines, computed
+ * by the caller exactly as the reference does (angle rounded to float32); sines already negated
+ * for the inverse rotation. Threads split the (batch·seq) rows.
+ */
+EXPORT void gl_rope(const float *x, float *out, const float *cs, int batch, int seq, int heads, int dim, int tid, int nt) {
+  int half = dim >> 1, r0, r1;
+  share(batch * seq, 1, tid, nt, &r0, &r1);
+  const float *sn = cs + (intptr_t)seq * half;
+  for (int r = r0; r < r1; r++) {
+    int t = r % seq;
+    const float *c = cs + (intptr_t)t * half, *s = sn + (intptr_t)t * half;
+    for (int h = 0; h < heads; h++) {
+      intptr_t o = ((intptr_t)r * heads + h) * dim;
+      const float *x1 = x + o, *x2 = x + o + half;
+      float *y1 = out + o, *y2 = out + o + half;
+      int j = 0;
+      for (; j + 4 <= half; j += 4) {
+        f4 a = LOAD(x1 + j), b = LOAD(x2 + j), cv = LOAD(c + j), sv = LOAD(s + j);
+        STORE(y1 + j, wasm_f32x4_sub(wasm_f32x4_mul(a, cv), wasm_f32x4_mul(b, sv)));
+        STORE(y2 + j, wasm_f32x4_add(wasm_f32x4_mul(b, cv), wasm_f32x4_mul(a, sv)));
+      }
+      for (; j < half; j++) {
+        float a = x1[j], b = x2[j];
+        y1[j] = a * c[j] - b * s[j];
+        y2[j] = b * c[j] + a * s[j];
+      }
+      if (dim & 1) out[o + dim - 1] = x[o + dim - 1]; // odd dims: the reference leaves it (never happens)
+    }
+  }
+}
+
+INLINE void copy_row(const float *src, float *dst, int n) {
+  int j = 0;
+  for (; j + 4 <= n; j += 4) STORE(dst + j, LOAD(src + j));
+  for (; j < n; j++) dst[j] = src[j];
+}
+
+/** out[i] = table[ids[i]]; threads split the ids. */
+EXPORT void gl_gather(const float *table, const int *ids, float *out, int count, int cols, int tid, int nt) {
+  int i0, i1;
+  share(count, 1, tid, nt, &i0, &i1);
+  for (int i = i0; i < i1; i++) copy_row(table + (intptr_t)ids[i] * cols, out + (intptr_t)i * cols, cols);
+}
+
+/** dTable[ids[i]] += dOut[i]; threads split the columns (ids may repeat). */
+EXPORT void gl_scatter_add(const float *dOut, const int *ids, float *dTable, int count, int cols, int tid, int nt) {
+  int j0, j1;
+  share(cols, 16, tid, nt, &j0, &j1);
+  for (int i = 0; i < count; i++) {
+    const float *src = dOut + (intptr_t)i * cols;
+    float *dst = dTable + (intptr_t)ids[i] * cols;
+    int j = j0;
+    for (; j + 4 <= j1; j += 4) STORE(dst + j, wasm_f32x4_add(LOAD(dst + j), LOAD(src + j)));
+    for (; j < j1; j++) dst[j] += src[j];
+  }
+}
+
+/** One AdamW step in place; c1, c2 are the bias corrections 1 - beta^step. */
+EXPORT void gl_adamw(float *param, const float *grad, float *m, float *v, int n, float lr, float beta1, float beta2, float eps,
+                     float wd, float c1, float c2, int tid, int nt) {
+  int i0, i1;
+  share(n, 16, tid, nt, &i0, &i1);
+  f4 b1 = SPLAT(beta1), b2 = SPLAT(beta2), ob1 = SPLAT(1 - beta1), ob2 = SPLAT(1 - beta2);
+  f4 ic1 = SPLAT(1 / c1), ic2 = SPLAT(1 / c2), lrv = SPLAT(lr), epsv = SPLAT(eps), wdv = SPLAT(wd);
+  int i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    f4 g = LOAD(grad + i), p = LOAD(param + i);
+    f4 mv = FMA(b1, LOAD(m + i), wasm_f32x4_mul(ob1, g));
+    f4 vv = FMA(b2, LOAD(v + i), wasm_f32x4_mul(wasm_f32x4_mul(ob2, g), g));
+    STORE(m + i, mv);
+    STORE(v + i, vv);
+    f4 upd = wasm_f32x4_div(wasm_f32x4_mul(mv, ic1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_mul(vv, ic2)), epsv));
+    STORE(param + i, wasm_f32x4_sub(p, wasm_f32x4_mul(lrv, FMA(wdv, p, upd))));
+  }
+  for (; i < i1; i++) {
+    float g = grad[i];
+    m[i] = beta1 * m[i] + (1 - beta1) * g;
+    v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+    param[i] -= lr * (m[i] / c1 / (__builtin_sqrtf(v[i] / c2) + eps) + wd * param[i]);
+  }
+}

@@ -1,0 +1,74 @@
+// Finds, picks and compiles the kernel module: the relaxed-SIMD build where the engine accepts
+// relaxed SIMD (checked with WebAssembly.validate on a tiny module), else the SIMD128 build.
+//
+// The .wasm files live beside the kernels' C sources in src/backend/wasm (built by
+// scripts/build-wasm.sh and committed). Compiled JS sits in dist/src/backend/wasm, so the
+// loader looks beside itself first and then in the source tree.
+
+export type SimdFlavor = 'relaxed' | 'simd128';
+
+const FILES: Record<SimdFlavor, string> = { relaxed: 'glasslm-relaxed.wasm', simd128: 'glasslm-simd.wasm' };
+
+// (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
+]);
+
+// (module (func (result v128) v128.const 0 … )) : plain SIMD128
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,
+  0x03, 0x02, 0x01, 0x00,
+  0x0a, 0x16, 0x01, 0x14, 0x00, 0xfd, 0x0c, ...new Array<number>(16).fill(0), 0x0b,
+]);
+
+/** Whether this engine runs relaxed SIMD (Node 20 only with --experimental-wasm-relaxed-simd). */
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
+export function simdSupported(): boolean {
+  return WebAssembly.validate(SIMD_PROBE);
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/** Candidate locations of a module file: beside this file, then in the source tree. */
+function candidates(file: string): URL[] {
+  return [new URL(`./${file}`, import.meta.url), new URL(`../../../../src/backend/wasm/${file}`, import.meta.url)];
+}
+
+async function readBytes(file: string): Promise<Uint8Array> {
+  if (isNode) {
+    const { readFile } = await import('node:fs/promises');
+    const { fileURLToPath } = await import('node:url');
+    for (const url of candidates(file)) {
+      try {
+        return await readFile(fileURLToPath(url));
+      } catch {
+        // try the next location
+      }
+    }
+    throw new Error(`glasslm wasm backend: ${file} not found beside ${import.meta.url} or in src/backend/wasm (run scripts/build-wasm.sh)`);
+  }
+  for (const url of candidates(file)) {
+    const response = await fetch(url);
+    if (response.ok) return new Uint8Array(await response.arrayBuffer());
+  }
+  throw new Error(`glasslm wasm backend: could not fetch ${file}`);
+}
+
+/** Compiles the chosen build. `relaxed: true` demands relaxed SIMD; false forbids it; undefined picks. */
+export async function loadKernels(relaxed?: boolean): Promise<{ module: WebAssembly.Module; simd: SimdFlavor }> {
+  if (!simdSupported()) throw new Error('glasslm wasm backend: this engine has no WebAssembly SIMD');
+  const canRelax = relaxedSimdSupported();
+  if (relaxed === true && !canRelax) {
+    throw new Error('glasslm wasm backend: relaxed SIMD is not available here (Node 20 needs --experimental-wasm-relaxed-simd)');
+  }
+  const simd: SimdFlavor = (relaxed ?? canRelax) ? 'relaxed' : 'simd128';
+  const module = await WebAssembly.compile((await readBytes(FILES[simd])) as unknown as BufferSource);
+  return { module, simd };
+}

@@ -1,0 +1,48 @@
+// A kernel worker: instantiates the kernel module on the shared memory with its own stack, then
+// loops forever: wait for a job generation, run the export with (args…, tid, nt), count itself
+// done. Runs under Node's worker_threads or as a browser module Worker.
+
+import { CTRL_DONE, CTRL_ERROR, CTRL_FN, CTRL_GEN, CTRL_NARGS, CTRL_NT, SPIN, type WorkerInit } from './protocol.js';
+
+type Fn = (...args: number[]) => void;
+
+function serve(init: WorkerInit, ready: () => void): void {
+  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
+  const exports = instance.exports as Record<string, unknown>;
+  (exports.__stack_pointer as WebAssembly.Global).value = init.stackTop; // this thread's own stack
+  const fns = init.names.map((n) => exports[n] as Fn);
+  const ctrl = new Int32Array(init.ctrl);
+  const args = new Float64Array(init.args);
+  let gen = Atomics.load(ctrl, CTRL_GEN);
+  ready(); // the main thread starts no job before every worker has said so
+  for (;;) {
+    for (let i = 0; i < SPIN && Atomics.load(ctrl, CTRL_GEN) === gen; i++);
+    while (Atomics.load(ctrl, CTRL_GEN) === gen) Atomics.wait(ctrl, CTRL_GEN, gen);
+    gen = Atomics.load(ctrl, CTRL_GEN);
+    const fn = ctrl[CTRL_FN];
+    if (fn < 0) return;
+    const nt = ctrl[CTRL_NT];
+    if (init.tid < nt) {
+      try {
+        const a = Array.from(args.subarray(0, ctrl[CTRL_NARGS]));
+        fns[fn](...a, init.tid, nt);
+      } catch {
+        Atomics.store(ctrl, CTRL_ERROR, 1);
+      }
+    }
+    Atomics.add(ctrl, CTRL_DONE, 1);
+    Atomics.notify(ctrl, CTRL_DONE);
+  }
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+if (isNode) {
+  const { parentPort, workerData } = await import('node:worker_threads');
+  serve(workerData as WorkerInit, () => parentPort!.postMessage('ready'));
+  parentPort!.close();
+} else {
+  const scope = globalThis as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown): void };
+  scope.onmessage = (e: MessageEvent) => {
+    serve(e.data as WorkerInit, () => scope.postMessage('ready'));
+  };
+}
