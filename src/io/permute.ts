@@ -8,13 +8,13 @@
 // llama.cpp's LlamaModel.permute:    w.reshape(nHeads, 2, headDim/2, cols).swapaxes(1, 2) = halvesToInterleaved
 // Works for weights (rows, cols) and biases (rows, cols = 1).
 
-function permuteRows(src: Float32Array, rows: number, nHeads: number, toHalves: boolean, what: string): Float32Array {
+function permuteRows(src: Float32Array, rows: number, nHeads: number, toHalves: boolean, what: string, out = new Float32Array(src.length)): Float32Array {
   if (rows % nHeads !== 0 || (rows / nHeads) % 2 !== 0) throw new Error(`${what}: ${rows} rows do not split into ${nHeads} heads of even size`);
   if (src.length % rows !== 0) throw new Error(`${what}: ${src.length} values do not form ${rows} rows`);
   const cols = src.length / rows;
   const headDim = rows / nHeads;
   const half = headDim / 2;
-  const out = new Float32Array(src.length);
+  if (out.length !== src.length || out === src) throw new Error(`${what}: the output must be a separate array of ${src.length} values`);
   for (let h = 0; h < nHeads; h++) {
     for (let i = 0; i < half; i++) {
       for (let j = 0; j < 2; j++) {
@@ -29,11 +29,11 @@ function permuteRows(src: Float32Array, rows: number, nHeads: number, toHalves: 
 }
 
 /** (rows, cols) in interleaved rotary order -> halves (HF) order. rows = nHeads * headDim. */
-export function interleavedToHalves(src: Float32Array, rows: number, nHeads: number, what = 'permute'): Float32Array {
-  return permuteRows(src, rows, nHeads, true, what);
+export function interleavedToHalves(src: Float32Array, rows: number, nHeads: number, what = 'permute', out?: Float32Array): Float32Array {
+  return permuteRows(src, rows, nHeads, true, what, out);
 }
 
 /** (rows, cols) in halves (HF) order -> interleaved rotary order (llama.cpp, llama2.c). */
-export function halvesToInterleaved(src: Float32Array, rows: number, nHeads: number, what = 'permute'): Float32Array {
-  return permuteRows(src, rows, nHeads, false, what);
+export function halvesToInterleaved(src: Float32Array, rows: number, nHeads: number, what = 'permute', out?: Float32Array): Float32Array {
+  return permuteRows(src, rows, nHeads, false, what, out);
 }

@@ -9,7 +9,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hfArch, hfHeadCounts, ggufMetadataToHfConfig } from '../io/gguf/config.js';
-import { ggufTensorsToHf, ggufToHfLayout, ggufToHfName, type GgufArch, type HeadCounts } from '../io/gguf/names.js';
+import { ggufToHfInto, ggufToHfLayout, ggufToHfName, type GgufArch, type HeadCounts } from '../io/gguf/names.js';
 import { openGgufFile, openSafetensorsDir, type LazyTensor } from '../io/lazy.js';
 import { llama2cToHfConfig, readLlama2c, LLAMA2C_MAGIC } from '../io/llama2c.js';
 import { numel, type NamedTensor } from '../io/types.js';
@@ -109,6 +109,9 @@ export function loadLlama2cModel(path: string): Model {
   return modelFromTensors(configFromHf(llama2cToHfConfig(ckpt.config)), ckpt.tensors.values());
 }
 
+/** One scratch array for the tensors that are rearranged on the way in (grown to the largest). */
+let scratch = new Float32Array(0);
+
 /** A GGUF tensor as its HF parameter: renamed, and transposed or permuted while it is read. */
 function ggufPending(arch: GgufArch, heads: HeadCounts | undefined, t: LazyTensor): PendingTensor {
   const layout = ggufToHfLayout(arch, t.name, t.shape);
@@ -117,9 +120,11 @@ function ggufPending(arch: GgufArch, heads: HeadCounts | undefined, t: LazyTenso
     name: ggufToHfName(arch, t.name),
     shape: layout.shape,
     readInto(out: Float32Array) {
-      const raw = new Float32Array(numel(t.shape)); // one tensor in GGUF order, dropped after
+      const n = numel(t.shape);
+      if (scratch.length < n) scratch = new Float32Array(n);
+      const raw = scratch.subarray(0, n); // the tensor in GGUF order
       t.readInto(raw);
-      out.set(ggufTensorsToHf(arch, heads, [{ name: t.name, shape: t.shape, data: raw }])[0].data);
+      ggufToHfInto(arch, heads, t.name, t.shape, raw, out);
     },
   };
 }
@@ -143,6 +148,7 @@ export function loadGgufModel(path: string): Model {
     return modelFromPending(config, weights);
   } finally {
     file.close();
+    scratch = new Float32Array(0);
   }
 }
 

@@ -107,6 +107,25 @@ export function ggufToHfLayout(arch: GgufArch, ggufName: string, shape: readonly
   return { shape: [...shape], relayout: false };
 }
 
+/**
+ * Writes the HF layout of GGUF tensor `ggufName` (values `src` in GGUF order, shape `shape`) into
+ * `out`, a separate array of the same length: the transpose or permutation of ggufToHfLayout.
+ */
+export function ggufToHfInto(arch: GgufArch, heads: HeadCounts | undefined, ggufName: string, shape: readonly number[], src: Float32Array, out: Float32Array): void {
+  if (arch === 'gpt2' && GPT2_CONV1D.test(ggufName)) {
+    const [rows, cols] = shape;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
+    return;
+  }
+  const qk = /^blk\.\d+\.attn_(q|k)\.(weight|bias)$/.exec(ggufName);
+  if (arch === 'llama' && qk) {
+    if (!heads) throw new Error(`GGUF names: ${ggufName} needs head counts for the llama q/k permutation`);
+    interleavedToHalves(src, shape[0], qk[1] === 'q' ? heads.nHeads : heads.nKvHeads, ggufName, out);
+    return;
+  }
+  out.set(src);
+}
+
 /** HF tensors -> GGUF names and layouts (what convert_hf_to_gguf.py writes, before quantization). */
 export function hfTensorsToGguf(arch: GgufArch, heads: HeadCounts | undefined, tensors: Iterable<NamedTensor>): NamedTensor[] {
   const out: NamedTensor[] = [];
