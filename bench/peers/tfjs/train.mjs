@@ -11,6 +11,14 @@
 //     batched (3-D) products take a slow path. Linear layers are a tf.customGrad whose gradient uses
 //     explicit tf.transpose + 2-D tf.matMul.
 //   - tf.gather cannot be trained on the wasm backend: embeddings are one-hot x table.
+//   - column sums (bias and LayerNorm gain/bias gradients) as ones[1, N] x t, not tf.sum(t, 0).
+//   - GELU as x * sigmoid(2u) (identical to 0.5 x (1 + tanh u)); tf.pow and tf.tanh are slow.
+//   - c_attn as three [C, C] blocks (q, k, v), so heads need 4-D transposes, not a 5-D one.
+// Attention's batched (3-D) products have no fast path: 24 of them per step (8 forward, 16 backward)
+// take ~140 ms of a ~450 ms step on this machine; no rearrangement tried (per-head 2-D slices via
+// split/gather, block-diagonal 2-D, broadcast-multiply-sum) was faster.
+// The JSON's cpu_share is CPU time / wall time over the timed steps: below ~0.95 another process
+// took this core, and the timing should be rerun.
 //
 // usage (from the repository root, after bench/install-tfjs.sh):
 //   node bench/peers/tfjs/train.mjs [--iters 20] [--warmup 3] [--random]
@@ -112,12 +120,16 @@ const lnfg = param('lnf.g', [C], ones, false), lnfb = param('lnf.b', [C], zeros,
 const nParams = params.reduce((s, p) => s + p.v.size, 0);
 
 // ---- fast ops ------------------------------------------------------------------------------
+// Column sums of a 2-D [N, n] tensor as ones[1, N] x t: ~10x faster here than tf.sum(t, 0), which
+// transposes first (this is also what broadcast-add gradients do, hence the custom affine below).
+const onesRow = tf.ones([1, B * T]);
+const colSum = (t) => tf.reshape(tf.matMul(onesRow, t), [t.shape[1]]);
 // y = x W + b for 2-D x [N, in], W [in, out]; gradient with explicit transposes + 2-D matMul.
 const linearB = tf.customGrad((x, w, b, save) => {
   save([x, w]);
   return {
     value: tf.add(tf.matMul(x, w), b),
-    gradFunc: (dy, [xs, ws]) => [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), tf.sum(dy, 0)],
+    gradFunc: (dy, [xs, ws]) => [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy), colSum(dy)],
   };
 });
 const linear = tf.customGrad((x, w, save) => {
@@ -139,9 +151,17 @@ const bmm = tf.customGrad((a, b, save) => {
 // tf.oneHot with dtype 'float32' is wrong on the wasm backend (it writes int32 bit patterns), so cast
 const oneHot = (idx) => tf.cast(tf.oneHot(idx, V), 'float32');
 
+// y = xhat * g + b over rows of [N, C], with the g and b gradients as column sums
+const affine = tf.customGrad((xhat, g, b, save) => {
+  save([xhat, g]);
+  return {
+    value: tf.add(tf.mul(xhat, g), b),
+    gradFunc: (dy, [xs, gs]) => [tf.mul(dy, gs), colSum(tf.mul(dy, xs)), colSum(dy)],
+  };
+});
 function layerNorm(x, g, b) { // x [N, C]
   const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), g), b);
+  return affine(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5))), g, b);
 }
 const GELU_K = Math.sqrt(2 / Math.PI);
 function gelu(x) { // tanh form, as GPT-2
