@@ -38,6 +38,8 @@ export interface WasmBackend extends Backend {
   /** Bytes of wasm memory in all, and bytes under the allocator's top. */
   memoryBytes(): number;
   usedBytes(): number;
+  /** Σ x read as fast as the threads can stream it (a memory-bandwidth probe for benchmarks). */
+  streamSum(x: Float32Array): number;
   /** Stops the worker threads; the backend keeps working on one thread. */
   dispose(): void;
 }
@@ -115,6 +117,17 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     liveBuffers: () => live,
     memoryBytes: () => alloc.memoryBytes,
     usedBytes: () => alloc.usedBytes,
+    streamSum(x) {
+      if (!alloc.owns(x)) throw new Error('streamSum: x must be allocated by this backend');
+      const partial = alloc.alloc(threads * 4);
+      try {
+        if (pool) pool.run('gl_stream_sum', [x.byteOffset, x.length, partial]);
+        else exports.gl_stream_sum(x.byteOffset, x.length, partial, 0, 1);
+        return new Float32Array(memory.buffer, partial, pool ? threads : 1).reduce((a, b) => a + b, 0);
+      } finally {
+        alloc.free(partial);
+      }
+    },
     dispose() {
       pool?.dispose();
       pool = null;

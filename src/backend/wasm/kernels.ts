@@ -34,6 +34,7 @@ export const JOB_EXPORTS = [
   'gl_layer_norm', 'gl_layer_norm_backward', 'gl_rms_norm', 'gl_rms_norm_backward', 'gl_norm_reduce',
   'gl_rope', 'gl_gather', 'gl_scatter_add', 'gl_adamw',
   'gl_attention', 'gl_attention_delta', 'gl_attention_backward_dq', 'gl_attention_backward_dkv',
+  'gl_stream_sum',
 ];
 
 const f64 = (x: unknown): boolean => x instanceof Float64Array;

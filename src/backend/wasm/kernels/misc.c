@@ -83,3 +83,21 @@ EXPORT void gl_adamw(float *param, const float *grad, float *m, float *v, int n,
     param[i] -= lr * (m[i] / c1 / (__builtin_sqrtf(v[i] / c2) + eps) + wd * param[i]);
   }
 }
+
+/** Σ x[i] over this thread's share of n floats: a streaming read, for measuring memory bandwidth. */
+EXPORT float gl_stream_sum(const float *x, int n, float *out, int tid, int nt) {
+  int i0, i1;
+  share(n, 64, tid, nt, &i0, &i1);
+  f4 s0 = SPLAT(0), s1 = SPLAT(0), s2 = SPLAT(0), s3 = SPLAT(0);
+  int i = i0;
+  for (; i + 16 <= i1; i += 16) {
+    s0 = wasm_f32x4_add(s0, LOAD(x + i));
+    s1 = wasm_f32x4_add(s1, LOAD(x + i + 4));
+    s2 = wasm_f32x4_add(s2, LOAD(x + i + 8));
+    s3 = wasm_f32x4_add(s3, LOAD(x + i + 12));
+  }
+  float s = hsum(wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3)));
+  for (; i < i1; i++) s += x[i];
+  out[tid] = s;
+  return s;
+}

@@ -1,0 +1,85 @@
+// Matmul speed of the wasm backend: GFLOP/s at 512³ and 1024³ on one thread and on all threads,
+// as a fraction of the 128-bit SIMD peak; matrix-vector (decode) GB/s for a 50257×768 matrix; and
+// the memory bandwidth measured in the same run (a wasm streaming read of 512 MB).
+//
+//   npx tsc -p . && node dist/bench/matmul.js [--ghz 3.5] [--threads 2]
+//
+// Peak assumption: a core retires two 128-bit float vector operations per cycle… of each kind:
+// 2 f32x4 multiplies + 2 f32x4 adds (or 2 fused f32x4 FMAs), i.e. 16 flops/cycle/core; so the
+// peak is threads × GHz × 16 GFLOP/s (56 GFLOP/s per thread at 3.5 GHz, as FACTS.md assumes).
+// The clock is 3.5 GHz unless --ghz is given (VMs report no real clock). Check `top` first: another
+// process holding a core halves the two-thread figures.
+
+import { cpus } from 'node:os';
+import type { MatmulParams } from '../src/backend/backend.js';
+import { type WasmBackend, createWasmBackend } from '../src/backend/wasm/index.js';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/** Seconds per call (median of reps after warm-up calls). */
+function time(fn: () => void, reps: number): number {
+  fn();
+  fn();
+  const ts: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    fn();
+    ts.push((performance.now() - t0) / 1000);
+  }
+  return median(ts);
+}
+
+function fill(b: WasmBackend, n: number): Float32Array {
+  const x = b.alloc('float32', n) as Float32Array;
+  for (let i = 0; i < n; i++) x[i] = ((i * 7919) % 1000) / 1000 - 0.5;
+  return x;
+}
+
+function matmulGflops(b: WasmBackend, n: number, transB: boolean): number {
+  const A = fill(b, n * n), B = fill(b, n * n), C = fill(b, n * n);
+  const p: MatmulParams = { batch: 1, m: n, n, k: n, transA: false, transB, strideA: 0, strideB: 0, accumulate: false };
+  const s = time(() => b.matmul(A, B, C, p), n >= 1024 ? 7 : 21);
+  for (const x of [A, B, C]) b.free(x);
+  return (2 * n * n * n) / s / 1e9;
+}
+
+function matvecGBs(b: WasmBackend, rows: number, cols: number): number {
+  const W = fill(b, rows * cols), x = fill(b, cols), y = fill(b, rows);
+  const p: MatmulParams = { batch: 1, m: 1, n: rows, k: cols, transA: false, transB: true, strideA: 0, strideB: 0, accumulate: false };
+  const s = time(() => b.matmul(x, W, y, p), 21);
+  for (const a of [W, x, y]) b.free(a);
+  return (rows * cols * 4) / s / 1e9;
+}
+
+function bandwidthGBs(b: WasmBackend, bytes: number): number {
+  const x = fill(b, bytes / 4);
+  const s = time(() => b.streamSum(x), 9);
+  b.free(x);
+  return bytes / s / 1e9;
+}
+
+const ghz = Number(arg('ghz') ?? 3.5);
+const all = Number(arg('threads') ?? (cpus().length));
+console.log(`CPU: ${cpus()[0]?.model}, ${cpus().length} cores; clock ${ghz} GHz (${arg('ghz') ? 'given' : 'assumed, as FACTS.md; pass --ghz'}); peak assumption 16 flops/cycle/thread`);
+for (const threads of [...new Set([1, all])]) {
+  const b = await createWasmBackend({ threads });
+  const peak = threads * ghz * 16;
+  console.log(`\n${b.notes}  (peak ${peak.toFixed(1)} GFLOP/s)`);
+  for (const n of [512, 1024]) {
+    for (const transB of [false, true]) {
+      const g = matmulGflops(b, n, transB);
+      console.log(`  matmul ${n}³ ${transB ? 'A·Bᵀ' : 'A·B '}: ${g.toFixed(1)} GFLOP/s  (${((100 * g) / peak).toFixed(0)}% of peak)`);
+    }
+  }
+  console.log(`  matvec 50257×768 (x·Wᵀ, m = 1): ${matvecGBs(b, 50257, 768).toFixed(1)} GB/s of weights`);
+  console.log(`  memory bandwidth (wasm streaming read of 512 MB): ${bandwidthGBs(b, 512 * 1024 * 1024).toFixed(1)} GB/s`);
+  b.dispose();
+}
