@@ -1,0 +1,85 @@
+// `glasslm neurons`: the most active MLP neurons at a position, or one neuron's top contexts in a corpus.
+
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { neuronContexts, topNeurons } from '../../inspect/neurons.js';
+import { encodePrompt, tokenLabel, visible } from '../../inspect/prompt.js';
+import { barChart, shade } from '../../inspect/render/terminal.js';
+import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+
+export const summary = 'MLP neurons: the most active at a position, or one neuron\'s top contexts in a corpus';
+
+const HELP = `usage: glasslm neurons PROMPT [options]            the most active neurons (mlp.hook_post)
+       glasslm neurons --neuron L.N --file F [options]  where neuron N of layer L fires most in F
+
+  --model M          model folder, .gguf or llama2.c .bin (default: the built-in model)
+  --tokenizer T      tokenizer file or folder (default: the model's own)
+  --position POS     position in the prompt (default the last; --position=-2 counts from the end)
+  --layer L          only this layer
+  --top K            neurons or contexts to show (default 10 / 5)
+  --neuron L.N       the neuron to look up in --file
+  --file F           a text corpus
+  --max-tokens N     read at most N tokens of the corpus (default 20000)
+  --window W         tokens shown either side of the maximum (default 8)
+  --no-color         plain text
+  --json             print the result as JSON`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      ...MODEL_OPTIONS, position: { type: 'string' }, layer: { type: 'string' }, top: { type: 'string' }, neuron: { type: 'string' },
+      file: { type: 'string' }, 'max-tokens': { type: 'string' }, window: { type: 'string' }, 'no-color': { type: 'boolean' },
+      json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const { model, tokenizer } = loadModelAndTokenizer(values);
+  const decode = tokenLabel(tokenizer);
+  if (values.neuron !== undefined || values.file !== undefined) {
+    if (values.neuron === undefined || values.file === undefined) throw new Error('give both --neuron L.N and --file F');
+    const m = /^(\d+)\.(\d+)$/.exec(values.neuron);
+    if (!m) throw new Error(`--neuron '${values.neuron}' should be LAYER.NEURON, e.g. 2.17`);
+    const text = readFileSync(values.file, 'utf8');
+    const maxTokens = numberOption('max-tokens', values['max-tokens'], 20000);
+    // line by line: encoding one long string costs more than linear time in the tokenizer
+    const ids: number[] = [];
+    for (const line of text.split('\n')) {
+      if (ids.length >= maxTokens) break;
+      if (line.trim()) ids.push(...tokenizer.encodeOrdinary(line));
+    }
+    ids.length = Math.min(ids.length, maxTokens);
+    const r = neuronContexts(model, ids, Number(m[1]), Number(m[2]), { k: numberOption('top', values.top, 5), window: numberOption('window', values.window, 8), decode });
+    if (values.json) {
+      console.log(JSON.stringify(r));
+      return 0;
+    }
+    console.log(`neuron ${r.layer}.${r.neuron}: top contexts in ${r.tokensRead} tokens of ${values.file} (the max token in [brackets])`);
+    const max = Math.max(...r.contexts.map((c) => c.value), 1e-9);
+    for (const c of r.contexts) {
+      const line = c.tokens!.map((t, i) => {
+        const s = i === c.at ? `[${visible(t)}]` : visible(t);
+        return shade(s, Math.max(0, c.activations[i]) / max, !values['no-color']);
+      }).join('');
+      console.log(`${c.value.toFixed(3).padStart(8)}  ${line}`);
+    }
+    return 0;
+  }
+  if (positionals.length === 0) throw new Error('give a prompt, or --neuron L.N --file F');
+  const ids = encodePrompt(tokenizer, positionals.join(' '));
+  let position = values.position === undefined ? undefined : numberOption('position', values.position, 0);
+  if (position !== undefined && position < 0) position += ids.length;
+  const r = topNeurons(model, ids, { position, layer: values.layer === undefined ? undefined : numberOption('layer', values.layer, 0), k: numberOption('top', values.top, 10), decode });
+  if (values.json) {
+    console.log(JSON.stringify(r));
+    return 0;
+  }
+  console.log(`most active MLP neurons (mlp.hook_post) at position ${r.position} (${JSON.stringify(r.tokens![r.position])})`);
+  console.log(barChart(r.neurons.map((n) => ({ label: `${n.layer}.${n.neuron}`, value: n.value }))));
+  return 0;
+}
