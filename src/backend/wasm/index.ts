@@ -16,7 +16,7 @@ import { WasmAllocator } from './allocator.js';
 import { JOB_EXPORTS, wasmKernels } from './kernels.js';
 import { type SimdFlavor, loadKernels } from './loader.js';
 import { ThreadPool } from './threads.js';
-import { warmUp } from './warmup.js';
+import { settle, warmUp } from './warmup.js';
 
 export { relaxedSimdSupported } from './loader.js';
 
@@ -134,6 +134,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
     ...wasmKernels(exports, alloc, () => pool),
   };
-  if (opts.warmUp ?? true) warmUp(backend);
+  if (opts.warmUp ?? true) {
+    warmUp(backend);
+    await settle(backend);
+  }
   return backend;
 }
