@@ -1,7 +1,7 @@
 // The models against Hugging Face transformers (../shared/reference): logits, every hidden
 // state, attention probabilities, loss, every parameter gradient, greedy continuations.
 
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readSafetensorsFile } from '../src/io/safetensors-file.js';
@@ -10,7 +10,10 @@ import { loadHfModel } from '../src/models/load.js';
 import { type Model, nextTokenTargets } from '../src/models/model.js';
 import * as op from '../src/ops/index.js';
 import { backward } from '../src/autograd/backward.js';
-import { noGrad, tidy } from '../src/tensor/engine.js';
+import { noGrad, setBackend, tidy } from '../src/tensor/engine.js';
+import type { Backend } from '../src/backend/backend.js';
+import { createCpuBackend } from '../src/backend/cpu/index.js';
+import { createWasmBackend } from '../src/backend/wasm/index.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
 
@@ -47,8 +50,15 @@ function greedyFull(model: Model, prompt: number[], steps: number): number[] {
   return ids;
 }
 
+// the same suite, with the same tolerances, on the reference backend and on the WebAssembly one
+const wasm = await createWasmBackend();
+const backends: [string, Backend][] = [['cpu', createCpuBackend()], [`wasm ${wasm.simd} × ${wasm.threads}`, wasm]];
+after(() => wasm.dispose());
+
+for (const [backendName, backend] of backends) {
 for (const name of ['gpt2-tiny', 'llama-tiny', 'qwen2-tiny']) {
-  test(`${name} matches Hugging Face`, { skip: skipUnlessShared('reference', name) }, () => {
+  test(`${name} matches Hugging Face (${backendName})`, { skip: skipUnlessShared('reference', name) }, () => {
+    setBackend(backend);
     const dir = sharedPath('reference', name)!;
     const ref = readSafetensorsFile(join(dir, 'reference.safetensors'));
     const model = loadHfModel(dir);
@@ -79,12 +89,13 @@ for (const name of ['gpt2-tiny', 'llama-tiny', 'qwen2-tiny']) {
     log.push(`gradients (${model.params.size}): ${worstGrad.toExponential(2)}`);
     const greedy = Array.from(ref.get('greedy')!.data);
     assert.deepEqual(greedyFull(model, greedy.slice(0, 8), greedy.length - 8), greedy, 'greedy continuation');
-    console.log(`${name} max abs differences: ${log.join(', ')}`);
+    console.log(`${name} (${backendName}) max abs differences: ${log.join(', ')}`);
     model.dispose();
   });
 }
 
-test('stories260K (real pretrained weights) matches Hugging Face', { skip: skipUnlessShared('reference', 'stories260K-hf') }, () => {
+test(`stories260K (real pretrained weights) matches Hugging Face (${backendName})`, { skip: skipUnlessShared('reference', 'stories260K-hf') }, () => {
+  setBackend(backend);
   const dir = sharedPath('reference', 'stories260K-hf')!;
   const ref = readSafetensorsFile(join(dir, 'reference.safetensors'));
   const model = loadHfModel(dir);
@@ -104,6 +115,8 @@ test('stories260K (real pretrained weights) matches Hugging Face', { skip: skipU
     const greedy = Array.from(ref.get(`${prompt}.greedy`)!.data);
     const n = inputIds.data.length;
     assert.deepEqual(greedyFull(model, greedy.slice(0, n), greedy.length - n), greedy, `${prompt}: greedy continuation`);
-    console.log(`stories260K ${prompt}: ${log.join(', ')}`);
+    console.log(`stories260K ${prompt} (${backendName}): ${log.join(', ')}`);
   }
+  model.dispose();
 });
+}
