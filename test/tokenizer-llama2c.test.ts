@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { llama2cFromBuffer, loadTokenizer, StreamDecoder } from '../src/tokenizer/index.js';
 import { readSafetensorsI32 } from './tokenizer-helpers.js';
+import { Rng } from '../src/ops/random.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
 
 const TOK = ['data', 'models', 'stories260K', 'tok512.bin'];
@@ -50,4 +51,18 @@ describe('llama2.c tokenizer (tok512.bin)', { skip: skipUnlessShared(...TOK) }, 
     new DataView(bad.buffer).setInt32(8, 1000, true); // token 0's length
     assert.throws(() => llama2cFromBuffer(bad, 'tok512.bin'), /token 0 has length 1000/);
   });
+});
+
+test('scored merges: the heap gives run.c\'s merges exactly, also on long text', { skip: skipUnlessShared('data', 'models', 'stories260K', 'tok512.bin') }, async () => {
+  const tok = loadTokenizer(sharedPath(...TOK)!) as unknown as { unmerged(t: string): number[]; mergeNaive(ids: number[]): number[]; encodeOrdinary(t: string): number[] };
+  const samples = ['Once upon a time, there was a little girl named Lily.', 'aaaa bbbb aaaa  the the  then, they', 'Größe 日本 🙂 tab\there'];
+  const rng = new Rng(11);
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz     ,.!?\n';
+  for (let i = 0; i < 40; i++) samples.push(Array.from({ length: 1 + rng.int(200) }, () => alphabet[rng.int(alphabet.length)]).join(''));
+  for (const text of samples) assert.deepEqual(tok.encodeOrdinary(text), tok.mergeNaive(tok.unmerged(' ' + text)), JSON.stringify(text));
+  // a long text (41 KB, which took run.c's rescanning loop half a minute here) round-trips
+  const long = 'Once upon a time, there was a little girl named Lily. She loved to play outside. '.repeat(500);
+  const full = loadTokenizer(sharedPath(...TOK)!);
+  const back = full.decode([full.bos!, ...full.encodeOrdinary(long)]); // after BOS the dummy space is dropped
+  assert.ok(back === long, `long text does not round-trip (${back.length} vs ${long.length} characters)`);
 });

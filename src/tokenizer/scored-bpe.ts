@@ -95,15 +95,15 @@ export class ScoredBPE implements Tokenizer {
     if (text.length === 0) return;
     if (this.space !== ' ') text = text.replaceAll(' ', this.space);
     if (this.addDummyPrefix) text = this.space + text;
-    // Step 2: one token per UTF-8 character, or its byte-fallback tokens.
-    const ids: number[] = [];
-    for (const ch of text) {
-      const bytes = utf8(ch);
-      const id = this.lookup.get(binary(bytes));
-      if (id !== undefined) ids.push(id);
-      else for (const b of bytes) ids.push(this.byteToId[b]!);
-    }
-    // Step 3: merge the best-scoring pair until none merges (O(n^2), like run.c).
+    const ids = this.unmerged(text);
+    // Step 3: merge the best-scoring pair until none merges.
+    const pairId = (a: number, b: number) => this.lookup.get(this.keys[a]! + this.keys[b]!);
+    for (const id of mergeByScore(ids, pairId, this.scores)) out.push(id);
+  }
+
+  /** Step 3 as run.c writes it: rescan every pair after each merge (O(n²)); the oracle for mergeByScore. */
+  mergeNaive(ids: number[]): number[] {
+    ids = [...ids];
     for (;;) {
       let bestScore = -Infinity;
       let bestId = -1;
@@ -116,11 +116,23 @@ export class ScoredBPE implements Tokenizer {
           bestIdx = i;
         }
       }
-      if (bestIdx < 0) break;
+      if (bestIdx < 0) return ids;
       ids.splice(bestIdx, 2, bestId);
     }
-    for (const id of ids) out.push(id);
   }
+
+  /** Step 2: one token per UTF-8 character, or its byte-fallback tokens (before any merge). */
+  unmerged(text: string): number[] {
+    const ids: number[] = [];
+    for (const ch of text) {
+      const bytes = utf8(ch);
+      const id = this.lookup.get(binary(bytes));
+      if (id !== undefined) ids.push(id);
+      else for (const b of bytes) ids.push(this.byteToId[b]!);
+    }
+    return ids;
+  }
+
 
   decode(ids: ArrayLike<number>): string {
     return utf8Decode(this.decodeBytes(ids));
@@ -159,4 +171,70 @@ export class ScoredBPE implements Tokenizer {
   score(id: number): number {
     return this.scores[id]!;
   }
+}
+
+/**
+ * The same merges as run.c's loop (highest score first, leftmost on ties) in O(n log n): the
+ * tokens form a linked list, candidate pairs wait in a heap ordered by (score desc, position asc),
+ * and a pair whose tokens changed since it was pushed is skipped when it comes up.
+ */
+export function mergeByScore(ids: readonly number[], pairId: (a: number, b: number) => number | undefined, scores: Float32Array): number[] {
+  const n = ids.length;
+  const tok = Int32Array.from(ids);
+  const next = new Int32Array(n), prev = new Int32Array(n), version = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    next[i] = i + 1 < n ? i + 1 : -1;
+    prev[i] = i - 1;
+  }
+  // heap of candidate pairs: parallel arrays, ordered by score desc, then left position asc
+  const hScore: number[] = [], hLeft: number[] = [], hRight: number[] = [], hVerL: number[] = [], hVerR: number[] = [], hId: number[] = [];
+  const before = (a: number, b: number) => hScore[a]! > hScore[b]! || (hScore[a] === hScore[b] && hLeft[a]! < hLeft[b]!);
+  const swap = (a: number, b: number) => {
+    for (const h of [hScore, hLeft, hRight, hVerL, hVerR, hId]) [h[a], h[b]] = [h[b]!, h[a]!];
+  };
+  const push = (left: number, right: number) => {
+    if (left < 0 || right < 0) return;
+    const id = pairId(tok[left]!, tok[right]!);
+    if (id === undefined) return;
+    let i = hScore.length;
+    hScore.push(scores[id]!); hLeft.push(left); hRight.push(right); hVerL.push(version[left]!); hVerR.push(version[right]!); hId.push(id);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(i, parent)) break;
+      swap(i, parent);
+      i = parent;
+    }
+  };
+  const pop = () => {
+    const last = hScore.length - 1;
+    swap(0, last);
+    const top = { left: hLeft.pop()!, right: hRight.pop()!, verL: hVerL.pop()!, verR: hVerR.pop()!, id: hId.pop()! };
+    hScore.pop();
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let best = i;
+      if (l < hScore.length && before(l, best)) best = l;
+      if (r < hScore.length && before(r, best)) best = r;
+      if (best === i) break;
+      swap(i, best);
+      i = best;
+    }
+    return top;
+  };
+  for (let i = 0; i + 1 < n; i++) push(i, i + 1);
+  while (hScore.length > 0) {
+    const { left, right, verL, verR, id } = pop();
+    if (tok[left] === -1 || tok[right] === -1 || next[left] !== right || version[left] !== verL || version[right] !== verR) continue;
+    tok[left] = id;
+    version[left]++;
+    tok[right] = -1;
+    next[left] = next[right]!;
+    if (next[left] >= 0) prev[next[left]!] = left;
+    push(prev[left]!, left);
+    push(left, next[left]!);
+  }
+  const out: number[] = [];
+  for (let i = 0; i >= 0 && n > 0; i = next[i]!) out.push(tok[i]!);
+  return out;
 }
