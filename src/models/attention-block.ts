@@ -1,6 +1,7 @@
 // The attention core shared by every architecture: hook points for q/k/v, the KV cache, and
-// either the fused attention op or, when a hook wants to change scores or pattern, the
-// written-out softmax(q·kᵀ · scale + mask) · v.
+// the fused attention op, or, when a hook is registered on the scores, the written-out
+// softmax(q·kᵀ · scale + mask) · v. A hook on the pattern alone reads the fused kernel's
+// probabilities bit for bit; if it returns a new pattern, the values are mixed with that one.
 
 import * as op from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -39,19 +40,22 @@ export function attend(ctx: HookContext, prefix: string, layer: number, q: Tenso
   const offset = S - T;
   const scale = 1 / Math.sqrt(D);
   let out: Tensor; // (B, H, T, D)
-  const rewritesPattern = ctx.hooksAt(prefix + 'hook_attn_scores') || ctx.hooksAt(prefix + 'hook_pattern');
-  if (rewritesPattern) {
-    const group = H / kh.shape[1];
-    const keys = repeatHeads(kh, group), values = repeatHeads(vh, group);
-    let scores = op.add(op.scale(op.matmul(qh, op.transpose(keys)), scale), causalMask(T, S, offset, q)); // (B, H, T, S)
+  const group = H / kh.shape[1];
+  if (ctx.hooksAt(prefix + 'hook_attn_scores')) {
+    // a hook may change the scores: compute them written out, so the change flows on
+    let scores = op.add(op.scale(op.matmul(qh, op.transpose(repeatHeads(kh, group))), scale), causalMask(T, S, offset, q)); // (B, H, T, S)
     scores = ctx.point(prefix + 'hook_attn_scores', scores);
     const pattern = ctx.point(prefix + 'hook_pattern', op.softmax(scores));
-    out = op.matmul(pattern, values);
+    out = op.matmul(pattern, repeatHeads(vh, group));
   } else {
-    const wantsPattern = ctx.listens(prefix + 'hook_pattern');
-    const r = op.attention(qh, kh, vh, { offset, scale, returnProbs: wantsPattern });
-    if (r.probs) ctx.point(prefix + 'hook_pattern', r.probs);
+    // the fused kernel; it also returns the pattern when someone listens to it
+    const r = op.attention(qh, kh, vh, { offset, scale, returnProbs: ctx.listens(prefix + 'hook_pattern') });
     out = r.out;
+    if (r.probs) {
+      const pattern = ctx.point(prefix + 'hook_pattern', r.probs);
+      // a hook replaced the pattern: mix the values with the new one (no gradient reaches the old pattern)
+      if (pattern !== r.probs) out = op.matmul(pattern, repeatHeads(vh, group));
+    }
   }
   const z = ctx.point(prefix + 'hook_z', op.permute(out, [0, 2, 1, 3])); // (B, T, H, D)
   return op.reshape(z, [B, T, H * D]);
