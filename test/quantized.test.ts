@@ -46,3 +46,28 @@ for (const name of ['gpt2-tiny', 'llama-tiny']) {
     assert.ok(worst < 0.02 * scale, `Q8_0 logits differ by ${worst}`);
   });
 }
+
+test('the WebAssembly Q8_0 kernel equals the reference one (decode and prefill shapes, 1 and 2 threads)', async () => {
+  const { createWasmBackend } = await import('../src/backend/wasm/index.js');
+  const { createCpuBackend } = await import('../src/backend/cpu/index.js');
+  const cpu = createCpuBackend();
+  const rng = new op.Rng(8);
+  for (const threads of [1, 2]) {
+    const wasm = await createWasmBackend({ threads });
+    for (const [m, n, k] of [[1, 7, 32], [1, 333, 768], [5, 33, 96], [17, 64, 256]]) {
+      const w = quantizeQ8_0(Float32Array.from({ length: n * k }, () => rng.normal()));
+      const x = Float32Array.from({ length: m * k }, () => rng.normal());
+      const expected = new Float32Array(m * n);
+      cpu.matmulQ8(x, w, expected, m, n, k);
+      // inputs in wasm memory, as tensors have them
+      const wx = wasm.alloc('float32', m * k) as Float32Array, ww = wasm.alloc('uint8', w.length) as Uint8Array, wo = wasm.alloc('float32', m * n) as Float32Array;
+      wx.set(x);
+      ww.set(w);
+      wasm.matmulQ8(wx, ww, wo, m, n, k);
+      const worst = Math.max(...Array.from(wo, (v, i) => Math.abs(v - expected[i]) / (1 + Math.abs(expected[i]))));
+      assert.ok(worst < 1e-5, `(${m}, ${n}, ${k}) on ${threads} threads: relative difference ${worst}`);
+      for (const a of [wx, ww, wo]) wasm.free(a);
+    }
+    wasm.dispose();
+  }
+});

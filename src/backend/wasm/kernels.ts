@@ -34,7 +34,7 @@ export const JOB_EXPORTS = [
   'gl_layer_norm', 'gl_layer_norm_backward', 'gl_rms_norm', 'gl_rms_norm_backward', 'gl_norm_reduce',
   'gl_rope', 'gl_gather', 'gl_scatter_add', 'gl_adamw',
   'gl_attention', 'gl_attention_delta', 'gl_attention_backward_dq', 'gl_attention_backward_dkv',
-  'gl_stream_sum',
+  'gl_stream_sum', 'gl_matmul_q8',
 ];
 
 const f64 = (x: unknown): boolean => x instanceof Float64Array;
@@ -159,7 +159,10 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
     },
 
     // weight-only int8 (Q8_0) products run the reference kernel for now
-    matmulQ8: cpuRef.matmulQ8,
+    matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number) {
+      if (k % 32 !== 0) throw new Error(`matmulQ8: rows of ${k} values are not whole Q8_0 blocks of 32`);
+      run('gl_matmul_q8', [stage.in(x), stage.in(w), stage.out(out), m, n, k], m * n * k, PARALLEL_FLOPS);
+    },
 
     softmax(x, out, rows, cols) {
       if (f64(x)) return cpuRef.softmax(x, out, rows, cols);
