@@ -101,19 +101,18 @@ export function binary(op: BinaryOp, a: FloatArray, aStrides: readonly number[],
   }
 }
 
-/** dst = src read through shape/strides from offset (an odometer, like binary). */
-export function copyStrided(src: Storage, offset: number, shape: readonly number[], strides: readonly number[], dst: Storage): void {
+/**
+ * Calls row(base, o) for each innermost row of a strided view: base is the view's storage index of
+ * the row's first element, o the row's start in row-major order (an odometer over the outer axes).
+ */
+function forEachRow(shape: readonly number[], strides: readonly number[], offset: number, row: (base: number, o: number) => void): void {
   const rank = shape.length;
-  if (rank === 0) {
-    dst[0] = src[offset];
-    return;
-  }
   const inner = shape[rank - 1];
-  const s = strides[rank - 1];
+  const total = shape.reduce((p, d) => p * d, 1);
   const index = new Array<number>(rank - 1).fill(0);
   let base = offset;
-  for (let o = 0; o < dst.length; o += inner) {
-    for (let j = 0, i = base; j < inner; j++, i += s) dst[o + j] = src[i];
+  for (let o = 0; o < total; o += inner) {
+    row(base, o);
     for (let d = rank - 2; d >= 0; d--) {
       index[d]++;
       base += strides[d];
@@ -124,27 +123,28 @@ export function copyStrided(src: Storage, offset: number, shape: readonly number
   }
 }
 
-/** dst read through shape/strides from offset = src (the inverse of copyStrided). */
+/** dst (contiguous) = src read through shape/strides from offset. */
+export function copyStrided(src: Storage, offset: number, shape: readonly number[], strides: readonly number[], dst: Storage): void {
+  if (shape.length === 0) {
+    dst[0] = src[offset];
+    return;
+  }
+  const inner = shape[shape.length - 1], s = strides[strides.length - 1];
+  forEachRow(shape, strides, offset, (base, o) => {
+    for (let j = 0, i = base; j < inner; j++, i += s) dst[o + j] = src[i];
+  });
+}
+
+/** dst read through shape/strides from offset = src (contiguous): the inverse of copyStrided. */
 export function writeStrided(src: Storage, dst: Storage, offset: number, shape: readonly number[], strides: readonly number[]): void {
-  const rank = shape.length;
-  if (rank === 0) {
+  if (shape.length === 0) {
     dst[offset] = src[0];
     return;
   }
-  const inner = shape[rank - 1];
-  const s = strides[rank - 1];
-  const index = new Array<number>(rank - 1).fill(0);
-  let base = offset;
-  for (let o = 0; o < src.length; o += inner) {
+  const inner = shape[shape.length - 1], s = strides[strides.length - 1];
+  forEachRow(shape, strides, offset, (base, o) => {
     for (let j = 0, i = base; j < inner; j++, i += s) dst[i] = src[o + j];
-    for (let d = rank - 2; d >= 0; d--) {
-      index[d]++;
-      base += strides[d];
-      if (index[d] < shape[d]) break;
-      base -= strides[d] * shape[d];
-      index[d] = 0;
-    }
-  }
+  });
 }
 
 /** x viewed as (outer, reduce, inner) -> out (outer, inner). */
