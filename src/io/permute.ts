@@ -8,7 +8,7 @@
 // llama.cpp's LlamaModel.permute:    w.reshape(nHeads, 2, headDim/2, cols).swapaxes(1, 2) = halvesToInterleaved
 // Works for weights (rows, cols) and biases (rows, cols = 1).
 
-function permuteRows(src: Float32Array, rows: number, nHeads: number, toHalves: boolean, what: string, out = new Float32Array(src.length)): Float32Array {
+function permuteRows(src: Float32Array, rows: number, nHeads: number, toHalves: boolean, what: string, out: Float32Array = new Float32Array(src.length)): Float32Array {
   if (rows % nHeads !== 0 || (rows / nHeads) % 2 !== 0) throw new Error(`${what}: ${rows} rows do not split into ${nHeads} heads of even size`);
   if (src.length % rows !== 0) throw new Error(`${what}: ${src.length} values do not form ${rows} rows`);
   const cols = src.length / rows;
