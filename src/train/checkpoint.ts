@@ -12,7 +12,7 @@ import { type ModelConfig, configToHf } from '../models/config.js';
 import type { Model } from '../models/model.js';
 import { saveTokenizer } from '../tokenizer/index.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import type { TrainOptions } from './options.js';
 
 export const STATE_FILE = 'train-state.safetensors';

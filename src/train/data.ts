@@ -8,7 +8,7 @@ import * as op from '../ops/index.js';
 import type { Rng } from '../ops/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 /** A fingerprint of a tokenizer: its description and every token's string. */
 function tokenizerFingerprint(tokenizer: Tokenizer): string {

@@ -9,7 +9,7 @@ import { Model } from '../models/model.js';
 import * as op from '../ops/index.js';
 import { CharTokenizer, loadTokenizer, trainBpe } from '../tokenizer/index.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { STATE_FILE } from './checkpoint.js';
 import { splitTokens, tokenizeFile } from './data.js';
 import { lossCurveSvg } from './loss-plot.js';
