@@ -57,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify({ prompt_ids: result.promptIds, ids: result.tokens.map((t) => t.id), text: result.text, tokens: pieces, stop_reason: result.stopReason }));
   } else {
     process.stdout.write('\n');
+    if (result.stopReason === 'context_full') console.error(`[stopped: the context window of ${model.contextLength} tokens is full]`);
   }
   return 0;
 }
