@@ -1,0 +1,116 @@
+// Decode and prefill speed on a GPT-2-small-shaped model (124M, random weights), glasslm against
+// llama.cpp (node-llama-cpp) on the same GGUF file (F32 and Q8_0), with the machine's memory
+// bandwidth measured in the same run. Decode is compared at each side's best thread count,
+// prefill (a 512-token prompt) on all cores.
+// usage: node dist/bench/llama-decode.js [--tokens 32] [--prompt 512] [--dtypes f32,q8_0]
+
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createWasmBackend } from '../src/backend/wasm/index.js';
+import { generateIds } from '../src/generate/generate.js';
+import { loadModel } from '../src/models/load.js';
+import { Model } from '../src/models/model.js';
+import { saveGgufModel } from '../src/models/save.js';
+import * as op from '../src/ops/index.js';
+import { noGrad, setBackend, tidy } from '../src/tensor/engine.js';
+import { loadTokenizer } from '../src/tokenizer/index.js';
+
+const { values } = parseArgs({ options: { tokens: { type: 'string', default: '32' }, prompt: { type: 'string', default: '512' }, dtypes: { type: 'string', default: 'f32,q8_0' } } });
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const peerPath = join(root, 'bench', 'peers', 'llama', 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
+const gpt2Tokenizer = join(root, '..', 'shared', 'data', 'tokenizers', 'gpt2');
+const N = Number(values.tokens), P = Number(values.prompt), cores = cpus().length;
+const rng = new op.Rng(1);
+const prompt = Array.from({ length: P }, () => rng.int(50257));
+
+/** glasslm: tokens/s of greedy decode (after a 1-token prompt) and of a P-token prefill. */
+async function glasslm(path: string, dtype: string, threads: number): Promise<{ decode: number; prefill: number; weightBytes: number }> {
+  const backend = await createWasmBackend({ threads });
+  setBackend(backend);
+  const model = loadModel(path);
+  if (dtype === 'q8_0') model.quantize('q8_0');
+  let weightBytes = 0; // bytes read per decoded token: every matrix once (embeddings: one row)
+  for (const [name, t] of model.params) if (!(dtype === 'q8_0' && model.quantized.has(name)) && !/wte|wpe/.test(name)) weightBytes += t.size * 4;
+  for (const q of model.quantized.values()) weightBytes += q.bytes;
+  if (dtype !== 'q8_0') weightBytes += model.params.get('transformer.wte.weight')!.size * 4; // the tied head
+  const t0 = performance.now();
+  noGrad(() => tidy(() => model.forward(op.tensor(Int32Array.from(prompt), [1, P]), { kvCache: model.createKVCache(1, P) }).logits));
+  const prefill = P / ((performance.now() - t0) / 1000);
+  let t1 = 0, count = 0;
+  for (const _ of generateIds(model, [50256], { temperature: 0, maxTokens: N + 1 })) if (count++ === 0) t1 = performance.now();
+  const decode = N / ((performance.now() - t1) / 1000);
+  model.dispose();
+  backend.dispose();
+  return { decode, prefill, weightBytes };
+}
+
+/** llama.cpp through node-llama-cpp on the same file. */
+async function llamaCpp(llama: any, path: string, threads: number): Promise<{ decode: number; prefill: number }> {
+  const model = await llama.loadModel({ modelPath: path });
+  const context = await model.createContext({ contextSize: P + N + 8, batchSize: P, threads });
+  const seq = context.getSequence();
+  const item = (t: number) => [t, { generateNext: { token: true, options: { temperature: 0 } } }];
+  const t0 = performance.now();
+  await seq.controlledEvaluate(prompt.map((t, i) => (i === P - 1 ? item(t) : t)));
+  const prefill = P / ((performance.now() - t0) / 1000);
+  await seq.clearHistory();
+  let r = await seq.controlledEvaluate([item(50256)]);
+  const t1 = performance.now();
+  for (let s = 0; s < N; s++) r = await seq.controlledEvaluate([item(r[0].next.token)]);
+  const decode = N / ((performance.now() - t1) / 1000);
+  await context.dispose();
+  await model.dispose();
+  return { decode, prefill };
+}
+
+/** Streaming-read bandwidth in GB/s over 512 MB (best of 3), from WebAssembly, all threads. */
+async function bandwidth(): Promise<number> {
+  const backend = await createWasmBackend({ threads: cores });
+  const x = backend.alloc('float32', 128 << 20) as Float32Array;
+  x.fill(1);
+  let best = 0;
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    backend.streamSum(x);
+    best = Math.max(best, x.byteLength / ((performance.now() - t0) / 1000) / 1e9);
+  }
+  backend.free(x);
+  backend.dispose();
+  return best;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'glasslm-bench-'));
+try {
+  const gbps = await bandwidth();
+  console.log(`  memory bandwidth (streaming read, ${cores} threads, same run): ${gbps.toFixed(1)} GB/s`);
+  const tokenizer = existsSync(gpt2Tokenizer) ? loadTokenizer(gpt2Tokenizer) : undefined;
+  const model = Model.init({ arch: 'gpt2', vocabSize: 50257, contextLength: 1024, dim: 768, layers: 12, heads: 12, mlpHidden: 3072, normEps: 1e-5 }, new op.Rng(0));
+  const files: Record<string, string> = {};
+  for (const dtype of values.dtypes!.split(',')) {
+    files[dtype] = join(dir, `gpt2-small-${dtype}.gguf`);
+    saveGgufModel(model, files[dtype], { dtype: dtype as 'f32' | 'q8_0', tokenizer });
+  }
+  model.dispose();
+  const nlc = existsSync(peerPath) ? await import(pathToFileURL(peerPath).href) : null;
+  const llama = nlc ? await nlc.getLlama({ gpu: false, logLevel: 'error' }) : null;
+  if (!llama) console.log('  llama.cpp: not installed (sh scripts/install-llama-cpp.sh)');
+  for (const [dtype, path] of Object.entries(files)) {
+    const mb = statSync(path).size / 1e6;
+    const ours = [await glasslm(path, dtype, 1), await glasslm(path, dtype, cores)];
+    const bestOurs = Math.max(ours[0].decode, ours[1].decode);
+    const limit = gbps * 1e9 / ours[0].weightBytes;
+    console.log(`  ${dtype.toUpperCase()} (${mb.toFixed(0)} MB): glasslm decode ${ours[0].decode.toFixed(1)} tok/s (1 thread), ${ours[1].decode.toFixed(1)} (${cores}); ` +
+      `bandwidth limit ${limit.toFixed(1)} tok/s (${(ours[0].weightBytes / 1e6).toFixed(0)} MB read per token) → ${((100 * bestOurs) / limit).toFixed(0)}% of it; prefill ${P}: ${ours[1].prefill.toFixed(0)} tok/s`);
+    if (llama) {
+      const peer = [await llamaCpp(llama, path, 1), await llamaCpp(llama, path, cores)];
+      const bestPeer = Math.max(peer[0].decode, peer[1].decode);
+      console.log(`  ${dtype.toUpperCase()} llama.cpp: decode ${peer[0].decode.toFixed(1)} tok/s (1 thread), ${peer[1].decode.toFixed(1)} (${cores}); prefill ${P}: ${peer[1].prefill.toFixed(0)} tok/s` +
+        ` → glasslm/llama.cpp: decode ${(bestOurs / bestPeer).toFixed(2)}×, prefill ${(ours[1].prefill / peer[1].prefill).toFixed(2)}×`);
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
