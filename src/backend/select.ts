@@ -20,7 +20,7 @@ export async function selectBackend(name: string = 'auto', threads?: number): Pr
   try {
     const wasm = (await import('./wasm/index.js' as string)) as { createWasmBackend(o: { threads?: number }): Promise<Backend & { threads: number; simd: string; notes?: string }> };
     const backend = await wasm.createWasmBackend({ threads });
-    return { backend, note: `backend: wasm (${backend.simd}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'})${backend.notes ? ` — ${backend.notes}` : ''}`, fellBack: false };
+    return { backend, note: `backend: wasm (${backend.simd}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'})${backend.notes && !backend.notes.startsWith('wasm ') ? ` — ${backend.notes}` : ''}`, fellBack: false };
   } catch (err) {
     if (name === 'wasm') throw new Error(`the WebAssembly backend could not start: ${(err as Error).message}`);
     return { backend: createCpuBackend(), note: `backend: cpu, slow (the WebAssembly backend could not start: ${(err as Error).message})`, fellBack: true };

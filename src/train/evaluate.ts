@@ -40,10 +40,16 @@ export function evaluateIds(model: Model, ids: Int32Array, contextLength = model
   return { tokens, totalLoss };
 }
 
-export function evaluateText(model: Model, tokenizer: Tokenizer, text: string, contextLength?: number): EvalResult {
-  const ids = Int32Array.from(tokenizer.encode(text, { allowedSpecial: 'all' }));
+/**
+ * Evaluates a text, or only its last `tailFraction` of tokens (the validation split that
+ * `glasslm train --val-fraction` holds out). Bytes are those of the predicted tokens.
+ */
+export function evaluateText(model: Model, tokenizer: Tokenizer, text: string, contextLength?: number, tailFraction = 1): EvalResult {
+  if (!(tailFraction > 0 && tailFraction <= 1)) throw new Error(`the evaluated fraction must be in (0, 1], got ${tailFraction}`);
+  const all = Int32Array.from(tokenizer.encode(text, { allowedSpecial: 'all' }));
+  const ids = all.subarray(Math.floor(all.length * (1 - tailFraction)));
   const { tokens, totalLoss } = evaluateIds(model, ids, contextLength);
-  // the first token is never predicted: leave its bytes out of the byte count
-  const bytes = new TextEncoder().encode(text).length - tokenizer.decodeBytes([ids[0]]).length;
+  // the first token is never predicted: count the bytes of the others
+  const bytes = tokenizer.decodeBytes(ids.subarray(1)).length;
   return { tokens, bytes, lossPerToken: totalLoss / tokens, bitsPerByte: totalLoss / Math.LN2 / bytes };
 }
