@@ -63,13 +63,16 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   };
   a.backend.matmul(A.t.buffer.data.subarray(A.t.offset) as never, B.t.buffer.data.subarray(B.t.offset) as never, out.floats(), p);
   return record(out, 'matmul', [a, b], (g) => {
-    const da = a.requiresGrad ? matmul(g, transpose(b)) : null;
-    let db: Tensor | null = null;
+    // A gradient is computed in the layout its operand is stored in: for a transposed view, the
+    // transpose of a contiguous product, so that the view's own gradient rule hands back a
+    // contiguous tensor (accumulating a strided gradient would be a slow strided add).
+    let da: Tensor | null = null, db: Tensor | null = null;
+    if (a.requiresGrad) da = A.trans ? transpose(matmul(b, transpose(g))) : matmul(g, transpose(b));
     if (b.requiresGrad) {
-      // b shared across the batch: sum the per-batch products (one flat product when possible)
-      db = b.rank === 2 && a.rank > 2
-        ? matmul(transpose(reshape(a, [-1, k])), reshape(g, [-1, n]))
-        : matmul(transpose(a), g);
+      // b shared across the batch: sum the per-batch products as one flat product
+      const shared = b.rank === 2 && a.rank > 2;
+      const a2 = shared ? reshape(a, [-1, k]) : a, g2 = shared ? reshape(g, [-1, n]) : g;
+      db = B.trans ? transpose(matmul(transpose(g2), a2)) : matmul(transpose(a2), g2);
     }
     return [da, db];
   });
