@@ -172,14 +172,32 @@ static void matvec_rows(const float *x, const float *W, int ldw, float *out, int
   }
 }
 
-/** out[j] (+)= Σ_p x[p] B[p*ldb + j] for j in [j0, j1): rows of B streamed in column chunks. */
+/**
+ * out[j] (+)= Σ_p x[p] B[p*ldb + j] for j in [j0, j1): rows of B streamed in column chunks, four
+ * rows at a time so that each chunk of out is loaded and stored once per four rows of B.
+ */
 static void matvec_cols(const float *x, const float *B, int ldb, float *out, int K, int j0, int j1, int accumulate) {
   enum { CHUNK = 512 };
   for (int jc = j0; jc < j1; jc += CHUNK) {
     int n = j1 - jc < CHUNK ? j1 - jc : CHUNK;
     float *o = out + jc;
     if (!accumulate) for (int j = 0; j < n; j++) o[j] = 0.0f;
-    for (int p = 0; p < K; p++) {
+    int p = 0;
+    for (; p + 4 <= K; p += 4) {
+      const float *b0 = B + (intptr_t)p * ldb + jc, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+      f4 x0 = SPLAT(x[p]), x1 = SPLAT(x[p + 1]), x2 = SPLAT(x[p + 2]), x3 = SPLAT(x[p + 3]);
+      int j = 0;
+      for (; j + 4 <= n; j += 4) {
+        f4 acc = LOAD(o + j);
+        acc = FMA(x0, LOAD(b0 + j), acc);
+        acc = FMA(x1, LOAD(b1 + j), acc);
+        acc = FMA(x2, LOAD(b2 + j), acc);
+        acc = FMA(x3, LOAD(b3 + j), acc);
+        STORE(o + j, acc);
+      }
+      for (; j < n; j++) o[j] += x[p] * b0[j] + x[p + 1] * b1[j] + x[p + 2] * b2[j] + x[p + 3] * b3[j];
+    }
+    for (; p < K; p++) {
       const float *b = B + (intptr_t)p * ldb + jc;
       f4 xv = SPLAT(x[p]);
       int j = 0;
