@@ -14,6 +14,7 @@ import type { GgufMetadata } from './gguf/metadata.js';
 import { decodeGgmlFloat, parseGguf, type GgufTensorInfo } from './gguf/read.js';
 import { decodeSafetensorsFloat, parseSafetensorsHeader, safetensorsHeaderLength, type SafetensorsEntry } from './safetensors.js';
 import { numel } from './types.js';
+import { readShardIndex } from './safetensors-file.js';
 
 /** A tensor in a file: its name, row-major shape, stored type, and a reader. */
 export interface LazyTensor {
@@ -110,22 +111,7 @@ export function openSafetensorsDir(dir: string): LazyFile {
     if (existsSync(single)) return openSafetensorsFile(single);
     throw new Error(`safetensors: ${dir} has neither model.safetensors nor model.safetensors.index.json`);
   }
-  let index: unknown;
-  try {
-    index = JSON.parse(readFileSync(indexPath, 'utf8'));
-  } catch (e) {
-    throw new Error(`safetensors: ${indexPath} is not valid JSON (${(e as Error).message})`);
-  }
-  const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) throw new Error(`safetensors: ${indexPath} has no weight_map object`);
-  const byShard = new Map<string, string[]>();
-  for (const [name, file] of Object.entries(weightMap as Record<string, unknown>)) {
-    if (typeof file !== 'string' || file.includes('/') || file.includes('\\') || file === '..') {
-      throw new Error(`safetensors: ${indexPath}: weight_map[${JSON.stringify(name)}] is not a shard file name: ${JSON.stringify(file)}`);
-    }
-    if (!byShard.has(file)) byShard.set(file, []);
-    byShard.get(file)!.push(name);
-  }
+  const byShard = readShardIndex(dir, indexPath);
   const fds: number[] = [];
   const close = () => { for (const fd of fds) closeSync(fd); };
   try {
@@ -133,7 +119,6 @@ export function openSafetensorsDir(dir: string): LazyFile {
     let fileBytes = 0;
     for (const [file, names] of byShard) {
       const path = join(dir, file);
-      if (!existsSync(path)) throw new Error(`safetensors: shard ${file} named in ${indexPath} (for ${names[0]} and ${names.length - 1} more) is missing`);
       const fd = openRead(path, 'safetensors');
       fds.push(fd);
       const shard = safetensorsTensors(path, fd);

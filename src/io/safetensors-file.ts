@@ -37,7 +37,11 @@ export function readSafetensorsDir(dir: string): SafetensorsMap {
   throw new Error(`safetensors: ${dir} has neither model.safetensors nor model.safetensors.index.json`);
 }
 
-function readSharded(dir: string, indexPath: string): SafetensorsMap {
+/**
+ * Reads model.safetensors.index.json: shard file -> the tensor names it holds. Shard names must be
+ * plain file names in dir, and every shard must exist.
+ */
+export function readShardIndex(dir: string, indexPath: string): Map<string, string[]> {
   let index: unknown;
   try {
     index = JSON.parse(readFileSync(indexPath, 'utf8'));
@@ -48,7 +52,6 @@ function readSharded(dir: string, indexPath: string): SafetensorsMap {
   if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
     throw new Error(`safetensors: ${indexPath} has no weight_map object`);
   }
-  // shard file -> tensor names it should hold
   const byShard = new Map<string, string[]>();
   for (const [name, file] of Object.entries(weightMap as Record<string, unknown>)) {
     if (typeof file !== 'string' || file.includes('/') || file.includes('\\') || file === '..') {
@@ -57,11 +60,16 @@ function readSharded(dir: string, indexPath: string): SafetensorsMap {
     if (!byShard.has(file)) byShard.set(file, []);
     byShard.get(file)!.push(name);
   }
-  for (const file of byShard.keys()) {
+  for (const [file, names] of byShard) {
     if (!existsSync(join(dir, file))) {
-      throw new Error(`safetensors: shard ${file} named in ${indexPath} (for ${byShard.get(file)![0]} and ${byShard.get(file)!.length - 1} more) is missing`);
+      throw new Error(`safetensors: shard ${file} named in ${indexPath} (for ${names[0]} and ${names.length - 1} more) is missing`);
     }
   }
+  return byShard;
+}
+
+function readSharded(dir: string, indexPath: string): SafetensorsMap {
+  const byShard = readShardIndex(dir, indexPath);
   const out = new Map<string, NamedTensor>() as SafetensorsMap;
   out.metadata = {};
   for (const [file, names] of byShard) {
