@@ -80,3 +80,24 @@ test('the WebAssembly Q8_0 kernel equals the reference one (decode and prefill s
     wasm.dispose();
   }
 });
+
+test('dequantizeQ8 expands blocks as GGUF defines them, on both backends; prefill-sized products agree', async () => {
+  const { createWasmBackend } = await import('../src/backend/wasm/index.js');
+  const rng = new op.Rng(4);
+  const w = quantizeQ8_0(Float32Array.from({ length: 40 * 64 }, () => rng.normal()));
+  const expected = new Float32Array(40 * 64);
+  dequantizeQ8_0(w, 0, expected);
+  const wasm = await createWasmBackend({ threads: 2 });
+  for (const backend of [op.zeros([1]).backend, wasm]) {
+    const out = new Float32Array(40 * 64);
+    backend.dequantizeQ8(w, out);
+    assert.deepEqual(Array.from(out), Array.from(expected), backend.name);
+  }
+  wasm.dispose();
+  // linearQ8 on 12 rows (the dequantize-then-matmul path) equals a float product with the dequantized matrix
+  const qm = op.QuantizedMatrix.fromBlocks(40, 64, w);
+  const x = op.randn([12, 64], rng);
+  const y = op.linearQ8(x, qm).toArray();
+  const ref = op.matmul(x, op.transpose(op.tensor(expected, [40, 64]))).toArray();
+  assert.ok(Math.max(...y.map((v, i) => Math.abs(v - ref[i]))) < 1e-5);
+});

@@ -82,6 +82,8 @@ export interface Backend {
    * is k/32 blocks of 34 bytes (a float16 scale d, then 32 int8 q), weight = d · q.
    */
   matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number): void;
+  /** out (n · k floats) = the Q8_0 blocks w expanded to float32 (for products with many rows). */
+  dequantizeQ8(w: Uint8Array, out: Float32Array): void;
 
   // --- rows of length cols ---
   softmax(x: FloatArray, out: FloatArray, rows: number, cols: number): void;

@@ -7,7 +7,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { getBackend, keep } from '../tensor/engine.js';
 import type { Backend } from '../backend/backend.js';
 import { add } from './elementwise.js';
-import { contiguous, reshape } from './views.js';
+import { contiguous, reshape, transpose } from './views.js';
+import { matmul } from './matmul.js';
 
 /** W (rows, cols) as Q8_0 blocks along each row (cols divisible by 32), in backend memory. */
 export class QuantizedMatrix {
@@ -40,12 +41,22 @@ export class QuantizedMatrix {
   }
 }
 
+/** Rows of x from which a product expands W to float32 instead of reading the int8 blocks per row. */
+const PREFILL_ROWS = 8;
+
 /** x (…, cols) · Wᵀ (+ bias) -> (…, rows), with W quantized. */
 export function linearQ8(x: Tensor, w: QuantizedMatrix, bias?: Tensor | null): Tensor {
   if (x.dtype !== 'float32') throw new Error(`linearQ8 needs float32 input, got ${x.dtype}`);
   const k = x.shape[x.rank - 1];
   if (k !== w.cols) throw new Error(`linearQ8: input ${formatShape(x.shape)} does not match a (${w.rows}, ${w.cols}) matrix`);
   const m = x.size / k;
+  if (m >= PREFILL_ROWS) {
+    // many rows (a prompt): expand W to float32 once and use the float matmul kernel
+    const dense = Tensor.empty([w.rows, w.cols], 'float32', x.backend);
+    x.backend.dequantizeQ8(w.blocks.data() as Uint8Array, dense.data() as Float32Array);
+    const y = matmul(x, transpose(dense));
+    return bias ? add(y, bias) : y;
+  }
   const out = Tensor.empty([...x.shape.slice(0, -1), w.rows], 'float32', x.backend);
   x.backend.matmulQ8(contiguous(x).data() as Float32Array, w.blocks.data() as Uint8Array, out.data() as Float32Array, m, w.rows, k);
   const y = bias ? add(out, bias) : out;

@@ -10,7 +10,7 @@ import { gather, scatterAdd } from './embedding.js';
 import { crossEntropy, crossEntropyBackward } from './loss.js';
 import { matmul } from './matmul.js';
 import { layerNorm, layerNormBackward, rmsNorm, rmsNormBackward } from './norms.js';
-import { matmulQ8 } from './quantized.js';
+import { dequantizeQ8, matmulQ8 } from './quantized.js';
 import { rope } from './rope.js';
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from './softmax.js';
 
@@ -27,7 +27,7 @@ export function createCpuBackend(): Backend {
       live--;
     },
     liveBuffers: () => live,
-    copyStrided, writeStrided, unary, binary, affine, activationBackward, reduce, matmul, matmulQ8,
+    copyStrided, writeStrided, unary, binary, affine, activationBackward, reduce, matmul, matmulQ8, dequantizeQ8,
     softmax, softmaxBackward, logSoftmax, logSoftmaxBackward,
     layerNorm, layerNormBackward, rmsNorm, rmsNormBackward,
     gather, scatterAdd, rope, attention, attentionBackward,

@@ -1,6 +1,7 @@
 // Reference weight-only int8 matmul over GGUF Q8_0 blocks (34 bytes: float16 scale, 32 × int8).
 
 import { f16ToF32 } from '../../io/half.js';
+import { dequantizeQ8_0 } from '../../io/gguf/quants.js';
 
 export const Q8_BLOCK = 32;
 export const Q8_BLOCK_BYTES = 34;
@@ -24,4 +25,9 @@ export function matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: n
       out[i * n + j] = sum;
     }
   }
+}
+
+/** out = the Q8_0 blocks expanded to float32 (GGUF's definition, src/io/gguf/quants.ts). */
+export function dequantizeQ8(w: Uint8Array, out: Float32Array): void {
+  dequantizeQ8_0(w, 0, out);
 }

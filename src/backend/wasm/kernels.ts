@@ -34,7 +34,7 @@ export const JOB_EXPORTS = [
   'gl_layer_norm', 'gl_layer_norm_backward', 'gl_rms_norm', 'gl_rms_norm_backward', 'gl_norm_reduce',
   'gl_rope', 'gl_gather', 'gl_scatter_add', 'gl_adamw',
   'gl_attention', 'gl_attention_delta', 'gl_attention_backward_dq', 'gl_attention_backward_dkv',
-  'gl_stream_sum', 'gl_matmul_q8',
+  'gl_stream_sum', 'gl_matmul_q8', 'gl_dequantize_q8',
 ];
 
 const f64 = (x: unknown): boolean => x instanceof Float64Array;
@@ -162,6 +162,10 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
     matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number) {
       if (k % 32 !== 0) throw new Error(`matmulQ8: rows of ${k} values are not whole Q8_0 blocks of 32`);
       run('gl_matmul_q8', [stage.in(x), stage.in(w), stage.out(out), m, n, k], m * n * k, PARALLEL_FLOPS);
+    },
+    dequantizeQ8(w: Uint8Array, out: Float32Array) {
+      const k = 32, rows = out.length / k; // any row length works: blocks are independent
+      run('gl_dequantize_q8', [stage.in(w), stage.out(out), rows, k], out.length);
     },
 
     softmax(x, out, rows, cols) {

@@ -145,3 +145,12 @@ EXPORT void gl_matmul_q8(const float *X, const uint8_t *W, float *out, int M, in
     }
   }
 }
+
+/** out (N·K floats) = the Q8_0 rows of W expanded; threads take shares of the rows. */
+EXPORT void gl_dequantize_q8(const uint8_t *W, float *out, int N, int K, int tid, int nt) {
+  int j0, j1;
+  share(N, 1, tid, nt, &j0, &j1);
+  int blocks = K / QK;
+  intptr_t rowBytes = (intptr_t)blocks * BLOCK_BYTES;
+  for (int j = j0; j < j1; j++) dequant_row(W + j * rowBytes, blocks, out + (intptr_t)j * K);
+}
