@@ -73,3 +73,33 @@ test('a transformer block, forward and backward, matches the cpu backend', () =>
   w.grads.forEach((g, i) => close(g, c.grads[i], `grad ${i}`));
   assert.equal(wasm.liveBuffers(), live, 'every tensor of the scope was freed');
 });
+
+test('strided copies (permutes, slices, broadcasts) on the wasm backend equal the reference loops', async () => {
+  const { createWasmBackend } = await import('../src/backend/wasm/index.js');
+  const { createCpuBackend } = await import('../src/backend/cpu/index.js');
+  const cpu = createCpuBackend();
+  const rng = new op.Rng(21);
+  for (const threads of [1, 2]) {
+    const wasm = await createWasmBackend({ threads });
+    const src = wasm.alloc('float32', 4000) as Float32Array;
+    for (let i = 0; i < src.length; i++) src[i] = rng.normal();
+    const cases: [number, number[], number[]][] = [
+      [0, [7], [1]], [3, [5, 6], [1, 5]], [10, [2, 3, 4], [12, 1, 3]], [1, [2, 5, 3, 9], [135, 9, 45, 1]],
+      [2, [3, 4, 5], [0, 5, 1]], [0, [2, 3, 4, 5], [60, 5, 15, 1]], [5, [4, 33], [33, 1]], [0, [3, 1, 4, 2], [8, 0, 2, 1]],
+    ];
+    for (const [offset, shape, strides] of cases) {
+      const n = shape.reduce((p, d) => p * d, 1);
+      const a = wasm.alloc('float32', n) as Float32Array, b = new Float32Array(n);
+      wasm.copyStrided(src, offset, shape, strides, a);
+      cpu.copyStrided(src, offset, shape, strides, b);
+      assert.deepEqual(Array.from(a), Array.from(b), `copy ${shape} ${strides} (${threads} threads)`);
+      const dstW = wasm.alloc('float32', 4000) as Float32Array, dstC = new Float32Array(4000);
+      wasm.writeStrided(a, dstW, offset, shape, strides);
+      cpu.writeStrided(b, dstC, offset, shape, strides);
+      assert.deepEqual(Array.from(dstW), Array.from(dstC), `write ${shape} ${strides} (${threads} threads)`);
+      wasm.free(a);
+      wasm.free(dstW);
+    }
+    wasm.dispose();
+  }
+});

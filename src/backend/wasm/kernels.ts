@@ -6,7 +6,7 @@
 // - float32/int32 arrays outside the wasm memory (plain typed arrays, e.g. a non-contiguous
 //   tensor's data() copy) are staged: copied into temporary wasm blocks, and outputs copied back.
 // The general broadcasting `binary` (more than two non-mergeable axes, or strided inner axes)
-// and copyStrided/writeStrided run the reference TS loops directly on the memory views.
+// and copyStrided/writeStrided of more than 4 axes run the reference TS loops on the memory views.
 
 import type { AdamWParams, AttentionParams, Backend, BinaryOp, MatmulParams, UnaryOp } from '../backend.js';
 import * as cpu from '../cpu/index.js';
@@ -34,7 +34,7 @@ export const JOB_EXPORTS = [
   'gl_layer_norm', 'gl_layer_norm_backward', 'gl_rms_norm', 'gl_rms_norm_backward', 'gl_norm_reduce',
   'gl_rope', 'gl_gather', 'gl_scatter_add', 'gl_adamw',
   'gl_attention', 'gl_attention_delta', 'gl_attention_backward_dq', 'gl_attention_backward_dkv',
-  'gl_stream_sum', 'gl_matmul_q8', 'gl_dequantize_q8',
+  'gl_stream_sum', 'gl_matmul_q8', 'gl_dequantize_q8', 'gl_copy_strided4', 'gl_write_strided4',
 ];
 
 const f64 = (x: unknown): boolean => x instanceof Float64Array;
@@ -98,9 +98,22 @@ function collapse2d(aStrides: readonly number[], bStrides: readonly number[], sh
   return { rows: r.n, cols: c.n, ra: r.a, ca: c.a, rb: r.b, cb: c.b };
 }
 
+/**
+ * Shape and strides padded to 4 axes for gl_copy_strided4 / gl_write_strided4, or null when the
+ * reference loop must run: other element sizes, more than 4 axes, or arrays outside the memory.
+ */
+function strided4Args(alloc: WasmAllocator, strided: Storage, contiguous: Storage, shape: readonly number[], strides: readonly number[]): number[] | null {
+  const fourBytes = (a: Storage) => a instanceof Float32Array || a instanceof Int32Array;
+  if (shape.length === 0 || shape.length > 4 || !fourBytes(strided) || !fourBytes(contiguous)) return null;
+  if (!alloc.owns(strided) || !alloc.owns(contiguous)) return null;
+  const pad = 4 - shape.length;
+  return [...Array(pad).fill(1), ...shape, ...Array(pad).fill(0), ...strides];
+}
+
 /** The kernel half of the Backend (memory functions are added by createWasmBackend). */
 export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, getPool: () => ThreadPool | null) {
   const stage = new Staging(alloc);
+  const strided4 = (strided: Storage, contiguous: Storage, shape: readonly number[], strides: readonly number[]) => strided4Args(alloc, strided, contiguous, shape, strides);
 
   /** Runs a job export on all threads when work ≥ min, else on this thread alone. */
   function run(name: string, args: number[], work: number, min = PARALLEL_ELEMENTS): void {
@@ -119,8 +132,16 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
   };
 
   const kernels: Omit<Backend, 'name' | 'alloc' | 'free' | 'liveBuffers'> = {
-    copyStrided: cpuRef.copyStrided,
-    writeStrided: cpuRef.writeStrided,
+    copyStrided(src: Storage, offset: number, shape: readonly number[], strides: readonly number[], dst: Storage) {
+      const args = strided4(src, dst, shape, strides);
+      if (!args) return cpuRef.copyStrided(src, offset, shape, strides, dst);
+      run('gl_copy_strided4', [src.byteOffset + offset * 4, dst.byteOffset, ...args], dst.length);
+    },
+    writeStrided(src: Storage, dst: Storage, offset: number, shape: readonly number[], strides: readonly number[]) {
+      const args = strided4(dst, src, shape, strides);
+      if (!args) return cpuRef.writeStrided(src, dst, offset, shape, strides);
+      run('gl_write_strided4', [src.byteOffset, dst.byteOffset + offset * 4, ...args], src.length);
+    },
 
     unary(op, x, out) {
       if (f64(x)) return cpuRef.unary(op, x, out);

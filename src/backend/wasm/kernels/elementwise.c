@@ -217,3 +217,43 @@ EXPORT void gl_reduce(int op, const float *x, int outer, int len, int inner, flo
     c += n;
   }
 }
+
+/**
+ * Strided copies of up to 4 axes (float32 or int32: 4-byte elements). The contiguous side has
+ * shape (n0, n1, n2, n3); the strided side reads/writes element (a, b, c, d) at a*s0 + b*s1 + c*s2 + d*s3.
+ * Threads take shares of the n0·n1·n2 rows.
+ */
+EXPORT void gl_copy_strided4(const uint32_t *src, uint32_t *dst, int n0, int n1, int n2, int n3, int s0, int s1, int s2, int s3, int tid, int nt) {
+  int r0, r1;
+  share(n0 * n1 * n2, 1, tid, nt, &r0, &r1);
+  for (int r = r0; r < r1; r++) {
+    int a = r / (n1 * n2), b = (r / n2) % n1, c = r % n2;
+    const uint32_t *s = src + (intptr_t)a * s0 + (intptr_t)b * s1 + (intptr_t)c * s2;
+    uint32_t *d = dst + (intptr_t)r * n3;
+    if (s3 == 1) {
+      int j = 0;
+      for (; j + 4 <= n3; j += 4) wasm_v128_store(d + j, wasm_v128_load(s + j));
+      for (; j < n3; j++) d[j] = s[j];
+    } else {
+      for (int j = 0; j < n3; j++) d[j] = s[(intptr_t)j * s3];
+    }
+  }
+}
+
+/** The inverse: the strided side is written from the contiguous src. */
+EXPORT void gl_write_strided4(const uint32_t *src, uint32_t *dst, int n0, int n1, int n2, int n3, int s0, int s1, int s2, int s3, int tid, int nt) {
+  int r0, r1;
+  share(n0 * n1 * n2, 1, tid, nt, &r0, &r1);
+  for (int r = r0; r < r1; r++) {
+    int a = r / (n1 * n2), b = (r / n2) % n1, c = r % n2;
+    uint32_t *d = dst + (intptr_t)a * s0 + (intptr_t)b * s1 + (intptr_t)c * s2;
+    const uint32_t *s = src + (intptr_t)r * n3;
+    if (s3 == 1) {
+      int j = 0;
+      for (; j + 4 <= n3; j += 4) wasm_v128_store(d + j, wasm_v128_load(s + j));
+      for (; j < n3; j++) d[j] = s[j];
+    } else {
+      for (int j = 0; j < n3; j++) d[(intptr_t)j * s3] = s[j];
+    }
+  }
+}
