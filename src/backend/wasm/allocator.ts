@@ -15,11 +15,6 @@ export class WasmAllocator {
   private readonly freeOff: number[] = []; // free blocks, sorted by offset
   private readonly freeSize: number[] = [];
   private readonly live = new Map<number, number>(); // offset -> size of blocks in use
-  // Freed blocks wait here by exact size before they are merged into the sorted free list: a
-  // training step or a decoded token allocates the same sizes as the previous one, so most
-  // allocations are a pop from a bin.
-  private readonly bins = new Map<number, number[]>();
-  private binnedBytes = 0;
   private readonly buffers = new Set<ArrayBufferLike>();
 
   constructor(readonly memory: WebAssembly.Memory, start: number, private readonly maxBytes: number) {
@@ -41,35 +36,14 @@ export class WasmAllocator {
     return this.memory.buffer.byteLength;
   }
 
-  /** Bytes under the top (in use or in free blocks), after merging the bins. */
+  /** Bytes under the top (in use or in free blocks). */
   get usedBytes(): number {
-    this.flushBins();
     return this.top;
   }
 
   /** A zero-filled block of at least `bytes` bytes; returns its byte offset. */
   alloc(bytes: number): number {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
-    let off = this.bins.get(size)?.pop() ?? -1;
-    if (off >= 0) this.binnedBytes -= size;
-    else off = this.firstFit(size);
-    if (off < 0 && this.binnedBytes > 0) {
-      this.flushBins();
-      off = this.firstFit(size);
-    }
-    if (off < 0) {
-      off = this.top;
-      this.ensure(off + size);
-      this.top += size;
-    }
-    this.live.set(off, size);
-    if (off < this.dirtyTop) new Uint8Array(this.memory.buffer, off, Math.min(size, this.dirtyTop - off)).fill(0);
-    if (off + size > this.dirtyTop) this.dirtyTop = off + size;
-    return off;
-  }
-
-  /** Takes size bytes from the first free block that holds them; -1 when none does. */
-  private firstFit(size: number): number {
     let off = -1;
     for (let i = 0; i < this.freeOff.length; i++) {
       if (this.freeSize[i] < size) continue;
@@ -83,6 +57,14 @@ export class WasmAllocator {
       }
       break;
     }
+    if (off < 0) {
+      off = this.top;
+      this.ensure(off + size);
+      this.top += size;
+    }
+    this.live.set(off, size);
+    if (off < this.dirtyTop) new Uint8Array(this.memory.buffer, off, Math.min(size, this.dirtyTop - off)).fill(0);
+    if (off + size > this.dirtyTop) this.dirtyTop = off + size;
     return off;
   }
 
@@ -90,23 +72,6 @@ export class WasmAllocator {
     const size = this.live.get(off);
     if (size === undefined) throw new Error(`wasm allocator: free of an unknown block at ${off}`);
     this.live.delete(off);
-    let bin = this.bins.get(size);
-    if (!bin) this.bins.set(size, (bin = []));
-    bin.push(off);
-    this.binnedBytes += size;
-    // merge once the bins hold half of the memory in use, so that freed space is not stranded
-    if (this.binnedBytes > this.top / 2) this.flushBins();
-  }
-
-  /** Moves every binned block into the sorted free list, merging neighbours. */
-  private flushBins(): void {
-    for (const [size, offs] of this.bins) for (const off of offs) this.release(off, size);
-    this.bins.clear();
-    this.binnedBytes = 0;
-  }
-
-  /** Inserts a block into the sorted free list, merges it with its neighbours, lowers the top. */
-  private release(off: number, size: number): void {
     // insert sorted, then merge with the neighbours
     let lo = 0, hi = this.freeOff.length;
     while (lo < hi) {
