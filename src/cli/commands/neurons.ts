@@ -1,6 +1,6 @@
 // `glasslm neurons`: the most active MLP neurons at a position, or one neuron's top contexts in a corpus.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { neuronContexts, topNeurons } from '../../inspect/neurons.js';
 import { encodePrompt, tokenLabel, visible } from '../../inspect/prompt.js';
@@ -45,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values.neuron === undefined || values.file === undefined) throw new Error('give both --neuron L.N and --file F');
     const m = /^(\d+)\.(\d+)$/.exec(values.neuron);
     if (!m) throw new Error(`--neuron '${values.neuron}' should be LAYER.NEURON, e.g. 2.17`);
+    if (!existsSync(values.file)) throw new Error(`file '${values.file}' does not exist`);
     const text = readFileSync(values.file, 'utf8');
     const maxTokens = numberOption('max-tokens', values['max-tokens'], 20000);
     // line by line: encoding one long string costs more than linear time in the tokenizer
