@@ -49,8 +49,11 @@ export interface Backend {
   readonly name: string;
 
   // --- memory ---
-  /** Zero-filled storage that this backend's kernels can read and write. */
-  alloc(dtype: DType, length: number): Storage;
+  /**
+   * Storage that this backend's kernels can read and write: zero-filled, unless `zero` is false
+   * (for an output that a kernel overwrites completely; the contents are then unspecified).
+   */
+  alloc(dtype: DType, length: number, zero?: boolean): Storage;
   /** Gives storage back (a no-op where the garbage collector owns memory). */
   free(data: Storage): void;
   /** Storages allocated and not yet freed (for leak tests). */

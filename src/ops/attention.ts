@@ -33,8 +33,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     scale: opts.scale ?? 1 / Math.sqrt(D),
   };
   const qc = contiguous(q), kc = contiguous(k), vc = contiguous(v);
-  const out = Tensor.empty(q.shape, q.dtype, q.backend);
-  const lse = Tensor.empty([batch, heads, T], q.dtype, q.backend);
+  const out = Tensor.output(q.shape, q.dtype, q.backend);
+  const lse = Tensor.output([batch, heads, T], q.dtype, q.backend);
   const probs = opts.returnProbs ? Tensor.empty([batch, heads, T, S], q.dtype, q.backend) : null;
   q.backend.attention(qc.floats(), kc.floats(), vc.floats(), out.floats(), lse.floats(), probs ? probs.floats() : null, p);
   record(out, 'attention', [q, k, v], (g) => {

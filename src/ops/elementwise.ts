@@ -16,7 +16,7 @@ function broadcastStrides(t: Tensor, shape: Shape): number[] {
 function binaryAt(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   sameFloatType(op, a, b);
   const shape = broadcastShapes(a.shape, b.shape);
-  const out = Tensor.empty(shape, a.dtype, a.backend);
+  const out = Tensor.output(shape, a.dtype, a.backend);
   const ad = a.buffer.data.subarray(a.offset), bd = b.buffer.data.subarray(b.offset);
   a.backend.binary(op, ad as never, broadcastStrides(a, shape), bd as never, broadcastStrides(b, shape), out.data() as never, shape);
   return out;
@@ -42,7 +42,7 @@ function sumAxis(t: Tensor, axis: number): Tensor {
   const inner = c.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
   const shape = [...c.shape];
   shape[axis] = 1;
-  const out = Tensor.empty(shape, c.dtype, c.backend);
+  const out = Tensor.output(shape, c.dtype, c.backend);
   c.backend.reduce('sum', c.floats(), outer, c.shape[axis], inner, out.floats());
   return out;
 }
@@ -75,7 +75,7 @@ export function maximum(a: Tensor, b: Tensor): Tensor {
 
 function unaryOp(op: UnaryOp, x: Tensor): Tensor {
   sameFloatType(op, x);
-  const out = Tensor.empty(x.shape, x.dtype, x.backend);
+  const out = Tensor.output(x.shape, x.dtype, x.backend);
   x.backend.unary(op, contiguous(x).floats(), out.floats());
   return out;
 }
@@ -105,7 +105,7 @@ export function tanh(x: Tensor): Tensor {
 
 function activation(op: 'gelu' | 'silu' | 'relu', x: Tensor): Tensor {
   return record(unaryOp(op, x), op, [x], (g) => {
-    const dx = Tensor.empty(x.shape, x.dtype, x.backend);
+    const dx = Tensor.output(x.shape, x.dtype, x.backend);
     x.backend.activationBackward(op, contiguous(x).floats(), contiguous(g).floats(), dx.floats());
     return [dx];
   });
@@ -119,7 +119,7 @@ export const relu = (x: Tensor): Tensor => activation('relu', x);
 
 function affineOp(x: Tensor, s: number, shift: number): Tensor {
   sameFloatType('affine', x);
-  const out = Tensor.empty(x.shape, x.dtype, x.backend);
+  const out = Tensor.output(x.shape, x.dtype, x.backend);
   x.backend.affine(contiguous(x).floats(), s, shift, out.floats());
   return out;
 }

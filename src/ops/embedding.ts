@@ -14,7 +14,7 @@ export function embedding(table: Tensor, ids: Tensor): Tensor {
   for (const id of idData) {
     if (!(id >= 0 && id < rows)) throw new Error(`token id ${id} is outside the vocabulary (0 … ${rows - 1})`);
   }
-  const out = Tensor.empty([...ids.shape, cols], table.dtype, table.backend);
+  const out = Tensor.output([...ids.shape, cols], table.dtype, table.backend);
   table.backend.gather(contiguous(table).floats(), idData, out.floats(), cols);
   return record(out, 'embedding', [table], (g) => {
     const dTable = Tensor.empty(table.shape, table.dtype, table.backend);

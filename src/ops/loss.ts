@@ -20,16 +20,16 @@ export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
   }
   if (count === 0) throw new Error('crossEntropy: every target is ignored (-1)');
   const lc = contiguous(logits);
-  const losses = Tensor.empty([rows], logits.dtype, logits.backend);
+  const losses = Tensor.output([rows], logits.dtype, logits.backend);
   logits.backend.crossEntropy(lc.floats(), t, losses.floats(), rows, vocab);
   let total = 0;
   for (const l of losses.floats()) total += l;
-  const out = Tensor.empty([], logits.dtype, logits.backend);
+  const out = Tensor.output([], logits.dtype, logits.backend);
   out.floats()[0] = total / count;
   return record(out, 'crossEntropy', [logits], (g) => {
-    const dLoss = Tensor.empty([rows], logits.dtype, logits.backend);
+    const dLoss = Tensor.output([rows], logits.dtype, logits.backend);
     dLoss.floats().fill(g.item() / count);
-    const dLogits = Tensor.empty(logits.shape, logits.dtype, logits.backend);
+    const dLogits = Tensor.output(logits.shape, logits.dtype, logits.backend);
     logits.backend.crossEntropyBackward(lc.floats(), t, dLoss.floats(), dLogits.floats(), rows, vocab);
     return [dLogits];
   });

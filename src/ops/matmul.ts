@@ -54,7 +54,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   const batch = batchShape.reduce((p, d) => p * d, 1);
   const A = operand(a), B = operand(b);
-  const out = Tensor.empty([...batchShape, m, n], a.dtype, a.backend);
+  const out = Tensor.output([...batchShape, m, n], a.dtype, a.backend);
   const p: MatmulParams = {
     batch, m, n, k,
     transA: A.trans, transB: B.trans,

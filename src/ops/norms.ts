@@ -16,12 +16,12 @@ export function layerNorm(x: Tensor, w: Tensor, b: Tensor, eps: number): Tensor 
   sameFloatType('layerNorm', x, w, b);
   const [rows, cols] = checkWeight('layerNorm', x, w);
   const xc = contiguous(x);
-  const out = Tensor.empty(x.shape, x.dtype, x.backend);
-  const mean = Tensor.empty([rows], x.dtype, x.backend);
-  const rstd = Tensor.empty([rows], x.dtype, x.backend);
+  const out = Tensor.output(x.shape, x.dtype, x.backend);
+  const mean = Tensor.output([rows], x.dtype, x.backend);
+  const rstd = Tensor.output([rows], x.dtype, x.backend);
   x.backend.layerNorm(xc.floats(), contiguous(w).floats(), contiguous(b).floats(), out.floats(), mean.floats(), rstd.floats(), rows, cols, eps);
   return record(out, 'layerNorm', [x, w, b], (g) => {
-    const dx = Tensor.empty(x.shape, x.dtype, x.backend);
+    const dx = Tensor.output(x.shape, x.dtype, x.backend);
     const dw = Tensor.empty(w.shape, x.dtype, x.backend);
     const db = Tensor.empty(b.shape, x.dtype, x.backend);
     x.backend.layerNormBackward(contiguous(g).floats(), xc.floats(), contiguous(w).floats(), mean.floats(), rstd.floats(), dx.floats(), dw.floats(), db.floats(), rows, cols);
@@ -34,11 +34,11 @@ export function rmsNorm(x: Tensor, w: Tensor, eps: number): Tensor {
   sameFloatType('rmsNorm', x, w);
   const [rows, cols] = checkWeight('rmsNorm', x, w);
   const xc = contiguous(x);
-  const out = Tensor.empty(x.shape, x.dtype, x.backend);
-  const rstd = Tensor.empty([rows], x.dtype, x.backend);
+  const out = Tensor.output(x.shape, x.dtype, x.backend);
+  const rstd = Tensor.output([rows], x.dtype, x.backend);
   x.backend.rmsNorm(xc.floats(), contiguous(w).floats(), out.floats(), rstd.floats(), rows, cols, eps);
   return record(out, 'rmsNorm', [x, w], (g) => {
-    const dx = Tensor.empty(x.shape, x.dtype, x.backend);
+    const dx = Tensor.output(x.shape, x.dtype, x.backend);
     const dw = Tensor.empty(w.shape, x.dtype, x.backend);
     x.backend.rmsNormBackward(contiguous(g).floats(), xc.floats(), contiguous(w).floats(), rstd.floats(), dx.floats(), dw.floats(), rows, cols);
     return [dx, dw];

@@ -27,7 +27,7 @@ export class QuantizedMatrix {
 
   /** Wraps GGUF Q8_0 bytes (as stored in a .gguf file) for a (rows, cols) matrix. */
   static fromBlocks(rows: number, cols: number, bytes: Uint8Array, backend: Backend = getBackend()): QuantizedMatrix {
-    const blocks = keep(Tensor.empty([bytes.length], 'uint8', backend));
+    const blocks = keep(Tensor.output([bytes.length], 'uint8', backend));
     (blocks.data() as Uint8Array).set(bytes);
     return new QuantizedMatrix(rows, cols, blocks);
   }
@@ -52,12 +52,12 @@ export function linearQ8(x: Tensor, w: QuantizedMatrix, bias?: Tensor | null): T
   const m = x.size / k;
   if (m >= PREFILL_ROWS) {
     // many rows (a prompt): expand W to float32 once and use the float matmul kernel
-    const dense = Tensor.empty([w.rows, w.cols], 'float32', x.backend);
+    const dense = Tensor.output([w.rows, w.cols], 'float32', x.backend);
     x.backend.dequantizeQ8(w.blocks.data() as Uint8Array, dense.data() as Float32Array);
     const y = matmul(x, transpose(dense));
     return bias ? add(y, bias) : y;
   }
-  const out = Tensor.empty([...x.shape.slice(0, -1), w.rows], 'float32', x.backend);
+  const out = Tensor.output([...x.shape.slice(0, -1), w.rows], 'float32', x.backend);
   x.backend.matmulQ8(contiguous(x).data() as Float32Array, w.blocks.data() as Uint8Array, out.data() as Float32Array, m, w.rows, k);
   const y = bias ? add(out, bias) : out;
   return reshape(y, [...x.shape.slice(0, -1), w.rows]);

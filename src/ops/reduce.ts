@@ -20,7 +20,7 @@ function reduceAxes(op: 'sum' | 'max', x: Tensor, axes: readonly number[] | unde
     const inner = cur.shape.slice(axis + 1).reduce((p, d) => p * d, 1);
     const shape = [...cur.shape];
     shape[axis] = 1;
-    const out = Tensor.empty(shape, cur.dtype, cur.backend);
+    const out = Tensor.output(shape, cur.dtype, cur.backend);
     cur.backend.reduce(op, cur.floats(), outer, cur.shape[axis], inner, out.floats());
     cur = out;
   }

@@ -18,10 +18,10 @@ export function rope(x: Tensor, positions: Int32Array, invFreq: Float32Array): T
   if (x.rank !== 4) throw new Error(`rope expects (batch, seq, heads, headDim), got ${formatShape(x.shape)}`);
   const [batch, seq, heads, headDim] = x.shape;
   if (positions.length !== seq || invFreq.length * 2 !== headDim) throw new Error(`rope: ${positions.length} positions / ${invFreq.length} frequencies do not fit ${formatShape(x.shape)}`);
-  const out = Tensor.empty(x.shape, x.dtype, x.backend);
+  const out = Tensor.output(x.shape, x.dtype, x.backend);
   x.backend.rope(contiguous(x).floats(), out.floats(), batch, seq, heads, headDim, positions, invFreq, false);
   return record(out, 'rope', [x], (g) => {
-    const dx = Tensor.empty(x.shape, x.dtype, x.backend);
+    const dx = Tensor.output(x.shape, x.dtype, x.backend);
     x.backend.rope(contiguous(g).floats(), dx.floats(), batch, seq, heads, headDim, positions, invFreq, true);
     return [dx];
   });

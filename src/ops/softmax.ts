@@ -12,10 +12,10 @@ function rowsOf(x: Tensor): [number, number] {
 export function softmax(x: Tensor): Tensor {
   sameFloatType('softmax', x);
   const [rows, cols] = rowsOf(x);
-  const y = Tensor.empty(x.shape, x.dtype, x.backend);
+  const y = Tensor.output(x.shape, x.dtype, x.backend);
   x.backend.softmax(contiguous(x).floats(), y.floats(), rows, cols);
   return record(y, 'softmax', [x], (g) => {
-    const dx = Tensor.empty(x.shape, x.dtype, x.backend);
+    const dx = Tensor.output(x.shape, x.dtype, x.backend);
     x.backend.softmaxBackward(y.floats(), contiguous(g).floats(), dx.floats(), rows, cols);
     return [dx];
   });
@@ -24,10 +24,10 @@ export function softmax(x: Tensor): Tensor {
 export function logSoftmax(x: Tensor): Tensor {
   sameFloatType('logSoftmax', x);
   const [rows, cols] = rowsOf(x);
-  const y = Tensor.empty(x.shape, x.dtype, x.backend);
+  const y = Tensor.output(x.shape, x.dtype, x.backend);
   x.backend.logSoftmax(contiguous(x).floats(), y.floats(), rows, cols);
   return record(y, 'logSoftmax', [x], (g) => {
-    const dx = Tensor.empty(x.shape, x.dtype, x.backend);
+    const dx = Tensor.output(x.shape, x.dtype, x.backend);
     x.backend.logSoftmaxBackward(y.floats(), contiguous(g).floats(), dx.floats(), rows, cols);
     return [dx];
   });

@@ -10,7 +10,7 @@ import { zeros } from './create.js';
 /** A contiguous copy (or t itself when already contiguous). */
 export function contiguous(t: Tensor): Tensor {
   if (t.isContiguous) return t;
-  const out = Tensor.empty(t.shape, t.dtype, t.backend);
+  const out = Tensor.output(t.shape, t.dtype, t.backend);
   t.backend.copyStrided(t.buffer.data, t.offset, t.shape, t.strides, out.buffer.data);
   return record(out, 'contiguous', [t], (g) => [g]);
 }
@@ -87,7 +87,7 @@ export function concat(ts: readonly Tensor[], axis: number): Tensor {
   }
   const shape = [...ts[0].shape];
   shape[a] = ts.reduce((p, t) => p + t.shape[a], 0);
-  const out = Tensor.empty(shape, ts[0].dtype, ts[0].backend);
+  const out = Tensor.output(shape, ts[0].dtype, ts[0].backend);
   let start = 0;
   for (const t of ts) {
     out.backend.writeStrided(contiguous(t).data(), out.buffer.data, start * out.strides[a], t.shape, out.strides);

@@ -48,6 +48,14 @@ export class Tensor {
     return new Tensor(new Buffer(backend.alloc(dtype, sizeOf(shape)), backend), shape);
   }
 
+  /**
+   * A new contiguous tensor whose contents are unspecified: only for the output of a kernel that
+   * writes every element (it saves zero-filling memory that is about to be overwritten).
+   */
+  static output(shape: Shape, dtype: DType = 'float32', backend: Backend = getBackend()): Tensor {
+    return new Tensor(new Buffer(backend.alloc(dtype, sizeOf(shape), false), backend), shape);
+  }
+
   get rank(): number {
     return this.shape.length;
   }

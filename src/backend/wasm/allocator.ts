@@ -41,8 +41,8 @@ export class WasmAllocator {
     return this.top;
   }
 
-  /** A zero-filled block of at least `bytes` bytes; returns its byte offset. */
-  alloc(bytes: number): number {
+  /** A block of at least `bytes` bytes, zero-filled unless `zero` is false; returns its byte offset. */
+  alloc(bytes: number, zero = true): number {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     let off = -1;
     for (let i = 0; i < this.freeOff.length; i++) {
@@ -63,7 +63,7 @@ export class WasmAllocator {
       this.top += size;
     }
     this.live.set(off, size);
-    if (off < this.dirtyTop) new Uint8Array(this.memory.buffer, off, Math.min(size, this.dirtyTop - off)).fill(0);
+    if (zero && off < this.dirtyTop) new Uint8Array(this.memory.buffer, off, Math.min(size, this.dirtyTop - off)).fill(0);
     if (off + size > this.dirtyTop) this.dirtyTop = off + size;
     return off;
   }

@@ -102,10 +102,10 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     threads,
     simd,
     notes,
-    alloc(dtype, length): Storage {
+    alloc(dtype, length, zero = true): Storage {
       live++;
       if (dtype === 'float64') return allocStorage(dtype, length); // gradient checks only: plain JS
-      const off = alloc.alloc(dtype === 'uint8' ? length : length * 4);
+      const off = alloc.alloc(dtype === 'uint8' ? length : length * 4, zero);
       if (dtype === 'int32') return new Int32Array(memory.buffer, off, length);
       if (dtype === 'uint8') return new Uint8Array(memory.buffer, off, length);
       return new Float32Array(memory.buffer, off, length);
