@@ -46,6 +46,16 @@ INLINE double hsum64(v128_t lo, v128_t hi) {
   return wasm_f64x2_extract_lane(s, 0) + wasm_f64x2_extract_lane(s, 1);
 }
 
+/** Σ a[0 … n) accumulated in float64 (long rows stay accurate). */
+INLINE double sum64(const float *a, int n) {
+  v128_t lo = wasm_f64x2_splat(0), hi = wasm_f64x2_splat(0);
+  int j = 0;
+  for (; j + 4 <= n; j += 4) acc64(&lo, &hi, LOAD(a + j));
+  double s = hsum64(lo, hi);
+  for (; j < n; j++) s += a[j];
+  return s;
+}
+
 /** [start, end) of thread tid's share of n items, in chunks of `align` items. */
 INLINE void share(int n, int align, int tid, int nt, int *start, int *end) {
   int chunks = (n + align - 1) / align;

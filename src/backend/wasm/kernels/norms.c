@@ -3,15 +3,6 @@
 // thread's scratch; gl_norm_reduce adds the partials into dw/db afterwards (no races).
 #include "vecmath.h"
 
-INLINE double sum64(const float *a, int n) {
-  v128_t lo = wasm_f64x2_splat(0), hi = wasm_f64x2_splat(0);
-  int j = 0;
-  for (; j + 4 <= n; j += 4) acc64(&lo, &hi, LOAD(a + j));
-  double s = hsum64(lo, hi);
-  for (; j < n; j++) s += a[j];
-  return s;
-}
-
 EXPORT void gl_layer_norm(const float *x, const float *w, const float *b, float *out, float *mean, float *rstd, int rows,
                           int cols, float eps, int tid, int nt) {
   int r0, r1;

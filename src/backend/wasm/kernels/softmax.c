@@ -57,15 +57,6 @@ INLINE double dot64(const float *a, const float *b, int n) {
   return s;
 }
 
-INLINE double sum64(const float *a, int n) {
-  v128_t lo = wasm_f64x2_splat(0), hi = wasm_f64x2_splat(0);
-  int j = 0;
-  for (; j + 4 <= n; j += 4) acc64(&lo, &hi, LOAD(a + j));
-  double s = hsum64(lo, hi);
-  for (; j < n; j++) s += a[j];
-  return s;
-}
-
 EXPORT void gl_softmax(const float *x, float *out, int rows, int cols, int tid, int nt) {
   int r0, r1;
   share(rows, 1, tid, nt, &r0, &r1);
