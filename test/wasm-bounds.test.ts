@@ -44,6 +44,13 @@ test('wasm kernels on 2 threads never write outside their outputs', async () => 
       check(`matmul ${m}×${n}×${k} ${transA} ${transB}`);
     }
   }
+  for (const [n, k] of [[1030, 301], [301, 1030]]) { // threaded decode products (batch 1, m = 1)
+    for (const transB of [false, true]) {
+      const x = carve(k), w = carve(k * n), y = carve(n, false);
+      wb.matmul(x, w, y, { batch: 1, m: 1, n, k, transA: false, transB, strideA: 0, strideB: 0, accumulate: true });
+      check(`matvec ${n}×${k} ${transB}`);
+    }
+  }
   for (const [rows, cols] of [[48, 64], [300, 37], [7, 1000]]) {
     const x = carve(rows * cols), w = carve(cols), bias = carve(cols), out = carve(rows * cols, false);
     const mean = carve(rows, false), rstd = carve(rows, false), dy = carve(rows * cols), dx = carve(rows * cols, false);

@@ -25,6 +25,8 @@ const ACTIVATION = { gelu: 0, silu: 1, relu: 2 } as const;
 /** Work (elements, or multiply-adds for matmul/attention) below which a kernel runs on one thread. */
 const PARALLEL_ELEMENTS = 1 << 16;
 const PARALLEL_FLOPS = 1 << 20;
+/** Matrix-vector products are limited by memory, not arithmetic: threads pay off from 256 KB of weights. */
+const PARALLEL_MATVEC = 1 << 16;
 
 /** Exports that thread-pool jobs may run. */
 export const JOB_EXPORTS = [
@@ -34,7 +36,7 @@ export const JOB_EXPORTS = [
   'gl_layer_norm', 'gl_layer_norm_backward', 'gl_rms_norm', 'gl_rms_norm_backward', 'gl_norm_reduce',
   'gl_rope', 'gl_gather', 'gl_scatter_add', 'gl_adamw',
   'gl_attention', 'gl_attention_delta', 'gl_attention_backward_dq', 'gl_attention_backward_dkv',
-  'gl_stream_sum', 'gl_matmul_q8', 'gl_dequantize_q8', 'gl_copy_strided4', 'gl_write_strided4',
+  'gl_stream_sum', 'gl_matvec_rows_split', 'gl_matvec_dot', 'gl_matmul_q8', 'gl_dequantize_q8', 'gl_copy_strided4', 'gl_write_strided4',
 ];
 
 const f64 = (x: unknown): boolean => x instanceof Float64Array;
@@ -131,6 +133,37 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
     return pool && work >= min ? pool.threads : 1;
   };
 
+  // the chunk counter of dynamically scheduled jobs (gl_matvec_*, decode through gl_matmul_q8)
+  const counterOffset = alloc.alloc(64);
+  const zeroedCounter = (): number => {
+    Atomics.store(new Int32Array(alloc.memory.buffer, counterOffset, 1), 0, 0);
+    return counterOffset;
+  };
+  const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+
+  /**
+   * out (1 × n) (=|+=) x (1 × k) · B, the decode product: bound by memory, so threads claim
+   * contiguous blocks of B's rows (B (k × n) row-major: partial rows, then summed; B (n × k): dot
+   * products straight into out).
+   */
+  function matvec(x: FloatArray, B: FloatArray, out: FloatArray, k: number, n: number, transB: boolean, accumulate: boolean): void {
+    const nt = threadsFor(k * n, PARALLEL_MATVEC);
+    const pool = getPool();
+    const call = (name: string, args: number[]) => (nt > 1 ? pool!.run(name, args) : exports[name](...args, 0, 1));
+    try {
+      const px = stage.in(x), pb = stage.in(B), po = stage.out(out);
+      if (transB) {
+        call('gl_matvec_dot', [px, pb, po, k, n, accumulate ? 1 : 0, Math.max(16, roundUp(n / (16 * nt), 16)), zeroedCounter()]);
+      } else {
+        const partials = stage.scratch(nt * n);
+        call('gl_matvec_rows_split', [px, pb, partials, k, n, Math.max(4, roundUp(k / (8 * nt), 4)), zeroedCounter()]);
+        exports.gl_matvec_reduce(partials, nt, po, n, accumulate ? 1 : 0, 0, 1);
+      }
+    } finally {
+      stage.finish();
+    }
+  }
+
   const kernels: Omit<Backend, 'name' | 'alloc' | 'free' | 'liveBuffers'> = {
     copyStrided(src: Storage, offset: number, shape: readonly number[], strides: readonly number[], dst: Storage) {
       const args = strided4(src, dst, shape, strides);
@@ -175,8 +208,9 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
       const { batch, m, n, k, transA, transB, strideA, strideB, accumulate } = p;
       // element (i, q) of A is A[i*ars + q*acs]; element (q, j) of B is B[q*brs + j*bcs]
       const ars = transA ? 1 : k, acs = transA ? m : 1, brs = transB ? 1 : n, bcs = transB ? k : 1;
+      if (m === 1 && batch === 1) return matvec(a, b, out, k, n, transB, accumulate);
       run('gl_matmul', [stage.in(a), stage.in(b), stage.out(out), batch, m, n, k, ars, acs, brs, bcs, strideA, strideB, accumulate ? 1 : 0],
-        batch * m * n * k, PARALLEL_FLOPS);
+        batch * m * n * k, m === 1 ? PARALLEL_MATVEC : PARALLEL_FLOPS);
     },
 
     // weight-only int8 (Q8_0) products run the reference kernel for now

@@ -11,7 +11,7 @@ export const CTRL_INTS = 8;
 export const MAX_ARGS = 24;
 
 /** Iterations a waiting thread spins before it sleeps in Atomics.wait (kernels come in bursts). */
-export const SPIN = 20000;
+export const SPIN = 400000;
 
 /** What a worker needs to start (sent once with postMessage). */
 export interface WorkerInit {

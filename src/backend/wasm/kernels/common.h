@@ -68,3 +68,9 @@ INLINE void share(int n, int align, int tid, int nt, int *start, int *end) {
 extern uint8_t *gl_scratch_base;
 extern int gl_scratch_region;
 INLINE float *thread_scratch(int tid) { return (float *)(gl_scratch_base + (intptr_t)tid * gl_scratch_region); }
+
+/**
+ * Dynamic scheduling: the next unclaimed chunk of a job, from a counter in shared memory that the
+ * caller zeroes before the job. Threads that start late (or run slower) simply claim fewer chunks.
+ */
+INLINE int claim(int *next) { return __atomic_fetch_add(next, 1, __ATOMIC_RELAXED); }

@@ -207,6 +207,73 @@ static void matvec_cols(const float *x, const float *B, int ldb, float *out, int
   }
 }
 
+/** o[0 … n) += xp · b[0 … n): one weight row streamed once, o stays in L1. */
+INLINE void axpy_row(float xp, const float *b, float *o, int n) {
+  f4 xv = SPLAT(xp);
+  int j = 0;
+  for (; j + 16 <= n; j += 16) {
+    STORE(o + j, FMA(xv, LOAD(b + j), LOAD(o + j)));
+    STORE(o + j + 4, FMA(xv, LOAD(b + j + 4), LOAD(o + j + 4)));
+    STORE(o + j + 8, FMA(xv, LOAD(b + j + 8), LOAD(o + j + 8)));
+    STORE(o + j + 12, FMA(xv, LOAD(b + j + 12), LOAD(o + j + 12)));
+  }
+  for (; j + 4 <= n; j += 4) STORE(o + j, FMA(xv, LOAD(b + j), LOAD(o + j)));
+  for (; j < n; j++) o[j] += xp * b[j];
+}
+
+/**
+ * Decode with B stored (K, N) row-major (Hugging Face Conv1D weights): each thread sums the blocks
+ * of rows it claims into its own partial row, partials[tid*N … +N) = Σ_p x[p] B[p, :]. A block of
+ * rows is one contiguous stretch of memory, so weights stream strictly in order (a split by
+ * columns reads short strided pieces of every row and gets less bandwidth). Blocks of `chunk`
+ * rows (a multiple of 4) are claimed from *next, which the caller zeroes. gl_matvec_reduce then
+ * adds the threads' partial rows.
+ */
+EXPORT void gl_matvec_rows_split(const float *x, const float *B, float *partials, int K, int N, int chunk, int *next, int tid, int nt) {
+  float *o = partials + (intptr_t)tid * N;
+  for (int j = 0; j < N; j++) o[j] = 0.0f;
+  for (int c = claim(next); c * chunk < K; c = claim(next)) {
+    int p = c * chunk, p1 = p + chunk < K ? p + chunk : K;
+    for (; p + 4 <= p1; p += 4) { // four rows per pass over o: o is loaded and stored once per four rows
+      const float *b0 = B + (intptr_t)p * N, *b1 = b0 + N, *b2 = b1 + N, *b3 = b2 + N;
+      f4 x0 = SPLAT(x[p]), x1 = SPLAT(x[p + 1]), x2 = SPLAT(x[p + 2]), x3 = SPLAT(x[p + 3]);
+      int j = 0;
+      for (; j + 4 <= N; j += 4) {
+        f4 acc = LOAD(o + j);
+        acc = FMA(x0, LOAD(b0 + j), acc);
+        acc = FMA(x1, LOAD(b1 + j), acc);
+        acc = FMA(x2, LOAD(b2 + j), acc);
+        acc = FMA(x3, LOAD(b3 + j), acc);
+        STORE(o + j, acc);
+      }
+      for (; j < N; j++) o[j] += x[p] * b0[j] + x[p + 1] * b1[j] + x[p + 2] * b2[j] + x[p + 3] * b3[j];
+    }
+    for (; p < p1; p++) axpy_row(x[p], B + (intptr_t)p * N, o, N);
+  }
+}
+
+/**
+ * Decode with B stored (N, K) row-major (nn.Linear weights, the tied GPT-2 head): out[j] (=|+=)
+ * x · B[j, :], over blocks of `chunk` rows claimed from *next (zeroed by the caller).
+ */
+EXPORT void gl_matvec_dot(const float *x, const float *B, float *out, int K, int N, int accumulate, int chunk, int *next, int tid, int nt) {
+  for (int c = claim(next); c * chunk < N; c = claim(next)) {
+    int j0 = c * chunk, j1 = j0 + chunk < N ? j0 + chunk : N;
+    matvec_rows(x, B, K, out, K, j0, j1, accumulate);
+  }
+}
+
+/** out[j] (=|+=) Σ_t partials[t*N + j]; threads take shares of the columns. */
+EXPORT void gl_matvec_reduce(const float *partials, int parts, float *out, int N, int accumulate, int tid, int nt) {
+  int j0, j1;
+  share(N, 4, tid, nt, &j0, &j1);
+  for (int j = j0; j < j1; j++) {
+    float s = accumulate ? out[j] : 0.0f;
+    for (int t = 0; t < parts; t++) s += partials[(intptr_t)t * N + j];
+    out[j] = s;
+  }
+}
+
 /**
  * out[b] (m × n) (=|+=) A[b] · B[b] for b < batch, with A[b] at A + b*strideA and B[b] at B + b*strideB.
  * Each thread takes a slice of every product: columns (multiples of 8) when n ≥ m, else rows.
