@@ -12,13 +12,14 @@ const GUARD = 67;
 
 test('wasm kernels on 2 threads never write outside their outputs', async () => {
   const wb = await createWasmBackend({ threads: 2 });
-  const arena = wb.alloc('float32', 2_000_000) as Float32Array;
+  const arena = wb.alloc('float32', 4_000_000) as Float32Array;
   const ints = new Int32Array(arena.buffer, arena.byteOffset, arena.length);
   arena.fill(SENTINEL);
   const guards: [number, number][] = [];
   const rng = new Rng(5);
   let cursor = 0;
   const carve = (n: number, fill = true): Float32Array => {
+    assert.ok(cursor + 2 * GUARD + n <= arena.length, 'the test arena is too small for its arrays');
     guards.push([cursor, cursor + GUARD]);
     cursor += GUARD;
     const a = arena.subarray(cursor, cursor + n);
