@@ -18,7 +18,7 @@ const promptLen = Number(values.prompt);
 const prompt = Array.from({ length: promptLen }, () => rng.int(50257));
 // prefill: the whole prompt in one forward pass
 const t0 = performance.now();
-noGrad(() => tidy(() => model.forward(op.tensor(Int32Array.from(prompt), [1, promptLen]), { kvCache: model.createKVCache(1) }).logits));
+noGrad(() => tidy(() => model.forward(op.tensor(Int32Array.from(prompt), [1, promptLen]), { kvCache: model.createKVCache(1), lastPositionOnly: true }).logits));
 const prefillS = (performance.now() - t0) / 1000;
 // decode: one token at a time after a one-token prompt (time from the second token on)
 const n = Number(values.tokens);

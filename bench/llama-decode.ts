@@ -37,7 +37,7 @@ async function glasslm(path: string, dtype: string, threads: number): Promise<{ 
   for (const q of model.quantized.values()) weightBytes += q.bytes;
   if (dtype !== 'q8_0') weightBytes += model.params.get('transformer.wte.weight')!.size * 4; // the tied head
   const t0 = performance.now();
-  noGrad(() => tidy(() => model.forward(op.tensor(Int32Array.from(prompt), [1, P]), { kvCache: model.createKVCache(1, P) }).logits));
+  noGrad(() => tidy(() => model.forward(op.tensor(Int32Array.from(prompt), [1, P]), { kvCache: model.createKVCache(1, P), lastPositionOnly: true }).logits));
   const prefill = P / ((performance.now() - t0) / 1000);
   let t1 = 0, count = 0;
   for (const _ of generateIds(model, [50256], { temperature: 0, maxTokens: N + 1 })) if (count++ === 0) t1 = performance.now();

@@ -41,7 +41,7 @@ if (P > 0) {
   const rng = new op.Rng(1);
   const ids = Int32Array.from({ length: P }, () => rng.int(50257));
   const t0 = performance.now();
-  noGrad(() => tidy(() => model.forward(op.tensor(ids, [1, P]), { kvCache: model.createKVCache(1, P) }).logits));
+  noGrad(() => tidy(() => model.forward(op.tensor(ids, [1, P]), { kvCache: model.createKVCache(1, P), lastPositionOnly: true }).logits));
   total = performance.now() - t0; n = P;
 } else {
   n = Number(values.tokens);

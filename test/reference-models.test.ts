@@ -87,6 +87,15 @@ for (const name of ['gpt2-tiny', 'llama-tiny', 'qwen2-tiny']) {
       }
     }
     log.push(`gradients (${model.params.size}): ${worstGrad.toExponential(2)}`);
+    noGrad(() => tidy(() => { // a prompt's last prediction alone (generation): the reference's last row
+      const last = model.forward(ids, { lastPositionOnly: true }).logits.data();
+      const full = ref.get('logits')!, [B, T, V] = full.shape;
+      assert.equal(last.length, B * V, 'lastPositionOnly: one row per sequence');
+      let worst = 0;
+      for (let b = 0; b < B; b++) for (let j = 0; j < V; j++) worst = Math.max(worst, Math.abs(last[b * V + j] - full.data[(b * T + T - 1) * V + j]));
+      log.push(`last-position logits: ${worst.toExponential(2)}`);
+      assert.ok(worst <= 1e-4, `lastPositionOnly logits differ by ${worst}`);
+    }));
     const greedy = Array.from(ref.get('greedy')!.data);
     assert.deepEqual(greedyFull(model, greedy.slice(0, 8), greedy.length - 8), greedy, 'greedy continuation');
     console.log(`${name} (${backendName}) max abs differences: ${log.join(', ')}`);

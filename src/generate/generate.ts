@@ -52,9 +52,8 @@ export function* generateIds(model: Model, promptIds: readonly number[], opts: G
       // the new token sits at position cache.length + input.length, which must be inside the window
       if (cache.length + input.length >= model.contextLength) return 'context_full';
       const token = noGrad(() => tidy(() => {
-        const logits = model.forward(op.tensor(Int32Array.from(input), [1, input.length]), { kvCache: cache }).logits;
-        const V = logits.shape[2];
-        return sampler.sample(logits.data().subarray((input.length - 1) * V, input.length * V));
+        const logits = model.forward(op.tensor(Int32Array.from(input), [1, input.length]), { kvCache: cache, lastPositionOnly: true }).logits;
+        return sampler.sample(logits.data()); // (1, 1, vocab)
       }));
       yield { ...token, position: cache.length };
       if (stop.has(token.id)) return 'stop_token';

@@ -9,7 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 export function readoutParams(model: Model): { kind: 'layernorm' | 'rmsnorm'; weight: Tensor; bias: Tensor | null; unembed: Tensor; eps: number } {
   const c = model.config, p = model.params;
   if (c.arch === 'gpt2') {
-    return { kind: 'layernorm', weight: p.get('transformer.ln_f.weight')!, bias: p.get('transformer.ln_f.bias')!, unembed: p.get('transformer.wte.weight')!, eps: c.normEps };
+    return { kind: 'layernorm', weight: p.get('transformer.ln_f.weight')!, bias: p.get('transformer.ln_f.bias') ?? null, unembed: p.get('transformer.wte.weight')!, eps: c.normEps };
   }
   const head = c.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
   return { kind: 'rmsnorm', weight: p.get('model.norm.weight')!, bias: null, unembed: p.get(head)!, eps: c.normEps };
@@ -18,7 +18,7 @@ export function readoutParams(model: Model): { kind: 'layernorm' | 'rmsnorm'; we
 /** resid (…, d_model) -> logits (…, vocab) through the final norm and the (float) unembedding. */
 export function unembed(model: Model, resid: Tensor): Tensor {
   const r = readoutParams(model);
-  const normed = r.kind === 'layernorm' ? op.layerNorm(resid, r.weight, r.bias!, r.eps) : op.rmsNorm(resid, r.weight, r.eps);
+  const normed = r.kind === 'layernorm' ? op.layerNorm(resid, r.weight, r.bias, r.eps) : op.rmsNorm(resid, r.weight, r.eps);
   return op.matmul(normed, op.transpose(r.unembed)); // (…, vocab)
 }
 

@@ -11,6 +11,11 @@ export interface Gpt2Config {
   /** Width of the MLP's hidden layer (4 · dim unless set). */
   mlpHidden: number;
   normEps: number;
+  /**
+   * Biases in the linear layers and LayerNorms (GPT-2: yes). false is nanoGPT's bias=False, a
+   * glasslm extension of config.json ("bias": false) that Hugging Face's GPT2Model does not read.
+   */
+  bias?: boolean;
 }
 
 export interface RopeScaling {
@@ -63,6 +68,7 @@ function gpt2FromHf(cfg: Json): Gpt2Config {
     throw new Error('config.json: GPT-2 attention variants (scale_attn_by_inverse_layer_idx, reorder_and_upcast_attn, scale_attn_weights=false) are not supported');
   }
   if (cfg.tie_word_embeddings === false) throw new Error('config.json: GPT-2 with an untied output head is not supported');
+  if (cfg.bias !== undefined && typeof cfg.bias !== 'boolean') throw new Error(`config.json: 'bias' must be true or false, got ${JSON.stringify(cfg.bias)}`);
   const dim = positiveInt(cfg, 'n_embd');
   const heads = positiveInt(cfg, 'n_head');
   if (dim % heads !== 0) throw new Error(`config.json: n_embd ${dim} is not divisible by n_head ${heads}`);
@@ -75,6 +81,7 @@ function gpt2FromHf(cfg: Json): Gpt2Config {
     heads,
     mlpHidden: cfg.n_inner == null ? 4 * dim : positiveInt(cfg, 'n_inner'),
     normEps: num(cfg, 'layer_norm_epsilon', 1e-5),
+    ...(cfg.bias === false ? { bias: false } : {}),
   };
 }
 
@@ -149,6 +156,7 @@ export function configToHf(c: ModelConfig): Json {
       architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', activation_function: 'gelu_new',
       vocab_size: c.vocabSize, n_positions: c.contextLength, n_embd: c.dim, n_layer: c.layers, n_head: c.heads,
       n_inner: c.mlpHidden === 4 * c.dim ? null : c.mlpHidden, layer_norm_epsilon: c.normEps, tie_word_embeddings: true,
+      ...(c.bias === false ? { bias: false } : {}),
     };
   }
   const rope: Json = c.ropeScaling
@@ -166,19 +174,24 @@ export function configToHf(c: ModelConfig): Json {
 export function parameterShapes(c: ModelConfig): Map<string, number[]> {
   const shapes = new Map<string, number[]>();
   if (c.arch === 'gpt2') {
-    const C = c.dim;
+    const C = c.dim, bias = c.bias !== false;
+    /** A module's weight, and its bias unless the model has none. */
+    const module = (name: string, weight: number[], out: number) => {
+      shapes.set(`${name}.weight`, weight);
+      if (bias) shapes.set(`${name}.bias`, [out]);
+    };
     shapes.set('transformer.wte.weight', [c.vocabSize, C]);
     shapes.set('transformer.wpe.weight', [c.contextLength, C]);
     for (let l = 0; l < c.layers; l++) {
       const p = `transformer.h.${l}.`;
-      shapes.set(p + 'ln_1.weight', [C]).set(p + 'ln_1.bias', [C]);
-      shapes.set(p + 'attn.c_attn.weight', [C, 3 * C]).set(p + 'attn.c_attn.bias', [3 * C]);
-      shapes.set(p + 'attn.c_proj.weight', [C, C]).set(p + 'attn.c_proj.bias', [C]);
-      shapes.set(p + 'ln_2.weight', [C]).set(p + 'ln_2.bias', [C]);
-      shapes.set(p + 'mlp.c_fc.weight', [C, c.mlpHidden]).set(p + 'mlp.c_fc.bias', [c.mlpHidden]);
-      shapes.set(p + 'mlp.c_proj.weight', [c.mlpHidden, C]).set(p + 'mlp.c_proj.bias', [C]);
+      module(p + 'ln_1', [C], C);
+      module(p + 'attn.c_attn', [C, 3 * C], 3 * C);
+      module(p + 'attn.c_proj', [C, C], C);
+      module(p + 'ln_2', [C], C);
+      module(p + 'mlp.c_fc', [C, c.mlpHidden], c.mlpHidden);
+      module(p + 'mlp.c_proj', [c.mlpHidden, C], C);
     }
-    shapes.set('transformer.ln_f.weight', [C]).set('transformer.ln_f.bias', [C]);
+    module('transformer.ln_f', [C], C);
     return shapes;
   }
   const C = c.dim, q = c.heads * c.headDim, kv = c.kvHeads * c.headDim;

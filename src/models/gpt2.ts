@@ -1,5 +1,6 @@
 // GPT-2: learned positions, pre-LayerNorm blocks, GELU MLP, output head tied to the token embedding.
 // Parameter names are Hugging Face's; Conv1D weights are stored (in, out), so x · W + b.
+// Without biases (config bias: false, nanoGPT's bias=False) every `b` above is simply absent.
 
 import * as op from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -12,12 +13,14 @@ import type { QuantizedMatrix } from '../ops/quantized.js';
 type Params = ReadonlyMap<string, Tensor>;
 type Quantized = ReadonlyMap<string, QuantizedMatrix>;
 
-/** ids (B, T) int32 at absolute positions start … start+T-1 -> logits (B, T, vocab). */
-export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, start: number, ctx: HookContext, cache?: KVCache, quantized: Quantized = new Map()): Tensor {
+/** ids (B, T) int32 at absolute positions start … start+T-1 -> logits (B, T, vocab), or (B, 1, vocab) for the last position only. */
+export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, start: number, ctx: HookContext, cache?: KVCache, quantized: Quantized = new Map(), lastOnly = false): Tensor {
   /** x (…, in) · W (in, out) + b, Conv1D as Hugging Face stores it (a quantized copy holds Wᵀ). */
-  const conv1d = (x: Tensor, name: string, bias: Tensor) => {
+  const conv1d = (x: Tensor, name: string, bias: Tensor | undefined) => {
     const q = quantized.get(name);
-    return q ? op.linearQ8(x, q, bias) : op.add(op.matmul(x, p.get(name)!), bias);
+    if (q) return op.linearQ8(x, q, bias);
+    const y = op.matmul(x, p.get(name)!);
+    return bias ? op.add(y, bias) : y;
   };
   const [B, T] = ids.shape;
   const C = c.dim, H = c.heads, D = C / H;
@@ -27,24 +30,26 @@ export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, start: number
   let resid = op.add(tokens, pos); // (B, T, C)
   for (let l = 0; l < c.layers; l++) {
     const w = (name: string) => p.get(`transformer.h.${l}.${name}`)!;
-    const proj = (x: Tensor, name: string) => conv1d(x, `transformer.h.${l}.${name}.weight`, w(`${name}.bias`));
+    const bias = (name: string) => p.get(`transformer.h.${l}.${name}`); // undefined without biases
+    const proj = (x: Tensor, name: string) => conv1d(x, `transformer.h.${l}.${name}.weight`, bias(`${name}.bias`));
     const b = `blocks.${l}.`;
     resid = ctx.point(b + 'hook_resid_pre', resid);
     // attention
-    const h1 = ctx.point(b + 'ln1.hook_normalized', op.layerNorm(resid, w('ln_1.weight'), w('ln_1.bias'), c.normEps));
+    const h1 = ctx.point(b + 'ln1.hook_normalized', op.layerNorm(resid, w('ln_1.weight'), bias('ln_1.bias'), c.normEps));
     const qkv = proj(h1, 'attn.c_attn'); // (B, T, 3C)
     const [q, k, v] = op.split(qkv, -1, [C, C, C]).map((t) => op.reshape(t, [B, T, H, D]));
     const z = attend(ctx, b + 'attn.', l, q, k, v, cache); // (B, T, C)
     const attnOut = ctx.point(b + 'hook_attn_out', proj(z, 'attn.c_proj'));
     resid = ctx.point(b + 'hook_resid_mid', op.add(resid, attnOut));
     // MLP
-    const h2 = ctx.point(b + 'ln2.hook_normalized', op.layerNorm(resid, w('ln_2.weight'), w('ln_2.bias'), c.normEps));
+    const h2 = ctx.point(b + 'ln2.hook_normalized', op.layerNorm(resid, w('ln_2.weight'), bias('ln_2.bias'), c.normEps));
     const pre = ctx.point(b + 'mlp.hook_pre', proj(h2, 'mlp.c_fc')); // (B, T, 4C)
     const post = ctx.point(b + 'mlp.hook_post', op.gelu(pre));
     const mlpOut = ctx.point(b + 'hook_mlp_out', proj(post, 'mlp.c_proj'));
     resid = ctx.point(b + 'hook_resid_post', op.add(resid, mlpOut));
   }
-  const final = ctx.point('ln_final.hook_normalized', op.layerNorm(resid, p.get('transformer.ln_f.weight')!, p.get('transformer.ln_f.bias')!, c.normEps));
+  if (lastOnly) resid = op.slice(resid, 1, T - 1, T); // (B, 1, C): a prompt needs only its last prediction
+  const final = ctx.point('ln_final.hook_normalized', op.layerNorm(resid, p.get('transformer.ln_f.weight')!, p.get('transformer.ln_f.bias'), c.normEps));
   const head = quantized.get('lm_head');
   return head ? op.linearQ8(final, head) : op.matmul(final, op.transpose(p.get('transformer.wte.weight')!)); // (B, T, vocab)
 }

@@ -34,7 +34,7 @@ function applyLlama3Scaling(inv: Float32Array, s: RopeScaling): void {
 }
 
 /** ids (B, T) int32 at absolute positions start … start+T-1 -> logits (B, T, vocab). */
-export function llamaForward(c: LlamaConfig, p: Params, ids: Tensor, start: number, ctx: HookContext, cache?: KVCache, invFreq = llamaInverseFrequencies(c), quantized: Quantized = new Map()): Tensor {
+export function llamaForward(c: LlamaConfig, p: Params, ids: Tensor, start: number, ctx: HookContext, cache?: KVCache, invFreq = llamaInverseFrequencies(c), quantized: Quantized = new Map(), lastOnly = false): Tensor {
   /** x · Wᵀ (+ b) by parameter name, through the quantized copy when there is one. */
   const linear = (x: Tensor, name: string, bias?: Tensor) => {
     const q = quantized.get(name);
@@ -65,6 +65,7 @@ export function llamaForward(c: LlamaConfig, p: Params, ids: Tensor, start: numb
     const mlpOut = ctx.point(b + 'hook_mlp_out', proj(post, 'mlp.down_proj'));
     resid = ctx.point(b + 'hook_resid_post', op.add(resid, mlpOut));
   }
+  if (lastOnly) resid = op.slice(resid, 1, T - 1, T); // (B, 1, C): a prompt needs only its last prediction
   const final = ctx.point('ln_final.hook_normalized', op.rmsNorm(resid, p.get('model.norm.weight')!, c.normEps));
   const head = quantized.get('lm_head');
   if (head) return op.linearQ8(final, head); // (B, T, vocab)

@@ -21,10 +21,15 @@ export interface ForwardOptions extends HookOptions {
   attentions?: boolean;
   /** Next-token targets (B, T) int32 (-1 ignored): returns the mean cross-entropy as `loss`. */
   targets?: Tensor;
+  /**
+   * Logits for the last position only, (B, 1, vocab): what a prompt in generation needs (the
+   * output head is a third of GPT-2-small's prefill work). Not with targets or hiddenStates.
+   */
+  lastPositionOnly?: boolean;
 }
 
 export interface ForwardResult {
-  logits: Tensor; // (B, T, vocab)
+  logits: Tensor; // (B, T, vocab), or (B, 1, vocab) with lastPositionOnly
   loss?: Tensor; // scalar
   hiddenStates?: Tensor[]; // layers + 1, each (B, T, d_model)
   attentions?: Tensor[]; // layers, each (B, H, T, S)
@@ -119,6 +124,8 @@ export class Model {
       throw new Error(`${start + T} positions exceed the context window of ${this.config.contextLength} tokens`);
     }
     if (opts.kvCache && opts.kvCache.batch !== B) throw new Error(`the KV cache was made for batch ${opts.kvCache.batch}, not ${B}`);
+    const lastOnly = opts.lastPositionOnly === true;
+    if (lastOnly && (opts.targets || opts.hiddenStates)) throw new Error('lastPositionOnly gives logits for one position: it cannot be combined with targets or hiddenStates');
     const L = this.config.layers;
     const wanted = new Set<string>();
     if (opts.hiddenStates) {
@@ -133,8 +140,8 @@ export class Model {
     });
     const c = this.config;
     const logits = c.arch === 'gpt2'
-      ? gpt2Forward(c, this.params, ids, start, ctx, opts.kvCache, this.quantized)
-      : llamaForward(c, this.params, ids, start, ctx, opts.kvCache, this.invFreq!, this.quantized);
+      ? gpt2Forward(c, this.params, ids, start, ctx, opts.kvCache, this.quantized, lastOnly)
+      : llamaForward(c, this.params, ids, start, ctx, opts.kvCache, this.invFreq!, this.quantized, lastOnly);
     if (opts.kvCache) opts.kvCache.length += T;
     const result: ForwardResult = { logits, cache: ctx.cache };
     if (opts.hiddenStates) {

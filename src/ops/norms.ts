@@ -12,20 +12,22 @@ function checkWeight(op: string, x: Tensor, w: Tensor): [number, number] {
 }
 
 /** (x - mean) / sqrt(var + eps) · w + b, statistics over the last axis. */
-export function layerNorm(x: Tensor, w: Tensor, b: Tensor, eps: number): Tensor {
-  sameFloatType('layerNorm', x, w, b);
+export function layerNorm(x: Tensor, w: Tensor, b: Tensor | null | undefined, eps: number): Tensor {
+  const bias = b ?? Tensor.empty(w.shape, x.dtype, x.backend); // no bias: a zero one (nanoGPT's bias=False)
+  sameFloatType('layerNorm', x, w, bias);
   const [rows, cols] = checkWeight('layerNorm', x, w);
+  if (bias.size !== cols) throw new Error(`layerNorm: bias ${formatShape(bias.shape)} does not match ${cols} features`);
   const xc = contiguous(x);
   const out = Tensor.output(x.shape, x.dtype, x.backend);
   const mean = Tensor.output([rows], x.dtype, x.backend);
   const rstd = Tensor.output([rows], x.dtype, x.backend);
-  x.backend.layerNorm(xc.floats(), contiguous(w).floats(), contiguous(b).floats(), out.floats(), mean.floats(), rstd.floats(), rows, cols, eps);
-  return record(out, 'layerNorm', [x, w, b], (g) => {
+  x.backend.layerNorm(xc.floats(), contiguous(w).floats(), contiguous(bias).floats(), out.floats(), mean.floats(), rstd.floats(), rows, cols, eps);
+  return record(out, 'layerNorm', b ? [x, w, b] : [x, w], (g) => {
     const dx = Tensor.output(x.shape, x.dtype, x.backend);
     const dw = Tensor.empty(w.shape, x.dtype, x.backend);
-    const db = Tensor.empty(b.shape, x.dtype, x.backend);
+    const db = Tensor.empty(bias.shape, x.dtype, x.backend);
     x.backend.layerNormBackward(contiguous(g).floats(), xc.floats(), contiguous(w).floats(), mean.floats(), rstd.floats(), dx.floats(), dw.floats(), db.floats(), rows, cols);
-    return [dx, dw, db];
+    return b ? [dx, dw, db] : [dx, dw];
   });
 }
 

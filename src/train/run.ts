@@ -26,6 +26,8 @@ export interface ModelShape {
   /** Default: 4·dim for GPT-2, the SwiGLU width 8·dim/3 rounded up to 16 for Llama. */
   mlpHidden?: number;
   contextLength: number;
+  /** GPT-2 only: false drops every bias from linear layers and LayerNorms (nanoGPT's bias=False). */
+  bias?: boolean;
 }
 
 export interface TokenizerSpec {
@@ -58,9 +60,11 @@ export interface TrainEvents {
 export function modelConfigFor(shape: ModelShape, vocabSize: number): ModelConfig {
   const { arch, layers, heads, dim, contextLength } = shape;
   if (dim % heads !== 0) throw new Error(`width ${dim} is not divisible by ${heads} heads`);
+  if (shape.bias !== undefined && typeof shape.bias !== 'boolean') throw new Error(`model bias must be true or false, got ${JSON.stringify(shape.bias)}`);
   if (arch === 'gpt2') {
-    return { arch, vocabSize, contextLength, dim, layers, heads, mlpHidden: shape.mlpHidden ?? 4 * dim, normEps: 1e-5 };
+    return { arch, vocabSize, contextLength, dim, layers, heads, mlpHidden: shape.mlpHidden ?? 4 * dim, normEps: 1e-5, ...(shape.bias === false ? { bias: false } : {}) };
   }
+  if (shape.bias === true) throw new Error('the Llama architecture has no biases (bias: true is for GPT-2)');
   const kvHeads = shape.kvHeads ?? heads;
   if (heads % kvHeads !== 0) throw new Error(`${heads} heads are not a multiple of ${kvHeads} key/value heads`);
   return {

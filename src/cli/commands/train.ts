@@ -13,6 +13,7 @@ const HELP = `usage: glasslm train --data FILE [--data FILE …] --out DIR [opti
 
 tokenizer (one of):  --tokenizer PATH | --vocab-size N (train a byte-level BPE) | --char
 model:               --arch gpt2|llama --layers N --heads N [--kv-heads N] --dim N --context N [--mlp-hidden N]
+                     [--no-bias]  (GPT-2 without biases in linear layers and LayerNorms, as nanoGPT's bias=False)
 training:            --steps --batch-size --grad-accum --lr --min-lr --warmup --weight-decay --beta1 --beta2
                      --grad-clip --eval-interval --eval-batches --checkpoint-interval --seed --val-fraction
                      --config FILE  (JSON: {"model": {...}, "train": {...}}; unknown keys are errors)
@@ -28,7 +29,7 @@ const TRAIN_FLAGS: Record<string, keyof typeof DEFAULT_TRAIN_OPTIONS> = {
   'eval-interval': 'evalInterval', 'eval-batches': 'evalBatches', 'checkpoint-interval': 'checkpointInterval', seed: 'seed',
 };
 const MODEL_FLAGS: Record<string, keyof ModelShape> = { layers: 'layers', heads: 'heads', 'kv-heads': 'kvHeads', dim: 'dim', context: 'contextLength', 'mlp-hidden': 'mlpHidden' };
-const MODEL_KEYS = new Set(['arch', ...Object.values(MODEL_FLAGS)]);
+const MODEL_KEYS = new Set(['arch', 'bias', ...Object.values(MODEL_FLAGS)]);
 
 function readConfigFile(path: string): { model: Record<string, unknown>; train: Record<string, unknown> } {
   let json: Record<string, unknown>;
@@ -49,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     args: argv,
     options: {
       ...Object.fromEntries(stringFlags.map((f) => [f, { type: 'string' as const }])),
-      data: { type: 'string', multiple: true }, char: { type: 'boolean' }, resume: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      data: { type: 'string', multiple: true }, char: { type: 'boolean' }, 'no-bias': { type: 'boolean' }, resume: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
@@ -64,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
   if (v.arch) shape.arch = v.arch;
   if (shape.arch !== 'gpt2' && shape.arch !== 'llama') throw new Error(`--arch must be gpt2 or llama, got '${String(shape.arch)}'`);
   for (const [flag, key] of Object.entries(MODEL_FLAGS)) if (v[flag] !== undefined) shape[key] = numberOption(flag, v[flag] as string, 0);
+  if (v['no-bias']) shape.bias = false;
   const options: Record<string, unknown> = { ...file.train };
   for (const [flag, key] of Object.entries(TRAIN_FLAGS)) if (v[flag] !== undefined) options[key] = numberOption(flag, v[flag] as string, 0);
   const job: TrainJob = {
