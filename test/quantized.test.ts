@@ -54,7 +54,7 @@ test('the WebAssembly Q8_0 kernel equals the reference one (decode and prefill s
   const rng = new op.Rng(8);
   for (const threads of [1, 2]) {
     const wasm = await createWasmBackend({ threads });
-    for (const [m, n, k] of [[1, 7, 32], [1, 333, 768], [5, 33, 96], [17, 64, 256]]) {
+    for (const [m, n, k] of [[1, 7, 32], [1, 333, 768], [1, 1001, 1024], [5, 33, 96], [17, 64, 256]]) {
       const w = quantizeQ8_0(Float32Array.from({ length: n * k }, () => rng.normal()));
       const x = Float32Array.from({ length: m * k }, () => rng.normal());
       const expected = new Float32Array(m * n);

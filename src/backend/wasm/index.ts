@@ -40,6 +40,8 @@ export interface WasmBackend extends Backend {
   usedBytes(): number;
   /** Σ x read as fast as the threads can stream it (a memory-bandwidth probe for benchmarks). */
   streamSum(x: Float32Array): number;
+  /** Runs `rounds` rounds of pure f32x4 arithmetic on every thread (an arithmetic-peak probe); returns the flops done. */
+  peakFlops(rounds: number): number;
   /** Stops the worker threads; the backend keeps working on one thread. */
   dispose(): void;
 }
@@ -127,6 +129,11 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       } finally {
         alloc.free(partial);
       }
+    },
+    peakFlops(rounds) {
+      if (pool) pool.run('gl_peak', [rounds]);
+      else exports.gl_peak(rounds, 0, 1);
+      return rounds * exports.gl_peak_round_flops() * (pool ? threads : 1);
     },
     dispose() {
       pool?.dispose();

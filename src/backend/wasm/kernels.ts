@@ -36,7 +36,7 @@ export const JOB_EXPORTS = [
   'gl_layer_norm', 'gl_layer_norm_backward', 'gl_rms_norm', 'gl_rms_norm_backward', 'gl_norm_reduce',
   'gl_rope', 'gl_gather', 'gl_scatter_add', 'gl_adamw',
   'gl_attention', 'gl_attention_delta', 'gl_attention_backward_dq', 'gl_attention_backward_dkv',
-  'gl_stream_sum', 'gl_matvec_rows_split', 'gl_matvec_dot', 'gl_matmul_q8', 'gl_dequantize_q8', 'gl_copy_strided4', 'gl_write_strided4',
+  'gl_stream_sum', 'gl_peak', 'gl_matvec_rows_split', 'gl_matvec_dot', 'gl_matvec_q8', 'gl_matmul_q8', 'gl_dequantize_q8', 'gl_copy_strided4', 'gl_write_strided4',
 ];
 
 const f64 = (x: unknown): boolean => x instanceof Float64Array;
@@ -216,6 +216,17 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
     // weight-only int8 (Q8_0) products run the reference kernel for now
     matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number) {
       if (k % 32 !== 0) throw new Error(`matmulQ8: rows of ${k} values are not whole Q8_0 blocks of 32`);
+      if (m === 1 && k <= 32768) { // decode: bound by memory, rows claimed dynamically
+        const nt = threadsFor((n * k * 34) / 32 / 4, PARALLEL_MATVEC);
+        const args = [stage.in(x), stage.in(w), stage.out(out), n, k, Math.max(4, roundUp(n / (16 * nt), 4)), zeroedCounter()];
+        try {
+          if (nt > 1) getPool()!.run('gl_matvec_q8', args);
+          else exports.gl_matvec_q8(...args, 0, 1);
+        } finally {
+          stage.finish();
+        }
+        return;
+      }
       run('gl_matmul_q8', [stage.in(x), stage.in(w), stage.out(out), m, n, k], m * n * k, PARALLEL_FLOPS);
     },
     dequantizeQ8(w: Uint8Array, out: Float32Array) {

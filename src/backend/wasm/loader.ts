@@ -1,5 +1,8 @@
 // Finds, picks and compiles the kernel module: the relaxed-SIMD build where the engine accepts
 // relaxed SIMD (checked with WebAssembly.validate on a tiny module), else the SIMD128 build.
+// Node 20's V8 implements relaxed SIMD behind --experimental-wasm-relaxed-simd (on by default
+// from the next V8): unless relaxed SIMD is refused, the loader turns that flag on itself
+// (v8.setFlagsFromString, which reaches the worker threads too) and checks again.
 //
 // The .wasm files live beside the kernels' C sources in src/backend/wasm (built by
 // scripts/build-wasm.sh and committed). Compiled JS sits in dist/src/backend/wasm, so the
@@ -61,10 +64,22 @@ async function readBytes(file: string): Promise<Uint8Array> {
   throw new Error(`glasslm wasm backend: could not fetch ${file}`);
 }
 
+/** Node 20: enables V8's relaxed SIMD (shipped, but behind a flag in this V8); true when it now validates. */
+async function enableRelaxedSimdInNode(): Promise<boolean> {
+  if (!isNode || relaxedSimdSupported()) return relaxedSimdSupported();
+  try {
+    const v8 = await import('node:v8');
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  } catch {
+    return false;
+  }
+  return relaxedSimdSupported();
+}
+
 /** Compiles the chosen build. `relaxed: true` demands relaxed SIMD; false forbids it; undefined picks. */
 export async function loadKernels(relaxed?: boolean): Promise<{ module: WebAssembly.Module; simd: SimdFlavor }> {
   if (!simdSupported()) throw new Error('glasslm wasm backend: this engine has no WebAssembly SIMD');
-  const canRelax = relaxedSimdSupported();
+  const canRelax = relaxed === false ? relaxedSimdSupported() : await enableRelaxedSimdInNode();
   if (relaxed === true && !canRelax) {
     throw new Error('glasslm wasm backend: relaxed SIMD is not available here (Node 20 needs --experimental-wasm-relaxed-simd)');
   }

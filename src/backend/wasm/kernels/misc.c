@@ -101,3 +101,36 @@ EXPORT float gl_stream_sum(const float *x, int n, float *out, int tid, int nt) {
   out[tid] = s;
   return s;
 }
+
+/**
+ * The arithmetic peak of this build on one thread, for benchmarks: `iters` rounds of 12 independent
+ * f32x4 chains (6 multiplies and 6 adds, or 12 fused multiply-adds in the relaxed build), the mix a
+ * matmul needs, with enough chains to cover the latencies. Returns the flops done per round.
+ */
+EXPORT int gl_peak_round_flops(void) {
+#ifdef GL_RELAXED
+  return 12 * 8;
+#else
+  return 12 * 4;
+#endif
+}
+
+EXPORT float gl_peak(int iters, int tid, int nt) {
+  f4 m = SPLAT(0.99999994f), c = SPLAT(1e-7f);
+  f4 a0 = SPLAT(1), a1 = SPLAT(2), a2 = SPLAT(3), a3 = SPLAT(4), a4 = SPLAT(5), a5 = SPLAT(6);
+  f4 b0 = SPLAT(1), b1 = SPLAT(2), b2 = SPLAT(3), b3 = SPLAT(4), b4 = SPLAT(5), b5 = SPLAT(6);
+  for (int i = 0; i < iters; i++) {
+#ifdef GL_RELAXED
+    a0 = FMA(a0, m, c); a1 = FMA(a1, m, c); a2 = FMA(a2, m, c); a3 = FMA(a3, m, c); a4 = FMA(a4, m, c); a5 = FMA(a5, m, c);
+    b0 = FMA(b0, m, c); b1 = FMA(b1, m, c); b2 = FMA(b2, m, c); b3 = FMA(b3, m, c); b4 = FMA(b4, m, c); b5 = FMA(b5, m, c);
+#else
+    a0 = wasm_f32x4_mul(a0, m); a1 = wasm_f32x4_mul(a1, m); a2 = wasm_f32x4_mul(a2, m);
+    a3 = wasm_f32x4_mul(a3, m); a4 = wasm_f32x4_mul(a4, m); a5 = wasm_f32x4_mul(a5, m);
+    b0 = wasm_f32x4_add(b0, c); b1 = wasm_f32x4_add(b1, c); b2 = wasm_f32x4_add(b2, c);
+    b3 = wasm_f32x4_add(b3, c); b4 = wasm_f32x4_add(b4, c); b5 = wasm_f32x4_add(b5, c);
+#endif
+  }
+  f4 s = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(a0, a1), wasm_f32x4_add(a2, a3)), wasm_f32x4_add(a4, a5));
+  s = wasm_f32x4_add(s, wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(b0, b1), wasm_f32x4_add(b2, b3)), wasm_f32x4_add(b4, b5)));
+  return hsum(s);
+}

@@ -118,7 +118,25 @@ INLINE float dot_q8_x16(const int16_t *xq, const float *xs, const uint8_t *row, 
   return hsum(acc);
 }
 
-/** Each thread computes a share of the output columns (weight rows). K must be a multiple of 32. */
+/**
+ * Decode (one row x, K ≤ 32768): each thread quantizes x into its scratch, then computes the blocks
+ * of `chunk` weight rows it claims from *next (zeroed by the caller), so a thread that starts late
+ * does less of the work instead of holding the others up.
+ */
+EXPORT void gl_matvec_q8(const float *x, const uint8_t *W, float *out, int N, int K, int chunk, int *next, int tid, int nt) {
+  int blocks = K / QK;
+  intptr_t rowBytes = (intptr_t)blocks * BLOCK_BYTES;
+  f16_table_init();
+  int16_t *xq = (int16_t *)thread_scratch(tid);
+  float *xs = (float *)(xq + K);
+  quantize_x16(x, blocks, xq, xs);
+  for (int c = claim(next); c * chunk < N; c = claim(next)) {
+    int j0 = c * chunk, j1 = j0 + chunk < N ? j0 + chunk : N;
+    for (int j = j0; j < j1; j++) out[j] = dot_q8_x16(xq, xs, W + j * rowBytes, blocks);
+  }
+}
+
+/** A few rows of X (or rows longer than 32768): each thread computes a share of the output columns (weight rows). K must be a multiple of 32. */
 EXPORT void gl_matmul_q8(const float *X, const uint8_t *W, float *out, int M, int N, int K, int tid, int nt) {
   int j0, j1;
   share(N, 4, tid, nt, &j0, &j1);
@@ -126,15 +144,6 @@ EXPORT void gl_matmul_q8(const float *X, const uint8_t *W, float *out, int M, in
   intptr_t rowBytes = (intptr_t)blocks * BLOCK_BYTES;
   float *w = thread_scratch(tid);
   int reuse = M > 1 && K <= 32768;
-  if (M == 1 && K <= 32768) {
-    // decode: quantize x once (into this thread's scratch), then integer dot products
-    f16_table_init();
-    int16_t *xq = (int16_t *)w;
-    float *xs = (float *)(xq + K);
-    quantize_x16(X, blocks, xq, xs);
-    for (int j = j0; j < j1; j++) out[j] = dot_q8_x16(xq, xs, W + j * rowBytes, blocks);
-    return;
-  }
   for (int j = j0; j < j1; j++) {
     const uint8_t *row = W + j * rowBytes;
     if (reuse) {
