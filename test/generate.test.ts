@@ -8,7 +8,7 @@ import { loadHfModel, loadModel } from '../src/models/load.js';
 import * as op from '../src/ops/index.js';
 import { noGrad, tidy } from '../src/tensor/engine.js';
 import { generateIds, generateText } from '../src/generate/generate.js';
-import { Sampler } from '../src/generate/sampler.js';
+import { Sampler, nucleusIds, topKIds } from '../src/generate/sampler.js';
 import { loadTokenizer } from '../src/tokenizer/index.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
 
@@ -65,6 +65,28 @@ test('sampler: top-k 1 is greedy, top-p keeps the nucleus, probabilities are the
   assert.deepEqual([...seen].sort(), [1, 2]);
   assert.throws(() => new Sampler({ topP: 0 }), /top-p/);
   assert.throws(() => new Sampler({ temperature: -1 }), /temperature/);
+});
+
+test('top-k and top-p candidates equal a full sort (ties: the lower id first)', () => {
+  const rng = new op.Rng(21);
+  for (const V of [1, 5, 100, 5000]) {
+    // rounded logits make many ties
+    const logits = Array.from({ length: V }, () => Math.round(rng.normal() * 8) / 4);
+    const order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
+    for (const k of [1, 2, 7, 40, V]) assert.deepEqual(Array.from(topKIds(logits, Math.min(k, V))), order.slice(0, Math.min(k, V)), `top-${k} of ${V}`);
+    const max = Math.max(...logits);
+    const w = logits.map((l) => Math.exp(l - max));
+    const total = w.reduce((a, b) => a + b, 0);
+    for (const p of [0.01, 0.3, 0.9, 0.999, 1]) {
+      let n = 0, cum = 0;
+      while (n < V && cum < p * total) cum += w[order[n++]];
+      assert.deepEqual(nucleusIds(w, p), order.slice(0, n), `top-p ${p} of ${V}`);
+      const k = Math.min(40, V), kept = order.slice(0, k), keptTotal = kept.reduce((s, id) => s + w[id], 0);
+      let m = 0, c = 0;
+      while (m < k && c < p * keptTotal) c += w[kept[m++]];
+      assert.deepEqual(nucleusIds(w, p, kept), kept.slice(0, m), `top-k then top-p ${p} of ${V}`);
+    }
+  }
 });
 
 test('the context window is enforced unless truncation is asked for', { skip: skipUnlessShared('reference', 'gpt2-tiny') }, () => {

@@ -53,7 +53,7 @@ export function* generateIds(model: Model, promptIds: readonly number[], opts: G
       if (cache.length + input.length >= model.contextLength) return 'context_full';
       const token = noGrad(() => tidy(() => {
         const logits = model.forward(op.tensor(Int32Array.from(input), [1, input.length]), { kvCache: cache, lastPositionOnly: true }).logits;
-        return sampler.sample(logits.data()); // (1, 1, vocab)
+        return sampler.sample(logits.data(), op.logSoftmax(logits).data()); // (1, 1, vocab)
       }));
       yield { ...token, position: cache.length };
       if (stop.has(token.id)) return 'stop_token';
