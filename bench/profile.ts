@@ -11,6 +11,7 @@ import * as op from '../src/ops/index.js';
 import { noGrad, setBackend, tidy } from '../src/tensor/engine.js';
 
 const { values } = parseArgs({ options: { threads: { type: 'string' }, dtype: { type: 'string', default: 'f32' }, tokens: { type: 'string', default: '32' }, prompt: { type: 'string', default: '0' } } });
+process.stdout.on('error', () => process.exit(0)); // e.g. piped into head
 const backend = await createWasmBackend({ threads: values.threads ? Number(values.threads) : undefined });
 
 /** Wraps every function of the backend in place to add its wall time (ms) and call count to `table`. */

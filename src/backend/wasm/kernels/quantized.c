@@ -73,14 +73,18 @@ INLINE float dot_f32(const float *x, const float *w, int K) {
   return hsum(wasm_f32x4_add(s0, s1));
 }
 
-/** float16 -> float32 for all 65536 halves, filled on first use (threads write identical values). */
-static float f16_table[65536];
-static int f16_table_ready;
-
-INLINE void f16_table_init(void) {
-  if (f16_table_ready) return;
-  for (uint32_t h = 0; h < 65536; h++) f16_table[h] = f16_to_f32(h);
-  f16_table_ready = 1;
+/**
+ * The float16 scale stored at p (little-endian) as float32, without branches, tables or subnormal
+ * arithmetic: a normal half is re-biased in the integer bits; a subnormal one (small weights have
+ * scales below 2^-14) is its mantissa converted and times 2^-24, both exact. (A 256 KB lookup
+ * table missed the cache on every block; multiplying a subnormal float costs a microcode assist.)
+ * No Q8_0 scale is infinite or NaN.
+ */
+INLINE float scale_f16(const uint8_t *p) {
+  uint32_t h = p[0] | ((uint32_t)p[1] << 8), mag = h & 0x7fffu;
+  union { uint32_t u; float f; } normal = { (mag << 13) + (112u << 23) };
+  float value = mag < 0x400u ? (float)mag * 5.9604644775390625e-8f : normal.f;
+  return (h & 0x8000u) ? -value : value;
 }
 
 /** x (K floats) -> int16 per block of 32 with scales: x ≈ xs[b] · xq[b*32 + t]. */
@@ -101,6 +105,30 @@ INLINE void quantize_x16(const float *x, int blocks, int16_t *xq, float *xs) {
   }
 }
 
+/** Σ_t w[t] · x[t] over one block of 32: w the block's int8 (lo, hi halves), x its int16 (4 vectors). */
+INLINE v128_t dot_block_x16(v128_t lo, v128_t hi, v128_t x0, v128_t x1, v128_t x2, v128_t x3) {
+  v128_t s = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(lo), x0), wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(lo), x1));
+  return wasm_i32x4_add(s, wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(hi), x2), wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(hi), x3)));
+}
+
+/** out[0], out[1] = two adjacent Q8_0 rows · x (quantized by quantize_x16): x's loads are shared. */
+INLINE void dot2_q8_x16(const int16_t *xq, const float *xs, const uint8_t *row0, intptr_t rowBytes, int blocks, float *out) {
+  const uint8_t *row1 = row0 + rowBytes;
+  f4 a0 = SPLAT(0), a1 = SPLAT(0);
+  for (int b = 0; b < blocks; b++) {
+    const int16_t *xb = xq + b * QK;
+    v128_t x0 = wasm_v128_load(xb), x1 = wasm_v128_load(xb + 8), x2 = wasm_v128_load(xb + 16), x3 = wasm_v128_load(xb + 24);
+    const uint8_t *k0 = row0 + b * BLOCK_BYTES, *k1 = row1 + b * BLOCK_BYTES;
+    v128_t s0 = dot_block_x16(wasm_v128_load(k0 + 2), wasm_v128_load(k0 + 18), x0, x1, x2, x3);
+    v128_t s1 = dot_block_x16(wasm_v128_load(k1 + 2), wasm_v128_load(k1 + 18), x0, x1, x2, x3);
+    float d0 = scale_f16(k0) * xs[b], d1 = scale_f16(k1) * xs[b];
+    a0 = FMA(SPLAT(d0), wasm_f32x4_convert_i32x4(s0), a0);
+    a1 = FMA(SPLAT(d1), wasm_f32x4_convert_i32x4(s1), a1);
+  }
+  out[0] = hsum(a0);
+  out[1] = hsum(a1);
+}
+
 /** Σ_p x[p] · w[p] for one Q8_0 row against x quantized by quantize_x16. */
 INLINE float dot_q8_x16(const int16_t *xq, const float *xs, const uint8_t *row, int blocks) {
   f4 acc = SPLAT(0);
@@ -112,7 +140,7 @@ INLINE float dot_q8_x16(const int16_t *xq, const float *xs, const uint8_t *row, 
     s = wasm_i32x4_add(s, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(lo), wasm_v128_load(xb + 8)));
     s = wasm_i32x4_add(s, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(hi), wasm_v128_load(xb + 16)));
     s = wasm_i32x4_add(s, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(hi), wasm_v128_load(xb + 24)));
-    float d = f16_table[blk[0] | ((uint32_t)blk[1] << 8)] * xs[b];
+    float d = scale_f16(blk) * xs[b];
     acc = FMA(SPLAT(d), wasm_f32x4_convert_i32x4(s), acc);
   }
   return hsum(acc);
@@ -126,13 +154,14 @@ INLINE float dot_q8_x16(const int16_t *xq, const float *xs, const uint8_t *row, 
 EXPORT void gl_matvec_q8(const float *x, const uint8_t *W, float *out, int N, int K, int chunk, int *next, int tid, int nt) {
   int blocks = K / QK;
   intptr_t rowBytes = (intptr_t)blocks * BLOCK_BYTES;
-  f16_table_init();
   int16_t *xq = (int16_t *)thread_scratch(tid);
   float *xs = (float *)(xq + K);
   quantize_x16(x, blocks, xq, xs);
   for (int c = claim(next); c * chunk < N; c = claim(next)) {
     int j0 = c * chunk, j1 = j0 + chunk < N ? j0 + chunk : N;
-    for (int j = j0; j < j1; j++) out[j] = dot_q8_x16(xq, xs, W + j * rowBytes, blocks);
+    int j = j0;
+    for (; j + 2 <= j1; j += 2) dot2_q8_x16(xq, xs, W + j * rowBytes, rowBytes, blocks, out + j);
+    if (j < j1) out[j] = dot_q8_x16(xq, xs, W + j * rowBytes, blocks);
   }
 }
 
