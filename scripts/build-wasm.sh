@@ -1,9 +1,12 @@
 #!/bin/sh
-# Builds the WebAssembly SIMD kernels (src/backend/wasm/kernels/*.c) into two modules:
-#   glasslm-simd.wasm     SIMD128 (runs in every current engine)
-#   glasslm-relaxed.wasm  SIMD128 + relaxed SIMD (fused f32x4.relaxed_madd)
-# Both import one shared memory (threads). The built files are committed so that a fresh clone
-# runs without a compiler; test/wasm-build.test.ts checks that they match this script.
+# Builds the WebAssembly SIMD kernels (src/backend/wasm/kernels/*.c) into four modules:
+#   glasslm-simd.wasm        SIMD128 (runs in every current engine)
+#   glasslm-relaxed.wasm     SIMD128 + relaxed SIMD (fused f32x4.relaxed_madd)
+# both importing one shared memory (threads), and the same two for one thread on an ordinary,
+# unshared memory, for pages without SharedArrayBuffer (no cross-origin isolation):
+#   glasslm-simd-st.wasm, glasslm-relaxed-st.wasm
+# The built files are committed so that a fresh clone runs without a compiler;
+# test/wasm-build.test.ts checks that they match this script.
 #
 # usage: scripts/build-wasm.sh [output-dir]   (default: src/backend/wasm)
 # needs clang-19 and wasm-ld-19 (apt-get install --no-install-recommends clang-19 lld-19).
@@ -25,13 +28,20 @@ fi
 cc="$llvm/clang"
 [ -x "$cc" ] || cc=$(command -v clang-19)
 
-flags="--target=wasm32 -O3 -msimd128 -matomics -mbulk-memory -nostdlib
+
+common="--target=wasm32 -O3 -msimd128 -mbulk-memory -nostdlib
   -Wall -Wextra -Wno-unused-parameter
-  -Wl,--no-entry -Wl,--export-dynamic -Wl,--shared-memory -Wl,--import-memory
+  -Wl,--no-entry -Wl,--export-dynamic -Wl,--import-memory
   -Wl,--max-memory=4294967296 -Wl,--export=__stack_pointer -Wl,--export=__heap_base
   -Wl,-z,stack-size=1048576"
+threads="-matomics -Wl,--shared-memory"
 # shellcheck disable=SC2086
-"$cc" $flags -o "$out/glasslm-simd.wasm" "$src"/*.c
+"$cc" $common $threads -o "$out/glasslm-simd.wasm" "$src"/*.c
 # shellcheck disable=SC2086
-"$cc" $flags -mrelaxed-simd -DGL_RELAXED -o "$out/glasslm-relaxed.wasm" "$src"/*.c
-echo "built $out/glasslm-simd.wasm $out/glasslm-relaxed.wasm"
+"$cc" $common $threads -mrelaxed-simd -DGL_RELAXED -o "$out/glasslm-relaxed.wasm" "$src"/*.c
+# one thread, unshared memory: without the atomics feature the compiler makes atomics plain operations
+# shellcheck disable=SC2086
+"$cc" $common -o "$out/glasslm-simd-st.wasm" "$src"/*.c
+# shellcheck disable=SC2086
+"$cc" $common -mrelaxed-simd -DGL_RELAXED -o "$out/glasslm-relaxed-st.wasm" "$src"/*.c
+echo "built $out/glasslm-simd.wasm $out/glasslm-relaxed.wasm $out/glasslm-simd-st.wasm $out/glasslm-relaxed-st.wasm"

@@ -38,11 +38,12 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: str
   assert.ok(at < 0, `${what}: at ${at} wasm ${actual[at]} vs cpu ${expected[at]} (|diff| ${Math.abs(actual[at] - expected[at])})`);
 }
 
-for (const threads of [1, 2]) {
-  describe(`wasm backend, ${threads} thread${threads > 1 ? 's' : ''}`, () => {
+// threads 0: the single-thread build on an ordinary memory (pages without SharedArrayBuffer)
+for (const threads of [1, 2, 0]) {
+  describe(threads ? `wasm backend, ${threads} thread${threads > 1 ? 's' : ''}` : 'wasm backend on an unshared memory (no SharedArrayBuffer)', () => {
     let wb: WasmBackend;
     before(async () => {
-      wb = await createWasmBackend({ threads });
+      wb = threads ? await createWasmBackend({ threads }) : await createWasmBackend({ threads: 2, sharedMemory: false });
     });
     after(() => wb.dispose());
 
@@ -63,7 +64,11 @@ for (const threads of [1, 2]) {
     }
 
     test('reports its set-up', () => {
-      assert.equal(wb.threads, threads);
+      assert.equal(wb.threads, threads || 1);
+      if (!threads) assert.match(wb.notes, /one thread: asked for an unshared memory/);
+      const probe = wb.alloc('float32', 4);
+      assert.equal(probe.buffer instanceof SharedArrayBuffer, threads > 0, 'memory shared exactly when threads are possible');
+      wb.free(probe);
       assert.ok(wb.simd === 'simd128' || wb.simd === 'relaxed');
       assert.match(wb.notes, /wasm/);
     });

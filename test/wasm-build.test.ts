@@ -17,7 +17,7 @@ test('the committed wasm kernels match a fresh build of src/backend/wasm/kernels
   const dir = mkdtempSync(join(tmpdir(), 'glasslm-wasm-'));
   try {
     execFileSync('sh', [join(projectRoot, 'scripts', 'build-wasm.sh'), dir], { stdio: 'pipe' });
-    for (const file of ['glasslm-simd.wasm', 'glasslm-relaxed.wasm']) {
+    for (const file of ['glasslm-simd.wasm', 'glasslm-relaxed.wasm', 'glasslm-simd-st.wasm', 'glasslm-relaxed-st.wasm']) {
       const fresh = readFileSync(join(dir, file));
       const committed = readFileSync(join(projectRoot, 'src', 'backend', 'wasm', file));
       assert.ok(fresh.equals(committed), `${file} differs from a fresh build: run scripts/build-wasm.sh and commit the result`);
@@ -27,10 +27,12 @@ test('the committed wasm kernels match a fresh build of src/backend/wasm/kernels
   }
 });
 
-test('both builds are valid WebAssembly (the relaxed one where the engine supports relaxed SIMD)', async () => {
+test('all four builds are valid WebAssembly (the relaxed one where the engine supports relaxed SIMD)', async () => {
   const { relaxedSimdSupported } = await import('../src/backend/wasm/loader.js');
-  const simd = readFileSync(join(projectRoot, 'src', 'backend', 'wasm', 'glasslm-simd.wasm'));
-  assert.ok(WebAssembly.validate(simd));
-  const relaxed = readFileSync(join(projectRoot, 'src', 'backend', 'wasm', 'glasslm-relaxed.wasm'));
-  assert.equal(WebAssembly.validate(relaxed), relaxedSimdSupported());
+  for (const suffix of ['', '-st']) {
+    const simd = readFileSync(join(projectRoot, 'src', 'backend', 'wasm', `glasslm-simd${suffix}.wasm`));
+    assert.ok(WebAssembly.validate(simd));
+    const relaxed = readFileSync(join(projectRoot, 'src', 'backend', 'wasm', `glasslm-relaxed${suffix}.wasm`));
+    assert.equal(WebAssembly.validate(relaxed), relaxedSimdSupported());
+  }
 });

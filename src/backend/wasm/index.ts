@@ -27,6 +27,11 @@ export interface WasmBackendOptions {
   relaxed?: boolean;
   /** Run a few small calls of every kernel on every thread so V8 compiles them optimized (default true). */
   warmUp?: boolean;
+  /**
+   * false: one thread on an ordinary (unshared) memory, the build for pages without
+   * SharedArrayBuffer; chosen by itself where shared memory is unavailable. Default: shared.
+   */
+  sharedMemory?: boolean;
 }
 
 export interface WasmBackend extends Backend {
@@ -70,15 +75,20 @@ function threadBlocker(): string | null {
 
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   for (const key of Object.keys(opts)) {
-    if (!['threads', 'relaxed', 'warmUp'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
+    if (!['threads', 'relaxed', 'warmUp', 'sharedMemory'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
   }
-  const { module, simd } = await loadKernels(opts.relaxed);
-  let memory: WebAssembly.Memory;
-  try {
-    memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_MEMORY / 65536, shared: true });
-  } catch (e) {
-    throw new Error(`glasslm wasm backend: shared WebAssembly.Memory is unavailable here (${(e as Error).message}); browsers need cross-origin isolation`);
+  // shared memory (threads) where it exists; else the single-thread build on an ordinary memory
+  let memory: WebAssembly.Memory | null = null;
+  let unshared = opts.sharedMemory === false ? 'asked for an unshared memory' : '';
+  if (!unshared) {
+    try {
+      memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_MEMORY / 65536, shared: true });
+    } catch (e) {
+      unshared = `shared WebAssembly.Memory is unavailable here: ${(e as Error).message}; browsers need cross-origin isolation (COOP/COEP headers)`;
+    }
   }
+  memory ??= new WebAssembly.Memory({ initial: 256, maximum: MAX_MEMORY / 65536 });
+  const { module, simd } = await loadKernels(opts.relaxed, !unshared);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as unknown as Record<string, (...a: number[]) => number>;
   const heapBase = (instance.exports.__heap_base as WebAssembly.Global).value as number;
@@ -87,7 +97,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   // threads: how many were asked for, and how many can run here
   const asked = opts.threads ?? (await defaultThreads());
   if (!Number.isInteger(asked) || asked < 1) throw new Error(`createWasmBackend: threads must be a positive integer, got ${asked}`);
-  const blocker = asked > 1 ? threadBlocker() : null;
+  const blocker = asked > 1 ? (unshared ? `one thread: ${unshared}` : threadBlocker()) : null;
   const threads = blocker ? 1 : asked;
 
   // per-thread regions: matmul packing scratch for every thread, a stack for every worker

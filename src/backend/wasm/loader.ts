@@ -10,7 +10,11 @@
 
 export type SimdFlavor = 'relaxed' | 'simd128';
 
-const FILES: Record<SimdFlavor, string> = { relaxed: 'glasslm-relaxed.wasm', simd128: 'glasslm-simd.wasm' };
+/** The builds: threads on a shared memory, or one thread on an ordinary memory (no SharedArrayBuffer). */
+const FILES: Record<SimdFlavor, { shared: string; single: string }> = {
+  relaxed: { shared: 'glasslm-relaxed.wasm', single: 'glasslm-relaxed-st.wasm' },
+  simd128: { shared: 'glasslm-simd.wasm', single: 'glasslm-simd-st.wasm' },
+};
 
 // (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
 const RELAXED_PROBE = new Uint8Array([
@@ -76,14 +80,17 @@ async function enableRelaxedSimdInNode(): Promise<boolean> {
   return relaxedSimdSupported();
 }
 
-/** Compiles the chosen build. `relaxed: true` demands relaxed SIMD; false forbids it; undefined picks. */
-export async function loadKernels(relaxed?: boolean): Promise<{ module: WebAssembly.Module; simd: SimdFlavor }> {
+/**
+ * Compiles the chosen build. `relaxed: true` demands relaxed SIMD; false forbids it; undefined picks.
+ * `shared`: the threaded build on a shared memory (else one thread, ordinary memory).
+ */
+export async function loadKernels(relaxed?: boolean, shared = true): Promise<{ module: WebAssembly.Module; simd: SimdFlavor }> {
   if (!simdSupported()) throw new Error('glasslm wasm backend: this engine has no WebAssembly SIMD');
   const canRelax = relaxed === false ? relaxedSimdSupported() : await enableRelaxedSimdInNode();
   if (relaxed === true && !canRelax) {
     throw new Error('glasslm wasm backend: relaxed SIMD is not available here (Node 20 needs --experimental-wasm-relaxed-simd)');
   }
   const simd: SimdFlavor = (relaxed ?? canRelax) ? 'relaxed' : 'simd128';
-  const module = await WebAssembly.compile((await readBytes(FILES[simd])) as unknown as BufferSource);
+  const module = await WebAssembly.compile((await readBytes(shared ? FILES[simd].shared : FILES[simd].single)) as unknown as BufferSource);
   return { module, simd };
 }
