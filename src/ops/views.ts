@@ -59,13 +59,15 @@ export function slice(t: Tensor, axis: number, start: number, end: number): Tens
   const shape = [...t.shape];
   shape[a] = end - start;
   const out = t.viewAs(shape, t.strides, t.offset + start * t.strides[a]);
-  return record(out, 'slice', [t], (g) => {
+  record(out, 'slice', [t], (g) => {
     const full = zeros(t.shape, g.dtype, g.backend);
     const window = full.viewAs(shape, full.strides, start * full.strides[a]);
     full.backend.writeStrided(contiguous(g).data(), full.buffer.data, window.offset, window.shape, window.strides);
     window.dispose();
     return [full];
   });
+  if (out.gradFn) out.gradFn.window = { offset: start * contiguousStrides(t.shape)[a], shape, strides: contiguousStrides(t.shape) };
+  return out;
 }
 
 /** Splits one axis into pieces of the given sizes (views). */

@@ -19,6 +19,12 @@ export interface GradFn {
   inputs: Tensor[];
   /** Gradients for each input (null where an input needs none), given the output's gradient. */
   backward(grad: Tensor): (Tensor | null)[];
+  /**
+   * For a view of one window of its input (slice, split): where the window sits in a contiguous
+   * tensor of the input's shape. backward() then adds the output's gradient straight into that
+   * window of the input's accumulated gradient, instead of a zero tensor per piece summed later.
+   */
+  window?: { offset: number; shape: readonly number[]; strides: readonly number[] };
 }
 
 export class Tensor {

@@ -63,7 +63,9 @@ export class WasmAllocator {
       this.top += size;
     }
     this.live.set(off, size);
-    if (zero && off < this.dirtyTop) new Uint8Array(this.memory.buffer, off, Math.min(size, this.dirtyTop - off)).fill(0);
+    // zero what may have been written (blocks and dirtyTop are ALIGN-aligned); Float64Array.fill, since
+    // Uint8Array.fill on a SharedArrayBuffer runs about 4× slower
+    if (zero && off < this.dirtyTop) new Float64Array(this.memory.buffer, off, Math.min(size, this.dirtyTop - off) / 8).fill(0);
     if (off + size > this.dirtyTop) this.dirtyTop = off + size;
     return off;
   }

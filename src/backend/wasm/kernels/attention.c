@@ -210,12 +210,18 @@ EXPORT void gl_attention_backward_dkv(const float *q, const float *k, const floa
         for (int r = 0; r < QB; r++) {
           float *sr = s + r * TK, *dr = dp + r * TK;
           int j = j0 + imin(r, R - 1);
-          for (int c = 0; c < n; c++) {
-            int i = i0 + c;
-            if (j > offset + i) { sr[c] = 0; dr[c] = 0; continue; }
-            float p = sexp(sr[c] - L[i]);
-            sr[c] = p;                              // for dv: p
-            dr[c] = p * (dr[c] - Dl[i]) * scale;    // for dk: ds
+          // queries i0+c with c < hidden do not see key j (j > offset + i): p = ds = 0
+          int hidden = imin(n, imax(0, j - offset - i0)), c = 0;
+          for (; c < hidden; c++) sr[c] = dr[c] = 0;
+          for (; c + 4 <= n; c += 4) { // p = exp(s - lse) for dv, ds = p (dp - delta) scale for dk
+            f4 p = vexp(wasm_f32x4_sub(LOAD(sr + c), LOAD(L + i0 + c)));
+            STORE(sr + c, p);
+            STORE(dr + c, wasm_f32x4_mul(wasm_f32x4_mul(p, wasm_f32x4_sub(LOAD(dr + c), LOAD(Dl + i0 + c))), SPLAT(scale)));
+          }
+          for (; c < n; c++) {
+            float p = sexp(sr[c] - L[i0 + c]);
+            sr[c] = p;
+            dr[c] = p * (dr[c] - Dl[i0 + c]) * scale;
           }
         }
         axpy4(accV, s, G + (intptr_t)i0 * D, n, D);

@@ -8,13 +8,22 @@ enum { B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN };
 
 #define GELU_C 0.7978845608028654f // sqrt(2/pi)
 
-INLINE f4 vgelu(f4 x) {
-  f4 u = wasm_f32x4_mul(SPLAT(GELU_C), FMA(wasm_f32x4_mul(SPLAT(0.044715f), wasm_f32x4_mul(x, x)), x, x));
-  return wasm_f32x4_mul(wasm_f32x4_mul(SPLAT(0.5f), x), wasm_f32x4_add(SPLAT(1.0f), vtanh(u)));
-}
-
 INLINE f4 vsigmoid(f4 x) {
   return wasm_f32x4_div(SPLAT(1.0f), wasm_f32x4_add(SPLAT(1.0f), vexp(wasm_f32x4_neg(x))));
+}
+
+/** GELU's u = √(2/π)(x + 0.044715 x³). */
+INLINE f4 gelu_u(f4 x) {
+  return wasm_f32x4_mul(SPLAT(GELU_C), FMA(wasm_f32x4_mul(SPLAT(0.044715f), wasm_f32x4_mul(x, x)), x, x));
+}
+
+/**
+ * GELU, tanh form: ½x(1 + tanh u) computed as x·sigmoid(2u) (the same function: ½(1 + tanh u) =
+ * sigmoid(2u)), which keeps its precision in the left tail where 1 + tanh u cancels, and costs one
+ * exp and one division.
+ */
+INLINE f4 vgelu(f4 x) {
+  return wasm_f32x4_mul(x, vsigmoid(wasm_f32x4_add(gelu_u(x), gelu_u(x))));
 }
 
 INLINE f4 unary1(int op, f4 x) {
@@ -73,13 +82,11 @@ EXPORT void gl_unary(int op, const float *x, float *out, int n, int tid, int nt)
 /** gelu'(x) (tanh form) or silu'(x) or relu'(x), times dy. */
 INLINE f4 dact(int op, f4 x, f4 dy) {
   if (op == 0) {
-    f4 x2 = wasm_f32x4_mul(x, x);
-    f4 u = wasm_f32x4_mul(SPLAT(GELU_C), FMA(wasm_f32x4_mul(SPLAT(0.044715f), x2), x, x));
-    f4 t = vtanh(u);
-    f4 du = wasm_f32x4_mul(SPLAT(GELU_C), FMA(SPLAT(3 * 0.044715f), x2, SPLAT(1.0f)));
-    f4 half_x = wasm_f32x4_mul(SPLAT(0.5f), x);
-    f4 d = FMA(wasm_f32x4_mul(half_x, wasm_f32x4_sub(SPLAT(1.0f), wasm_f32x4_mul(t, t))), du,
-               wasm_f32x4_mul(SPLAT(0.5f), wasm_f32x4_add(SPLAT(1.0f), t)));
+    // with s = sigmoid(2u) = ½(1 + tanh u): gelu' = s + 2x·s(1 - s)·u'
+    f4 u = gelu_u(x);
+    f4 s = vsigmoid(wasm_f32x4_add(u, u));
+    f4 du = wasm_f32x4_mul(SPLAT(GELU_C), FMA(SPLAT(3 * 0.044715f), wasm_f32x4_mul(x, x), SPLAT(1.0f)));
+    f4 d = FMA(wasm_f32x4_mul(wasm_f32x4_add(x, x), wasm_f32x4_mul(s, wasm_f32x4_sub(SPLAT(1.0f), s))), du, s);
     return wasm_f32x4_mul(dy, d);
   }
   if (op == 1) {
