@@ -172,41 +172,6 @@ static void matvec_rows(const float *x, const float *W, int ldw, float *out, int
   }
 }
 
-/**
- * out[j] (+)= Σ_p x[p] B[p*ldb + j] for j in [j0, j1): rows of B streamed in column chunks, four
- * rows at a time so that each chunk of out is loaded and stored once per four rows of B.
- */
-static void matvec_cols(const float *x, const float *B, int ldb, float *out, int K, int j0, int j1, int accumulate) {
-  enum { CHUNK = 512 };
-  for (int jc = j0; jc < j1; jc += CHUNK) {
-    int n = j1 - jc < CHUNK ? j1 - jc : CHUNK;
-    float *o = out + jc;
-    if (!accumulate) for (int j = 0; j < n; j++) o[j] = 0.0f;
-    int p = 0;
-    for (; p + 4 <= K; p += 4) {
-      const float *b0 = B + (intptr_t)p * ldb + jc, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
-      f4 x0 = SPLAT(x[p]), x1 = SPLAT(x[p + 1]), x2 = SPLAT(x[p + 2]), x3 = SPLAT(x[p + 3]);
-      int j = 0;
-      for (; j + 4 <= n; j += 4) {
-        f4 acc = LOAD(o + j);
-        acc = FMA(x0, LOAD(b0 + j), acc);
-        acc = FMA(x1, LOAD(b1 + j), acc);
-        acc = FMA(x2, LOAD(b2 + j), acc);
-        acc = FMA(x3, LOAD(b3 + j), acc);
-        STORE(o + j, acc);
-      }
-      for (; j < n; j++) o[j] += x[p] * b0[j] + x[p + 1] * b1[j] + x[p + 2] * b2[j] + x[p + 3] * b3[j];
-    }
-    for (; p < K; p++) {
-      const float *b = B + (intptr_t)p * ldb + jc;
-      f4 xv = SPLAT(x[p]);
-      int j = 0;
-      for (; j + 4 <= n; j += 4) STORE(o + j, FMA(xv, LOAD(b + j), LOAD(o + j)));
-      for (; j < n; j++) o[j] += x[p] * b[j];
-    }
-  }
-}
-
 /** o[0 … n) += xp · b[0 … n): one weight row streamed once, o stays in L1. */
 INLINE void axpy_row(float xp, const float *b, float *o, int n) {
   f4 xv = SPLAT(xp);
@@ -222,6 +187,40 @@ INLINE void axpy_row(float xp, const float *b, float *o, int n) {
 }
 
 /**
+ * o[0 … n) += Σ_p x[p] · B[p*ldb … +n) for p in [p0, p1): four rows per pass over o, so that o is
+ * loaded and stored once per four rows of B, then single rows.
+ */
+INLINE void axpy_rows(const float *x, const float *B, int ldb, int p0, int p1, float *o, int n) {
+  int p = p0;
+  for (; p + 4 <= p1; p += 4) {
+    const float *b0 = B + (intptr_t)p * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+    f4 x0 = SPLAT(x[p]), x1 = SPLAT(x[p + 1]), x2 = SPLAT(x[p + 2]), x3 = SPLAT(x[p + 3]);
+    int j = 0;
+    for (; j + 4 <= n; j += 4) {
+      f4 acc = LOAD(o + j);
+      acc = FMA(x0, LOAD(b0 + j), acc);
+      acc = FMA(x1, LOAD(b1 + j), acc);
+      acc = FMA(x2, LOAD(b2 + j), acc);
+      acc = FMA(x3, LOAD(b3 + j), acc);
+      STORE(o + j, acc);
+    }
+    for (; j < n; j++) o[j] += x[p] * b0[j] + x[p + 1] * b1[j] + x[p + 2] * b2[j] + x[p + 3] * b3[j];
+  }
+  for (; p < p1; p++) axpy_row(x[p], B + (intptr_t)p * ldb, o, n);
+}
+
+/** out[j] (+)= Σ_p x[p] B[p*ldb + j] for j in [j0, j1): rows of B streamed in column chunks. */
+static void matvec_cols(const float *x, const float *B, int ldb, float *out, int K, int j0, int j1, int accumulate) {
+  enum { CHUNK = 512 };
+  for (int jc = j0; jc < j1; jc += CHUNK) {
+    int n = j1 - jc < CHUNK ? j1 - jc : CHUNK;
+    float *o = out + jc;
+    if (!accumulate) for (int j = 0; j < n; j++) o[j] = 0.0f;
+    axpy_rows(x, B + jc, ldb, 0, K, o, n);
+  }
+}
+
+/**
  * Decode with B stored (K, N) row-major (Hugging Face Conv1D weights): each thread sums the blocks
  * of rows it claims into its own partial row, partials[tid*N … +N) = Σ_p x[p] B[p, :]. A block of
  * rows is one contiguous stretch of memory, so weights stream strictly in order (a split by
@@ -232,24 +231,7 @@ INLINE void axpy_row(float xp, const float *b, float *o, int n) {
 EXPORT void gl_matvec_rows_split(const float *x, const float *B, float *partials, int K, int N, int chunk, int *next, int tid, int nt) {
   float *o = partials + (intptr_t)tid * N;
   for (int j = 0; j < N; j++) o[j] = 0.0f;
-  for (int c = claim(next); c * chunk < K; c = claim(next)) {
-    int p = c * chunk, p1 = p + chunk < K ? p + chunk : K;
-    for (; p + 4 <= p1; p += 4) { // four rows per pass over o: o is loaded and stored once per four rows
-      const float *b0 = B + (intptr_t)p * N, *b1 = b0 + N, *b2 = b1 + N, *b3 = b2 + N;
-      f4 x0 = SPLAT(x[p]), x1 = SPLAT(x[p + 1]), x2 = SPLAT(x[p + 2]), x3 = SPLAT(x[p + 3]);
-      int j = 0;
-      for (; j + 4 <= N; j += 4) {
-        f4 acc = LOAD(o + j);
-        acc = FMA(x0, LOAD(b0 + j), acc);
-        acc = FMA(x1, LOAD(b1 + j), acc);
-        acc = FMA(x2, LOAD(b2 + j), acc);
-        acc = FMA(x3, LOAD(b3 + j), acc);
-        STORE(o + j, acc);
-      }
-      for (; j < N; j++) o[j] += x[p] * b0[j] + x[p + 1] * b1[j] + x[p + 2] * b2[j] + x[p + 3] * b3[j];
-    }
-    for (; p < p1; p++) axpy_row(x[p], B + (intptr_t)p * N, o, N);
-  }
+  for (int c = claim(next); c * chunk < K; c = claim(next)) axpy_rows(x, B, N, c * chunk, c * chunk + chunk < K ? c * chunk + chunk : K, o, N);
 }
 
 /**
