@@ -23,7 +23,8 @@ export function crossEntropy(logits: Tensor, targets: Tensor): Tensor {
   const losses = Tensor.output([rows], logits.dtype, logits.backend);
   logits.backend.crossEntropy(lc.floats(), t, losses.floats(), rows, vocab);
   let total = 0;
-  for (const l of losses.floats()) total += l;
+  const l = losses.floats();
+  for (let i = 0; i < l.length; i++) total += l[i];
   const out = Tensor.output([], logits.dtype, logits.backend);
   out.floats()[0] = total / count;
   return record(out, 'crossEntropy', [logits], (g) => {
