@@ -31,7 +31,7 @@ async function glasslm(path: string, dtype: string, threads: number): Promise<{ 
   const backend = await createWasmBackend({ threads });
   setBackend(backend);
   const model = loadModel(path);
-  if (dtype === 'q8_0') model.quantize('q8_0');
+  if (dtype === 'q8_0') model.quantize('q8_0', { keepFloat: false });
   let weightBytes = 0; // bytes read per decoded token: every matrix once (embeddings: one row)
   for (const [name, t] of model.params) if (!(dtype === 'q8_0' && model.quantized.has(name)) && !/wte|wpe/.test(name)) weightBytes += t.size * 4;
   for (const q of model.quantized.values()) weightBytes += q.bytes;

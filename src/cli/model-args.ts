@@ -3,7 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadModel } from '../models/load.js';
+import { describeCheckpoint, loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import { loadTokenizer } from '../tokenizer/index.js';
 import type { Tokenizer } from '../tokenizer/types.js';
@@ -26,7 +26,10 @@ function defaultTokenizerPath(modelPath: string): string {
   throw new Error(`'${modelPath}' carries no tokenizer: give one with --tokenizer (for llama2.c, e.g. tok512.bin)`);
 }
 
-/** Loads --model (or the built-in model) and its tokenizer (or --tokenizer). */
+/**
+ * Loads --model (or the built-in model) and its tokenizer (or --tokenizer), for commands that run
+ * the model (not train it). --dtype q8_0, or a GGUF file of Q8_0 matrices, runs them as int8.
+ */
 export function loadModelAndTokenizer(values: { model?: string; tokenizer?: string; dtype?: string }): { model: Model; tokenizer: Tokenizer; modelPath: string } {
   if (values.dtype !== undefined && values.dtype !== 'f32' && values.dtype !== 'q8_0') throw new Error(`--dtype must be f32 or q8_0, got '${values.dtype}'`);
   const modelPath = values.model ?? BUILTIN_MODEL_DIR;
@@ -34,7 +37,10 @@ export function loadModelAndTokenizer(values: { model?: string; tokenizer?: stri
     throw new Error(`the built-in model is missing (${BUILTIN_MODEL_DIR}); pass --model <dir|file>`);
   }
   const model = loadModel(modelPath);
-  if (values.dtype === 'q8_0') model.quantize('q8_0');
+  // int8 when asked, or when the file stores its matrices as Q8_0 (as llama.cpp runs them); the
+  // float copies of the int8 matrices are dropped: these commands only run the model
+  const dtype = values.dtype ?? ('Q8_0' in describeCheckpoint(modelPath).dtypes ? 'q8_0' : 'f32');
+  if (dtype === 'q8_0') model.quantize('q8_0', { keepFloat: false });
   const tokenizer = loadTokenizer(values.tokenizer ?? defaultTokenizerPath(modelPath));
   if (tokenizer.vocabSize > model.config.vocabSize) {
     throw new Error(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}: they do not belong together`);

@@ -109,7 +109,7 @@ export function directLogitAttribution(model: Model, ids: readonly number[], opt
       const p = model.params;
       const Wname = c.arch === 'gpt2' ? `transformer.h.${l}.attn.c_proj.weight` : `model.layers.${l}.self_attn.o_proj.weight`;
       const bname = c.arch === 'gpt2' ? `transformer.h.${l}.attn.c_proj.bias` : `model.layers.${l}.self_attn.o_proj.bias`;
-      const W = p.get(Wname)!.floats();
+      const W = model.weight(Wname).floats(); // a dequantized copy (freed with this scope) where only int8 is held
       const row: number[] = [];
       for (let h = 0; h < H; h++) {
         const out = new Float64Array(C); // z_h · W_O[h]

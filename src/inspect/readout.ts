@@ -12,7 +12,7 @@ export function readoutParams(model: Model): { kind: 'layernorm' | 'rmsnorm'; we
     return { kind: 'layernorm', weight: p.get('transformer.ln_f.weight')!, bias: p.get('transformer.ln_f.bias') ?? null, unembed: p.get('transformer.wte.weight')!, eps: c.normEps };
   }
   const head = c.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-  return { kind: 'rmsnorm', weight: p.get('model.norm.weight')!, bias: null, unembed: p.get(head)!, eps: c.normEps };
+  return { kind: 'rmsnorm', weight: p.get('model.norm.weight')!, bias: null, unembed: model.weight(head), eps: c.normEps };
 }
 
 /** resid (…, d_model) -> logits (…, vocab) through the final norm and the (float) unembedding. */

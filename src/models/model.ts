@@ -4,7 +4,7 @@
 
 import * as op from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { keep } from '../tensor/engine.js';
+import { keep, tidy } from '../tensor/engine.js';
 import { formatShape } from '../tensor/shape.js';
 import { type ModelConfig, parameterShapes } from './config.js';
 import { gpt2Forward } from './gpt2.js';
@@ -41,6 +41,8 @@ export class Model {
   private readonly invFreq: Float32Array | null;
   /** Weight-only int8 copies of the matrices used in products (see quantize), by parameter name; 'lm_head' for the output head. */
   readonly quantized = new Map<string, op.QuantizedMatrix>();
+  /** Matrices whose float32 copies were dropped (quantize with keepFloat: false): inference only. */
+  private readonly floatDropped = new Set<string>();
 
   constructor(readonly config: ModelConfig, readonly params: Map<string, Tensor>) {
     const expected = parameterShapes(config);
@@ -73,7 +75,31 @@ export class Model {
   get numParameters(): number {
     let n = 0;
     for (const t of this.params.values()) n += t.size;
+    for (const name of this.floatDropped) n += this.quantizedFor(name).rows * this.quantizedFor(name).cols;
     return n;
+  }
+
+  /** True when some matrices are held only as int8 (quantize with keepFloat: false): the model can run, not train or be saved. */
+  get inferenceOnly(): boolean {
+    return this.floatDropped.size > 0;
+  }
+
+  /** The int8 copy of a parameter (the output head's is stored as 'lm_head'). */
+  private quantizedFor(name: string): op.QuantizedMatrix {
+    return (this.quantized.get(name) ?? this.quantized.get('lm_head'))!;
+  }
+
+  /**
+   * A parameter as float32 by its Hugging Face name: the stored tensor, or, for a matrix held
+   * only as int8, a dequantized copy that the caller owns (dispose it, or use it inside tidy).
+   */
+  weight(name: string): Tensor {
+    const t = this.params.get(name);
+    if (t) return t;
+    if (!this.floatDropped.has(name)) throw new Error(`the model has no parameter '${name}'`);
+    const q = this.quantizedFor(name);
+    // GPT-2's Conv1D matrices are quantized transposed (rows along the input): turn them back
+    return tidy(() => (this.config.arch === 'gpt2' ? op.contiguous(op.transpose(q.dequantize())) : q.dequantize()));
   }
 
   /** Positions the model can attend over. */
@@ -99,19 +125,29 @@ export class Model {
    * the float weights stay for embeddings, norms and training. Rows that are not a multiple of 32
    * long stay float, as llama.cpp does.
    */
-  quantize(dtype: 'q8_0'): void {
+  quantize(dtype: 'q8_0', opts: { keepFloat?: boolean } = {}): void {
     if (dtype !== 'q8_0') throw new Error(`unknown weight type '${dtype}' (q8_0)`);
+    if (this.quantized.size > 0) throw new Error('the model is already quantized');
     const c = this.config;
     const add = (key: string, w: Tensor) => {
       if (w.shape[1] % 32 === 0) this.quantized.set(key, op.QuantizedMatrix.fromTensor(w));
+      return w.shape[1] % 32 === 0;
     };
+    const dropped: string[] = [];
     for (const [name, w] of this.params) {
       if (w.rank !== 2 || /(wte|wpe|embed_tokens|lm_head)\.weight$/.test(name)) continue;
       // GPT-2's Conv1D stores (in, out): quantize its transpose so rows run along the input
-      add(name, c.arch === 'gpt2' ? op.contiguous(op.transpose(w)) : w);
+      if (tidy(() => add(name, c.arch === 'gpt2' ? op.contiguous(op.transpose(w)) : w))) dropped.push(name);
     }
     const head = c.arch === 'gpt2' ? 'transformer.wte.weight' : c.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-    add('lm_head', this.params.get(head)!);
+    // a separate head matrix can go too; a tied one is also the embedding table and stays
+    if (add('lm_head', this.params.get(head)!) && head === 'lm_head.weight') dropped.push(head);
+    if (opts.keepFloat !== false) return;
+    for (const name of dropped) {
+      this.params.get(name)!.dispose();
+      this.params.delete(name);
+      this.floatDropped.add(name);
+    }
   }
 
   /** ids (B, T) int32 -> logits (B, T, vocab), and whatever else opts ask for. */
@@ -157,6 +193,7 @@ export class Model {
 
   dispose(): void {
     for (const t of this.params.values()) t.dispose();
+    this.floatDropped.clear();
     for (const q of this.quantized.values()) q.dispose();
   }
 }

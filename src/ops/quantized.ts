@@ -36,6 +36,13 @@ export class QuantizedMatrix {
     return this.blocks.size;
   }
 
+  /** The matrix expanded to float32 (rows, cols): a new tensor. */
+  dequantize(): Tensor {
+    const out = Tensor.output([this.rows, this.cols], 'float32', this.blocks.backend);
+    out.backend.dequantizeQ8(this.blocks.data() as Uint8Array, out.data() as Float32Array);
+    return out;
+  }
+
   dispose(): void {
     this.blocks.dispose();
   }

@@ -35,6 +35,7 @@ export class Trainer {
     readonly tokenizer: Tokenizer | null = null,
   ) {
     if (options.contextLength > model.contextLength) throw new Error(`context ${options.contextLength} is longer than the model's ${model.contextLength}`);
+    if (model.inferenceOnly) throw new Error('this model holds some matrices only as int8 (--dtype q8_0): training needs its float weights');
     model.setTrainable(true);
     this.optimizer = new AdamW(model.params, { beta1: options.beta1, beta2: options.beta2, eps: 1e-8, weightDecay: options.weightDecay });
     this.rng = new op.Rng(options.seed);

@@ -10,7 +10,8 @@ const HELP = `usage: glasslm generate [PROMPT] [options]
 
   --model M          model folder, .gguf or llama2.c .bin (default: the built-in model)
   --tokenizer T      tokenizer file or folder (default: the model's own)
-  --dtype q8_0       run the matrices as int8 (GGUF Q8_0 blocks), quantized on load
+  --dtype q8_0|f32   run the matrices as int8 (GGUF Q8_0 blocks, quantized on load; the default
+                     for a GGUF file of Q8_0 matrices, as llama.cpp) or as float32
   --max-tokens N     most new tokens (default 200)
   --temperature X    0 = greedy (default 0.8)
   --top-k K          keep the K most likely tokens (default 0 = all)

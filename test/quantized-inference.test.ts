@@ -1,0 +1,76 @@
+// Int8 inference without the float copies: quantize('q8_0', { keepFloat: false }) drops every
+// matrix it holds as Q8_0 (the memory llama.cpp would use), runs exactly as the float-keeping
+// quantized model does, gives dequantized matrices to the views that read weights, and refuses
+// training and saving. A GGUF file of Q8_0 matrices runs as int8 from the CLI by default.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModelAndTokenizer } from '../src/cli/model-args.js';
+import { directLogitAttribution } from '../src/inspect/attribution.js';
+import { loadHfModel } from '../src/models/load.js';
+import { saveGgufModel, saveHfModel } from '../src/models/save.js';
+import * as op from '../src/ops/index.js';
+import { noGrad } from '../src/tensor/engine.js';
+import { Trainer } from '../src/train/trainer.js';
+import { resolveTrainOptions } from '../src/train/options.js';
+import { sharedPath, skipUnlessShared } from './shared.js';
+
+for (const name of ['gpt2-tiny', 'llama-tiny']) { // llama-tiny has a separate (untied) output head
+  test(`${name}: int8 without float copies runs as the float-keeping int8 model, and refuses training and saving`, { skip: skipUnlessShared('reference', name) }, () => {
+    const dir = sharedPath('reference', name)!;
+    const keeping = loadHfModel(dir), dropping = loadHfModel(dir);
+    const floats = new Map([...keeping.params].map(([n, t]) => [n, Float32Array.from(t.floats())]));
+    keeping.quantize('q8_0');
+    dropping.quantize('q8_0', { keepFloat: false });
+    assert.equal(keeping.inferenceOnly, false);
+    assert.equal(dropping.inferenceOnly, true);
+    assert.ok(dropping.params.size < keeping.params.size, 'matrices were dropped');
+    assert.equal(dropping.numParameters, keeping.numParameters);
+    const ids = op.tensor(Int32Array.from({ length: 12 }, (_, i) => (i * 41) % 512), [1, 12]);
+    const a = noGrad(() => keeping.forward(ids).logits.toArray()), b = noGrad(() => dropping.forward(ids).logits.toArray());
+    assert.deepEqual(b, a, 'the same int8 products');
+    // a dropped matrix comes back dequantized: within 0.6 of a Q8_0 step of the float one (half a
+    // step of rounding, and the scale rounded to float16)
+    for (const [n, original] of floats) {
+      if (dropping.params.has(n)) continue;
+      const w = dropping.weight(n), back = w.floats();
+      assert.deepEqual([...w.shape], [...keeping.params.get(n)!.shape], `${n}: shape`);
+      const step = Math.max(...original.map(Math.abs)) / 127;
+      for (let i = 0; i < original.length; i++) assert.ok(Math.abs(back[i] - original[i]) <= 0.6 * step, `${n}[${i}]: ${back[i]} vs ${original[i]}`);
+      w.dispose();
+    }
+    // the views that read weights still work (the attribution reads every attention output matrix)
+    const parts = directLogitAttribution(dropping, [1, 2, 3, 4, 5]).parts;
+    const reference = directLogitAttribution(keeping, [1, 2, 3, 4, 5]).parts;
+    const scale = Math.max(...reference.map((p) => Math.abs(p.value)));
+    parts.forEach((p, i) => assert.ok(Math.abs(p.value - reference[i].value) < 5e-3 * scale, `${p.name}: ${p.value} vs ${reference[i].value}`));
+    assert.throws(() => new Trainer(dropping, { train: new Int32Array(100), val: new Int32Array(100) }, resolveTrainOptions({ steps: 1, contextLength: 8 })), /training needs its float weights/);
+    const out = mkdtempSync(join(tmpdir(), 'glasslm-q8-'));
+    try {
+      assert.throws(() => saveHfModel(dropping, out), /only as int8/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+    assert.throws(() => dropping.quantize('q8_0'), /already quantized/);
+  });
+}
+
+test('a GGUF file of Q8_0 matrices runs as int8 from the CLI unless --dtype f32 is given', { skip: skipUnlessShared('reference', 'gpt2-tiny') || skipUnlessShared('data', 'models', 'stories260K') }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'glasslm-q8-gguf-'));
+  try {
+    const model = loadHfModel(sharedPath('reference', 'gpt2-tiny')!);
+    const path = join(dir, 'tiny-q8_0.gguf');
+    saveGgufModel(model, path, { dtype: 'q8_0' });
+    const tokenizer = join(sharedPath('data', 'models', 'stories260K')!, 'tok512.bin'); // any vocabulary of ≤ 512
+    const asInt8 = loadModelAndTokenizer({ model: path, tokenizer });
+    assert.equal(asInt8.model.inferenceOnly, true);
+    assert.ok(asInt8.model.quantized.size > 0);
+    const asFloat = loadModelAndTokenizer({ model: path, tokenizer, dtype: 'f32' });
+    assert.equal(asFloat.model.quantized.size, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
