@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModelAndTokenizer } from '../src/cli/model-args.js';
 import { directLogitAttribution } from '../src/inspect/attribution.js';
-import { loadHfModel } from '../src/models/load.js';
+import { loadHfModel, loadModel } from '../src/models/load.js';
+import { Model } from '../src/models/model.js';
+import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { saveGgufModel, saveHfModel } from '../src/models/save.js';
 import * as op from '../src/ops/index.js';
-import { noGrad } from '../src/tensor/engine.js';
+import { getBackend, noGrad, setBackend } from '../src/tensor/engine.js';
 import { Trainer } from '../src/train/trainer.js';
 import { resolveTrainOptions } from '../src/train/options.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
@@ -71,6 +73,40 @@ test('a GGUF file of Q8_0 matrices runs as int8 from the CLI unless --dtype f32 
     const asFloat = loadModelAndTokenizer({ model: path, tokenizer, dtype: 'f32' });
     assert.equal(asFloat.model.quantized.size, 0);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('loading with dtype q8_0 quantizes matrix by matrix: the same model, in a fraction of the memory', async () => {
+  const config = { arch: 'gpt2' as const, vocabSize: 300, contextLength: 64, dim: 256, layers: 4, heads: 4, mlpHidden: 1024, normEps: 1e-5 };
+  const dir = mkdtempSync(join(tmpdir(), 'glasslm-q8-load-'));
+  const previous = getBackend();
+  try {
+    const path = join(dir, 'model-q8_0.gguf');
+    const source = Model.init(config, new op.Rng(4));
+    saveGgufModel(source, path, { dtype: 'q8_0' });
+    source.dispose();
+    const ids = op.tensor(Int32Array.from({ length: 10 }, (_, i) => (i * 29) % 300), [1, 10]);
+    const highWater: Record<string, number> = {};
+    const logits: Record<string, number[]> = {};
+    for (const how of ['quantize after loading', 'quantize while loading']) {
+      const backend = await createWasmBackend({ threads: 1 }); // its allocator's top is the memory high-water mark
+      setBackend(backend);
+      const model = how === 'quantize while loading' ? loadModel(path, { dtype: 'q8_0' }) : loadModel(path);
+      if (how === 'quantize after loading') model.quantize('q8_0', { keepFloat: false });
+      highWater[how] = backend.usedBytes();
+      logits[how] = noGrad(() => model.forward(op.tensor(ids.toArray() as number[], [1, 10], 'int32')).logits.toArray());
+      model.dispose();
+      backend.dispose();
+      setBackend(previous);
+    }
+    assert.deepEqual(logits['quantize while loading'], logits['quantize after loading']);
+    const ratio = highWater['quantize while loading'] / highWater['quantize after loading'];
+    console.log(`memory high-water mark, int8 while loading / after loading a float copy: ${ratio.toFixed(2)}`);
+    assert.ok(ratio < 0.6, `loading int8 used ${ratio} of the memory of loading floats first`);
+    assert.throws(() => loadModel(path, { dtype: 'q4' as never }), /unknown weight type/);
+  } finally {
+    setBackend(previous);
     rmSync(dir, { recursive: true, force: true });
   }
 });

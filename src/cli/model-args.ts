@@ -36,11 +36,10 @@ export function loadModelAndTokenizer(values: { model?: string; tokenizer?: stri
   if (!values.model && !existsSync(join(BUILTIN_MODEL_DIR, 'config.json'))) {
     throw new Error(`the built-in model is missing (${BUILTIN_MODEL_DIR}); pass --model <dir|file>`);
   }
-  const model = loadModel(modelPath);
-  // int8 when asked, or when the file stores its matrices as Q8_0 (as llama.cpp runs them); the
-  // float copies of the int8 matrices are dropped: these commands only run the model
+  // int8 when asked, or when the file stores its matrices as Q8_0 (as llama.cpp runs them): these
+  // commands only run the model, so each matrix is quantized as it is read and its floats freed
   const dtype = values.dtype ?? ('Q8_0' in describeCheckpoint(modelPath).dtypes ? 'q8_0' : 'f32');
-  if (dtype === 'q8_0') model.quantize('q8_0', { keepFloat: false });
+  const model = loadModel(modelPath, { dtype: dtype as 'f32' | 'q8_0' });
   const tokenizer = loadTokenizer(values.tokenizer ?? defaultTokenizerPath(modelPath));
   if (tokenizer.vocabSize > model.config.vocabSize) {
     throw new Error(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}: they do not belong together`);

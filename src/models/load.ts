@@ -17,7 +17,7 @@ import { keep } from '../tensor/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { type ModelConfig, configFromHf, parameterShapes } from './config.js';
-import { Model } from './model.js';
+import { type Int8Weights, Model, int8Plan, quantizeParameter } from './model.js';
 
 /** Buffers some GPT-2 checkpoints carry that are not parameters. */
 const NON_PARAMETERS = /\.attn\.(masked_)?bias$/;
@@ -31,13 +31,25 @@ function canonicalName(config: ModelConfig, name: string): string {
 /** A tensor still in its file: HF name, shape, and a reader that fills float32 storage. */
 type PendingTensor = Pick<LazyTensor, 'name' | 'shape' | 'readInto'>;
 
+/** How a checkpoint is loaded: 'q8_0' runs its matrices as int8 (see Model.quantize). */
+export interface LoadOptions {
+  /**
+   * 'q8_0': each matrix is quantized as soon as it is read and its float copy freed before the
+   * next is read, so memory holds the int8 weights (plus one float matrix at a time), as llama.cpp
+   * does; the model can then run but not train. Default 'f32'.
+   */
+  dtype?: 'f32' | 'q8_0';
+}
+
 /**
  * Builds a Model by allocating each parameter on the current backend and reading it in place.
  * Names and shapes are checked before anything is read.
  */
-function modelFromPending(config: ModelConfig, tensors: Iterable<PendingTensor>): Model {
+function modelFromPending(config: ModelConfig, tensors: Iterable<PendingTensor>, opts: LoadOptions = {}): Model {
+  if (opts.dtype !== undefined && opts.dtype !== 'f32' && opts.dtype !== 'q8_0') throw new Error(`unknown weight type '${opts.dtype}' (f32 or q8_0)`);
   const expected = parameterShapes(config);
   const params = new Map<string, Tensor>();
+  const int8: Int8Weights = { quantized: new Map(), dropped: new Set() };
   try {
     for (const t of tensors) {
       const name = canonicalName(config, t.name);
@@ -49,20 +61,30 @@ function modelFromPending(config: ModelConfig, tensors: Iterable<PendingTensor>)
       if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) {
         throw new Error(`parameter '${name}' has shape ${formatShape(t.shape)}; the config needs ${formatShape(shape)}`);
       }
-      if (params.has(name)) throw new Error(`the checkpoint has parameter '${name}' twice`);
+      if (params.has(name) || int8.dropped.has(name)) throw new Error(`the checkpoint has parameter '${name}' twice`);
       const p = keep(Tensor.empty(shape, 'float32'));
       params.set(name, p);
       t.readInto(p.data() as Float32Array); // the backend's own storage (a float32 view on the cpu)
+      const plan = opts.dtype === 'q8_0' ? int8Plan(config, name, shape) : null;
+      if (plan) {
+        int8.quantized.set(plan.key, quantizeParameter(p, plan));
+        if (plan.droppable) {
+          p.dispose(); // freed before the next tensor is read, which reuses the memory
+          params.delete(name);
+          int8.dropped.add(name);
+        }
+      }
     }
-    return new Model(config, params);
+    return new Model(config, params, int8);
   } catch (e) {
     for (const p of params.values()) p.dispose();
+    for (const q of int8.quantized.values()) q.dispose();
     throw e;
   }
 }
 
 /** Builds a Model from a config and named float tensors, checking names and shapes. */
-export function modelFromTensors(config: ModelConfig, tensors: Iterable<NamedTensor>): Model {
+export function modelFromTensors(config: ModelConfig, tensors: Iterable<NamedTensor>, opts: LoadOptions = {}): Model {
   const pending = function* (): Generator<PendingTensor> {
     for (const t of tensors) {
       yield {
@@ -75,7 +97,7 @@ export function modelFromTensors(config: ModelConfig, tensors: Iterable<NamedTen
       };
     }
   };
-  return modelFromPending(config, pending());
+  return modelFromPending(config, pending(), opts);
 }
 
 function readConfigJson(dir: string): ModelConfig {
@@ -91,22 +113,22 @@ function readConfigJson(dir: string): ModelConfig {
 }
 
 /** Loads a model folder: config.json and model.safetensors (or model.safetensors.index.json with shards). */
-export function loadHfModel(dir: string): Model {
+export function loadHfModel(dir: string, opts: LoadOptions = {}): Model {
   if (!existsSync(dir)) throw new Error(`model '${dir}' does not exist`);
   if (!statSync(dir).isDirectory()) throw new Error(`model '${dir}' is not a folder (expected config.json and model.safetensors)`);
   const config = readConfigJson(dir);
   const file = openSafetensorsDir(dir);
   try {
-    return modelFromPending(config, file.tensors);
+    return modelFromPending(config, file.tensors, opts);
   } finally {
     file.close();
   }
 }
 
 /** Loads a llama2.c checkpoint (.bin, v0/v1/v2). */
-export function loadLlama2cModel(path: string): Model {
+export function loadLlama2cModel(path: string, opts: LoadOptions = {}): Model {
   const ckpt = readLlama2c(readFileSync(path));
-  return modelFromTensors(configFromHf(llama2cToHfConfig(ckpt.config)), ckpt.tensors.values());
+  return modelFromTensors(configFromHf(llama2cToHfConfig(ckpt.config)), ckpt.tensors.values(), opts);
 }
 
 /** One scratch array for the tensors that are rearranged on the way in (grown to the largest). */
@@ -130,7 +152,7 @@ function ggufPending(arch: GgufArch, heads: HeadCounts | undefined, t: LazyTenso
 }
 
 /** Loads a GGUF model (llama, qwen2, gpt2), dequantizing each tensor to float32 as it is read. */
-export function loadGgufModel(path: string): Model {
+export function loadGgufModel(path: string, opts: LoadOptions = {}): Model {
   const file = openGgufFile(path);
   try {
     const ropeFreqs = file.tensors.find((t) => t.name === 'rope_freqs.weight');
@@ -145,7 +167,7 @@ export function loadGgufModel(path: string): Model {
     const heads = arch === 'gpt2' ? undefined : hfHeadCounts(hf);
     const config = configFromHf(hf);
     const weights = file.tensors.filter((t) => t !== ropeFreqs).map((t) => ggufPending(arch, heads, t));
-    return modelFromPending(config, weights);
+    return modelFromPending(config, weights, opts);
   } finally {
     file.close();
     scratch = new Float32Array(0);
@@ -175,11 +197,11 @@ function detectFormat(path: string): Format {
 }
 
 /** Loads a model from a Hugging Face folder, a .gguf file, or a llama2.c .bin file. */
-export function loadModel(path: string): Model {
+export function loadModel(path: string, opts: LoadOptions = {}): Model {
   const format = detectFormat(path);
-  if (format === 'hf') return loadHfModel(path);
-  if (format === 'gguf') return loadGgufModel(path);
-  return loadLlama2cModel(path);
+  if (format === 'hf') return loadHfModel(path, opts);
+  if (format === 'gguf') return loadGgufModel(path, opts);
+  return loadLlama2cModel(path, opts);
 }
 
 /** What a checkpoint file holds, without loading it: format, size on disk, values per stored type. */

@@ -37,6 +37,36 @@ export interface ForwardResult {
   cache: Map<string, Tensor>;
 }
 
+/** How quantize() holds a parameter as int8: its key in Model.quantized, and whether its float copy may go. */
+export interface Int8Plan {
+  key: string;
+  /** GPT-2's Conv1D matrices are stored (in, out): they are quantized transposed, rows along the input. */
+  transpose: boolean;
+  /** false for a tied output head: it is also the embedding table, which stays float. */
+  droppable: boolean;
+}
+
+/**
+ * Which parameters run as Q8_0: every projection matrix and the output head, when the rows that
+ * the blocks of 32 run along have a multiple of 32 values (others stay float, as llama.cpp does);
+ * never the embedding tables (they are looked up, not multiplied). null: stays float.
+ */
+export function int8Plan(config: ModelConfig, name: string, shape: readonly number[]): Int8Plan | null {
+  if (shape.length !== 2) return null;
+  const head = config.arch === 'gpt2' ? 'transformer.wte.weight' : config.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+  if (name === head) return shape[1] % 32 === 0 ? { key: 'lm_head', transpose: false, droppable: name === 'lm_head.weight' } : null;
+  if (/(wte|wpe|embed_tokens)\.weight$/.test(name)) return null;
+  const transpose = config.arch === 'gpt2';
+  return (transpose ? shape[0] : shape[1]) % 32 === 0 ? { key: name, transpose, droppable: true } : null;
+}
+
+/** Matrices already held as int8 when a model is built (a loader that quantizes as it reads). */
+export interface Int8Weights {
+  quantized: Map<string, op.QuantizedMatrix>;
+  /** Parameters present only as int8 (absent from params). */
+  dropped: Set<string>;
+}
+
 export class Model {
   private readonly invFreq: Float32Array | null;
   /** Weight-only int8 copies of the matrices used in products (see quantize), by parameter name; 'lm_head' for the output head. */
@@ -44,10 +74,13 @@ export class Model {
   /** Matrices whose float32 copies were dropped (quantize with keepFloat: false): inference only. */
   private readonly floatDropped = new Set<string>();
 
-  constructor(readonly config: ModelConfig, readonly params: Map<string, Tensor>) {
+  constructor(readonly config: ModelConfig, readonly params: Map<string, Tensor>, int8?: Int8Weights) {
     const expected = parameterShapes(config);
+    for (const [key, q] of int8?.quantized ?? []) this.quantized.set(key, q);
+    for (const name of int8?.dropped ?? []) this.floatDropped.add(name);
     for (const [name, shape] of expected) {
       const t = params.get(name);
+      if (!t && this.floatDropped.has(name)) continue;
       if (!t) throw new Error(`the checkpoint has no parameter '${name}'`);
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
         throw new Error(`parameter '${name}' has shape ${formatShape(t.shape)}; the config needs ${formatShape(shape)}`);
@@ -128,25 +161,15 @@ export class Model {
   quantize(dtype: 'q8_0', opts: { keepFloat?: boolean } = {}): void {
     if (dtype !== 'q8_0') throw new Error(`unknown weight type '${dtype}' (q8_0)`);
     if (this.quantized.size > 0) throw new Error('the model is already quantized');
-    const c = this.config;
-    const add = (key: string, w: Tensor) => {
-      if (w.shape[1] % 32 === 0) this.quantized.set(key, op.QuantizedMatrix.fromTensor(w));
-      return w.shape[1] % 32 === 0;
-    };
-    const dropped: string[] = [];
-    for (const [name, w] of this.params) {
-      if (w.rank !== 2 || /(wte|wpe|embed_tokens|lm_head)\.weight$/.test(name)) continue;
-      // GPT-2's Conv1D stores (in, out): quantize its transpose so rows run along the input
-      if (tidy(() => add(name, c.arch === 'gpt2' ? op.contiguous(op.transpose(w)) : w))) dropped.push(name);
-    }
-    const head = c.arch === 'gpt2' ? 'transformer.wte.weight' : c.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-    // a separate head matrix can go too; a tied one is also the embedding table and stays
-    if (add('lm_head', this.params.get(head)!) && head === 'lm_head.weight') dropped.push(head);
-    if (opts.keepFloat !== false) return;
-    for (const name of dropped) {
-      this.params.get(name)!.dispose();
-      this.params.delete(name);
-      this.floatDropped.add(name);
+    for (const [name, w] of [...this.params]) {
+      const plan = int8Plan(this.config, name, w.shape);
+      if (!plan) continue;
+      this.quantized.set(plan.key, quantizeParameter(w, plan));
+      if (opts.keepFloat === false && plan.droppable) {
+        w.dispose();
+        this.params.delete(name);
+        this.floatDropped.add(name);
+      }
     }
   }
 
@@ -209,4 +232,9 @@ export function nextTokenTargets(ids: Tensor): Tensor {
     for (let t = 0; t < T; t++) out[b * T + t] = t + 1 < T ? src[b * T + t + 1] : -1;
   }
   return op.tensor(out, [B, T]);
+}
+
+/** A parameter as the Q8_0 matrix its plan asks for (transposed first for GPT-2's Conv1D). */
+export function quantizeParameter(w: Tensor, plan: Int8Plan): op.QuantizedMatrix {
+  return tidy(() => op.QuantizedMatrix.fromTensor(plan.transpose ? op.contiguous(op.transpose(w)) : w));
 }
