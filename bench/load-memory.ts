@@ -14,16 +14,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { child: { type: 'string' }, write: { type: 'string' }, dir: { type: 'string' }, layers: { type: 'string', default: '9' }, dim: { type: 'string', default: '768' }, vocab: { type: 'string', default: '50257' }, keep: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { child: { type: 'string' }, dtype: { type: 'string', default: 'f32' }, write: { type: 'string' }, dir: { type: 'string' }, layers: { type: 'string', default: '9' }, dim: { type: 'string', default: '768' }, vocab: { type: 'string', default: '50257' }, keep: { type: 'boolean' } } });
 
 const FILES: [string, string][] = [['safetensors (HF folder)', 'hf'], ['gguf f32', 'f32.gguf'], ['gguf q8_0', 'q8_0.gguf']];
+/** Loads measured: each file as float32, and the Q8_0 file also as int8 (dtype q8_0, as the CLI runs it). */
+const LOADS: [string, string, string][] = [...FILES.map(([what, name]): [string, string, string] => [what, name, 'f32']), ['gguf q8_0 as int8', 'q8_0.gguf', 'q8_0']];
 
 if (values.child !== undefined) {
   // child: load (or, for the baseline, only import the modules) and report the peak RSS in bytes
   const { describeCheckpoint, loadModel } = await import('../src/models/load.js');
+  const { selectBackend } = await import('../src/backend/select.js');
+  const { setBackend } = await import('../src/tensor/engine.js');
+  const { backend } = await selectBackend('auto', 1); // where the CLI puts weights (the baseline too)
+  setBackend(backend);
   let params = 0, fileBytes = 0;
   if (values.child !== '') {
-    params = loadModel(values.child).numParameters;
+    params = loadModel(values.child, { dtype: values.dtype as 'f32' | 'q8_0' }).numParameters;
     fileBytes = describeCheckpoint(values.child).fileBytes;
   }
   console.log(JSON.stringify({ maxRssBytes: process.resourceUsage().maxRSS * 1024, params, fileBytes }));
@@ -48,8 +54,8 @@ function child(...args: string[]): string {
   return r.stdout;
 }
 
-function measure(path: string): { maxRssBytes: number; params: number; fileBytes: number } {
-  return JSON.parse(child('--child', path).trim().split('\n').pop()!);
+function measure(path: string, dtype = 'f32'): { maxRssBytes: number; params: number; fileBytes: number } {
+  return JSON.parse(child('--child', path, '--dtype', dtype).trim().split('\n').pop()!);
 }
 
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'glasslm-loadmem-'));
@@ -57,8 +63,8 @@ mkdirSync(dir, { recursive: true });
 try {
   child('--write', dir, '--layers', values.layers!, '--dim', values.dim!, '--vocab', values.vocab!);
   const baseline = measure('').maxRssBytes;
-  for (const [what, name] of FILES) {
-    const { maxRssBytes, params, fileBytes } = measure(join(dir, name));
+  for (const [what, name, dtype] of LOADS) {
+    const { maxRssBytes, params, fileBytes } = measure(join(dir, name), dtype);
     const weightBytes = params * 4;
     const loadBytes = maxRssBytes - baseline;
     console.log(JSON.stringify({

@@ -21,8 +21,12 @@ export class QuantizedMatrix {
   static fromTensor(w: Tensor, backend: Backend = getBackend()): QuantizedMatrix {
     if (w.rank !== 2) throw new Error(`only matrices can be quantized, got ${formatShape(w.shape)}`);
     const [rows, cols] = w.shape;
-    const bytes = quantizeQ8_0(Float32Array.from(contiguous(w).data()));
-    return QuantizedMatrix.fromBlocks(rows, cols, bytes, backend);
+    if (w.dtype !== 'float32') throw new Error(`only float32 matrices can be quantized, got ${w.dtype}`);
+    if (cols % 32 !== 0) throw new Error(`Q8_0 needs rows of a multiple of 32 values, got ${cols}`);
+    // straight from the tensor's storage into the backend's: no copies on the JS heap
+    const blocks = keep(Tensor.output([(rows * cols * 34) / 32], 'uint8', backend));
+    quantizeQ8_0(contiguous(w).data() as Float32Array, blocks.data() as Uint8Array);
+    return new QuantizedMatrix(rows, cols, blocks);
   }
 
   /** Wraps GGUF Q8_0 bytes (as stored in a .gguf file) for a (rows, cols) matrix. */

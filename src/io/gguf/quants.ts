@@ -111,10 +111,10 @@ function roundHalfAway(v: number): number {
  * quantize_row_q8_0_ref: per block of 32, d = amax / 127 (stored as f16),
  * q = roundf(x * (1/d)) computed with the float32 d before it is rounded to f16.
  */
-export function quantizeQ8_0(x: Float32Array): Uint8Array {
+export function quantizeQ8_0(x: Float32Array, out: Uint8Array<ArrayBufferLike> = new Uint8Array((x.length / 32) * 34)): Uint8Array<ArrayBufferLike> {
   if (x.length % 32 !== 0) throw new Error(`quantizeQ8_0: ${x.length} values is not a multiple of 32`);
   const nb = x.length / 32;
-  const out = new Uint8Array(nb * 34);
+  if (out.length !== nb * 34) throw new Error(`quantizeQ8_0: ${x.length} values need ${nb * 34} bytes, got ${out.length}`);
   for (let b = 0; b < nb; b++) {
     let amax = 0;
     for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[b * 32 + j]));
