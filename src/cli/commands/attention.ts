@@ -1,13 +1,13 @@
 // `glasslm attention`: attention patterns, per-head scores, and where a position's information came from.
 
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { attentionPatterns, headScores, inductionScores, tokenSources } from '../../inspect/attention.js';
 import { encodePrompt, tokenLabel, visible } from '../../inspect/prompt.js';
 import { grid } from '../../inspect/render/terminal.js';
 import { heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
 import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { parseCommand } from '../parse.js';
 
 export const summary = 'attention patterns per layer and head, head scores (previous-token, BOS, induction), token sources';
 
@@ -29,20 +29,12 @@ to each earlier token per layer and head, and the attention rollout.
   --html PATH        write every layer and head's pattern, and the scores, as a page`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      ...MODEL_OPTIONS, layer: { type: 'string' }, head: { type: 'string' }, query: { type: 'string' }, 'induction-len': { type: 'string' },
-      seed: { type: 'string' }, 'no-bos': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, {
+    ...MODEL_OPTIONS, layer: { type: 'string' }, head: { type: 'string' }, query: { type: 'string' }, 'induction-len': { type: 'string' },
+    seed: { type: 'string' }, 'no-bos': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' },
+  }, HELP);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length === 0) throw new Error('give a prompt, e.g. glasslm attention "Once upon a time"');
   const { model, tokenizer } = loadModelAndTokenizer(values);
   const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos']);

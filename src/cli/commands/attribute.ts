@@ -2,13 +2,13 @@
 // embeddings, every attention head, every MLP and the biases.
 
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { directLogitAttribution } from '../../inspect/attribution.js';
 import { encodePrompt, tokenArg, tokenLabel } from '../../inspect/prompt.js';
 import { barChart, grid } from '../../inspect/render/terminal.js';
 import { barChartSvg, heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
 import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { parseCommand } from '../parse.js';
 
 export const summary = 'direct logit attribution: which heads and MLPs wrote a token\'s logit';
 
@@ -31,19 +31,12 @@ norm's scale is frozen at its value on the real residual, so the parts add up to
   --html PATH        write the bar chart and a layer × head heatmap`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      ...MODEL_OPTIONS, token: { type: 'string' }, wrong: { type: 'string' }, position: { type: 'string' }, top: { type: 'string' },
-      'no-bos': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, {
+    ...MODEL_OPTIONS, token: { type: 'string' }, wrong: { type: 'string' }, position: { type: 'string' }, top: { type: 'string' },
+    'no-bos': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' },
+  }, HELP);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length === 0) throw new Error('give a prompt, e.g. glasslm attribute "Once upon a time"');
   const { model, tokenizer } = loadModelAndTokenizer(values);
   const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos']);

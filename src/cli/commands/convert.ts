@@ -2,12 +2,12 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { describeCheckpoint, loadModel } from '../../models/load.js';
 import { type GgufDtype, saveGgufModel, saveHfModel } from '../../models/save.js';
 import { ByteLevelBPE } from '../../tokenizer/bpe.js';
 import { loadTokenizer } from '../../tokenizer/index.js';
 import type { Tokenizer } from '../../tokenizer/types.js';
+import { parseCommand } from '../parse.js';
 
 export const summary = 'convert a model to GGUF (f32, f16, q8_0) or a Hugging Face safetensors folder';
 
@@ -35,16 +35,9 @@ function ownTokenizer(path: string): Tokenizer | undefined {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { to: { type: 'string' }, dtype: { type: 'string' }, tokenizer: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, { to: { type: 'string' }, dtype: { type: 'string' }, tokenizer: { type: 'string' } }, HELP);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 2) throw new Error(`expected IN and OUT, got ${positionals.length} paths (see glasslm convert --help)`);
   const [input, output] = positionals;
   const to = values.to;

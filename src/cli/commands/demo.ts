@@ -1,8 +1,8 @@
 // `glasslm demo` (npm start): the built-in model tells a story, then explains what happened.
 
-import { parseArgs } from 'node:util';
 import { generateText } from '../../generate/generate.js';
 import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { parseCommand } from '../parse.js';
 
 export const summary = 'the main job: the built-in model continues a prompt, then shows its tokens and probabilities';
 
@@ -11,16 +11,10 @@ function show(piece: string): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { ...MODEL_OPTIONS, 'max-tokens': { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    console.log('usage: glasslm demo [PROMPT] [--model M] [--tokenizer T] [--max-tokens N] [--seed S]');
-    return 0;
-  }
+  const parsed = parseCommand(argv, { ...MODEL_OPTIONS, 'max-tokens': { type: 'string' }, seed: { type: 'string' } },
+    'usage: glasslm demo [PROMPT] [--model M] [--tokenizer T] [--max-tokens N] [--seed S]');
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const prompt = positionals.length > 0 ? positionals.join(' ') : 'Once upon a time';
   const { model, tokenizer, modelPath } = loadModelAndTokenizer(values);
   const c = model.config;

@@ -1,22 +1,18 @@
 // `glasslm eval`: loss per token and bits per byte of a model on a text file.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { evaluateText } from '../../train/evaluate.js';
 import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { parseCommand } from '../parse.js';
 
 export const summary = 'report loss per token and bits per byte on a text file';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { ...MODEL_OPTIONS, file: { type: 'string' }, context: { type: 'string' }, 'val-fraction': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-  });
-  if (values.help) {
-    console.log('usage: glasslm eval --file F [--model M] [--tokenizer T] [--context N] [--val-fraction X (only the last X of the tokens, as train holds out)] [--json]');
-    return 0;
-  }
+  const parsed = parseCommand(argv, { ...MODEL_OPTIONS, file: { type: 'string' }, context: { type: 'string' }, 'val-fraction': { type: 'string' }, json: { type: 'boolean' } },
+    'usage: glasslm eval --file F [--model M] [--tokenizer T] [--context N] [--val-fraction X (only the last X of the tokens, as train holds out)] [--json]',
+    { positionals: false });
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (!values.file) throw new Error('--file is required');
   if (!existsSync(values.file)) throw new Error(`file '${values.file}' does not exist`);
   const { model, tokenizer } = loadModelAndTokenizer(values);

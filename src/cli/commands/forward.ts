@@ -1,11 +1,11 @@
 // `glasslm forward`: run one forward pass and save the logits and every hidden state.
 
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { writeSafetensors } from '../../io/safetensors.js';
 import { loadModel } from '../../models/load.js';
 import * as op from '../../ops/index.js';
 import { noGrad } from '../../tensor/engine.js';
+import { parseCommand } from '../parse.js';
 
 export const summary = 'run a forward pass on token ids and save logits and hidden states (safetensors)';
 
@@ -26,16 +26,9 @@ export function parseIds(text: string): number[] {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { model: { type: 'string' }, ids: { type: 'string' }, save: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, { model: { type: 'string' }, ids: { type: 'string' }, save: { type: 'string' } }, HELP, { positionals: false });
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (!values.model) throw new Error('--model is required (a Hugging Face model folder, a .gguf or a llama2.c .bin)');
   if (!values.ids) throw new Error('--ids is required, e.g. --ids 1,5,9');
   const ids = parseIds(values.ids);

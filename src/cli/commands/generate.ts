@@ -1,8 +1,8 @@
 // `glasslm generate`: stream a continuation of a prompt.
 
-import { parseArgs } from 'node:util';
 import { generateText } from '../../generate/generate.js';
 import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { parseCommand } from '../parse.js';
 
 export const summary = 'continue a prompt, streaming tokens (greedy, temperature, top-k, top-p)';
 
@@ -22,21 +22,13 @@ const HELP = `usage: glasslm generate [PROMPT] [options]
   --json             print {"prompt_ids", "ids", "text", "tokens": [{id, text, prob}], "stop_reason"}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      ...MODEL_OPTIONS,
-      'max-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' },
-      seed: { type: 'string' }, stop: { type: 'string', multiple: true }, truncate: { type: 'boolean' }, json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, {
+    ...MODEL_OPTIONS,
+    'max-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' },
+    seed: { type: 'string' }, stop: { type: 'string', multiple: true }, truncate: { type: 'boolean' }, json: { type: 'boolean' },
+  }, HELP);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const prompt = positionals.join(' ');
   const { model, tokenizer } = loadModelAndTokenizer(values);
   const opts = {

@@ -1,11 +1,11 @@
 // `glasslm info`: what a model is: architecture, parameters by component, context, vocabulary, file.
 
-import { parseArgs } from 'node:util';
 import { describeCheckpoint, loadModel, parameterCounts } from '../../models/load.js';
 import type { Model } from '../../models/model.js';
 import { loadTokenizer } from '../../tokenizer/index.js';
 import type { Tokenizer } from '../../tokenizer/types.js';
 import { loadModelAndTokenizer } from '../model-args.js';
+import { parseCommand } from '../parse.js';
 
 export const summary = 'describe a model: architecture, parameters by component, context, vocabulary, file size, dtype';
 
@@ -32,16 +32,9 @@ function human(bytes: number): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { model: { type: 'string' }, tokenizer: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, { model: { type: 'string' }, tokenizer: { type: 'string' }, json: { type: 'boolean' } }, HELP, { positionals: false });
+  if (!parsed) return 0;
+  const { values } = parsed;
   let model: Model, tokenizer: Tokenizer | undefined, modelPath: string;
   if (values.model) {
     modelPath = values.model;

@@ -1,13 +1,13 @@
 // `glasslm lens`: the logit lens over a prompt: the top next tokens read from every layer.
 
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { logitLens } from '../../inspect/lens.js';
 import { encodePrompt, tokenArg, tokenLabel, visible } from '../../inspect/prompt.js';
 import { grid } from '../../inspect/render/terminal.js';
 import { heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
 import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { parseCommand } from '../parse.js';
 
 export const summary = 'logit lens: the top next tokens read from every layer at every position';
 
@@ -28,19 +28,12 @@ shows the top token, shaded by its probability.
   --html PATH        write a heatmap page (SVG inside)`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      ...MODEL_OPTIONS, k: { type: 'string' }, target: { type: 'string' }, 'no-bos': { type: 'boolean' }, width: { type: 'string' },
-      'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, {
+    ...MODEL_OPTIONS, k: { type: 'string' }, target: { type: 'string' }, 'no-bos': { type: 'boolean' }, width: { type: 'string' },
+    'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' },
+  }, HELP);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length === 0) throw new Error('give a prompt, e.g. glasslm lens "Once upon a time"');
   const { model, tokenizer } = loadModelAndTokenizer(values);
   const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos']);

@@ -1,11 +1,11 @@
 // `glasslm neurons`: the most active MLP neurons at a position, or one neuron's top contexts in a corpus.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { neuronContexts, topNeurons } from '../../inspect/neurons.js';
 import { encodePrompt, tokenLabel, visible } from '../../inspect/prompt.js';
 import { barChart, shade } from '../../inspect/render/terminal.js';
 import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { parseCommand } from '../parse.js';
 
 export const summary = 'MLP neurons: the most active at a position, or one neuron\'s top contexts in a corpus';
 
@@ -25,20 +25,13 @@ const HELP = `usage: glasslm neurons PROMPT [options]            the most active
   --json             print the result as JSON`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      ...MODEL_OPTIONS, position: { type: 'string' }, layer: { type: 'string' }, top: { type: 'string' }, neuron: { type: 'string' },
-      file: { type: 'string' }, 'max-tokens': { type: 'string' }, window: { type: 'string' }, 'no-color': { type: 'boolean' },
-      json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, {
+    ...MODEL_OPTIONS, position: { type: 'string' }, layer: { type: 'string' }, top: { type: 'string' }, neuron: { type: 'string' },
+    file: { type: 'string' }, 'max-tokens': { type: 'string' }, window: { type: 'string' }, 'no-color': { type: 'boolean' },
+    json: { type: 'boolean' },
+  }, HELP);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const { model, tokenizer } = loadModelAndTokenizer(values);
   const decode = tokenLabel(tokenizer);
   if (values.neuron !== undefined || values.file !== undefined) {

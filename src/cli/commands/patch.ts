@@ -1,13 +1,13 @@
 // `glasslm patch`: activation patching from a clean prompt into a corrupted one.
 
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { activationPatching } from '../../inspect/patching.js';
 import { encodePrompt, tokenArg, tokenLabel, visible } from '../../inspect/prompt.js';
 import { grid } from '../../inspect/render/terminal.js';
 import { heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
 import { MODEL_OPTIONS, loadModelAndTokenizer } from '../model-args.js';
+import { parseCommand } from '../parse.js';
 
 export const summary = 'activation patching: which residual positions and heads carry the clean answer';
 
@@ -30,19 +30,12 @@ logit(answer) − logit(wrong) at the last position that comes back: 0 = none, 1
   --html PATH        write both heatmaps as a page`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ...MODEL_OPTIONS, clean: { type: 'string' }, corrupted: { type: 'string' }, answer: { type: 'string' }, wrong: { type: 'string' },
-      'no-bos': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, {
+    ...MODEL_OPTIONS, clean: { type: 'string' }, corrupted: { type: 'string' }, answer: { type: 'string' }, wrong: { type: 'string' },
+    'no-bos': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' },
+  }, HELP, { positionals: false });
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (values.clean === undefined || values.corrupted === undefined) throw new Error('give both --clean and --corrupted prompts');
   const { model, tokenizer } = loadModelAndTokenizer(values);
   const decode = tokenLabel(tokenizer);
