@@ -306,7 +306,22 @@ for (const threads of [1, 2, 0]) {
         close(dqw, dqc, `${what} dq`, 1e-4, 1e-4);
         close(dkw, dkc, `${what} dk`, 1e-4, 1e-4);
         close(dvw, dvc, `${what} dv`, 1e-4, 1e-4);
-        for (const x of [qw, kw, vw, ow, lw, pw, ow2, lw2, gw, dqw, dkw, dvw]) wb.free(x);
+        // k and v read in place from a cache that holds 11 more positions per head (kvHeadStride)
+        const room = c.keyLen + 11, bn = c.batch * c.kvHeads * room * c.headDim;
+        const [kbw, kbc] = pair(bn, seed++, -2, 2), [vbw, vbc] = pair(bn, seed++);
+        for (let hb = 0; hb < c.batch * c.kvHeads; hb++) { // the first keyLen rows of each head are the same k and v
+          kbw.set(kc.subarray(hb * c.keyLen * c.headDim, (hb + 1) * c.keyLen * c.headDim), hb * room * c.headDim);
+          vbw.set(vc.subarray(hb * c.keyLen * c.headDim, (hb + 1) * c.keyLen * c.headDim), hb * room * c.headDim);
+        }
+        kbc.set(kbw);
+        vbc.set(vbw);
+        const strided = { ...p, kvHeadStride: room * c.headDim };
+        const [ow3, oc3] = zeros(qn), [lw3, lc3] = zeros(lw.length);
+        wb.attention(qw, kbw, vbw, ow3, lw3, null, strided);
+        cpu.attention(qc, kbc, vbc, oc3, lc3, null, strided);
+        close(ow3, ow, `${what} in place (wasm)`, 0, 0);
+        close(oc3, oc, `${what} in place (cpu)`, 0, 0);
+        for (const x of [qw, kw, vw, ow, lw, pw, ow2, lw2, gw, dqw, dkw, dvw, kbw, vbw, ow3, lw3]) wb.free(x);
       }
     });
 

@@ -43,6 +43,12 @@ export interface AttentionParams {
   /** Query i attends to keys 0 … offset + i (offset = keyLen - queryLen for a KV cache). */
   offset: number;
   scale: number;
+  /**
+   * Forward only: elements from one key/value head's rows to the next in k and v (default
+   * keyLen·headDim, i.e. contiguous). A KV cache allocated for maxLen positions passes maxLen·headDim
+   * and is read in place. The backward pass takes contiguous k and v.
+   */
+  kvHeadStride?: number;
 }
 
 export interface Backend {

@@ -21,8 +21,9 @@ export class KVCache {
 
   /**
    * Appends k, v (batch, kvHeads, T, headDim) for layer l at positions length … length+T-1 and
-   * returns the keys and values of every position so far, (batch, kvHeads, length+T, headDim).
-   * The caller advances `length` once every layer has been written.
+   * returns the keys and values of every position so far, (batch, kvHeads, length+T, headDim):
+   * views of the cache (no copy; the attention op reads them in place). The caller advances
+   * `length` once every layer has been written.
    */
   append(l: number, k: Tensor, v: Tensor): { k: Tensor; v: Tensor } {
     const T = k.shape[2];
@@ -34,7 +35,7 @@ export class KVCache {
     write(this.keys[l], k);
     write(this.values[l], v);
     const end = this.length + T;
-    return { k: contiguous(slice(this.keys[l], 2, 0, end)), v: contiguous(slice(this.values[l], 2, 0, end)) };
+    return { k: slice(this.keys[l], 2, 0, end), v: slice(this.values[l], 2, 0, end) };
   }
 
   dispose(): void {

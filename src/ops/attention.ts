@@ -32,16 +32,23 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     offset: opts.offset ?? S - T,
     scale: opts.scale ?? 1 / Math.sqrt(D),
   };
-  const qc = contiguous(q), kc = contiguous(k), vc = contiguous(v);
+  const qc = contiguous(q);
+  // k and v are read where they lie when only their head stride differs from a contiguous
+  // layout (a slice of a KV cache allocated for more positions); otherwise copied
+  const headStrided = (t: Tensor) => t.strides[3] === 1 && t.strides[2] === D && t.strides[0] === kvHeads * t.strides[1];
+  const inPlace = headStrided(k) && headStrided(v) && k.strides[1] === v.strides[1];
+  const kc = inPlace ? k : contiguous(k), vc = inPlace ? v : contiguous(v);
+  const kvData = (t: Tensor) => (inPlace ? t.buffer.data.subarray(t.offset) : t.data()) as Float32Array;
   const out = Tensor.output(q.shape, q.dtype, q.backend);
   const lse = Tensor.output([batch, heads, T], q.dtype, q.backend);
   const probs = opts.returnProbs ? Tensor.empty([batch, heads, T, S], q.dtype, q.backend) : null;
-  q.backend.attention(qc.floats(), kc.floats(), vc.floats(), out.floats(), lse.floats(), probs ? probs.floats() : null, p);
+  q.backend.attention(qc.floats(), kvData(kc), kvData(vc), out.floats(), lse.floats(), probs ? probs.floats() : null,
+    inPlace ? { ...p, kvHeadStride: k.strides[1] } : p);
   record(out, 'attention', [q, k, v], (g) => {
     const dq = Tensor.empty(q.shape, q.dtype, q.backend);
     const dk = Tensor.empty(k.shape, q.dtype, q.backend);
     const dv = Tensor.empty(v.shape, q.dtype, q.backend);
-    q.backend.attentionBackward(qc.floats(), kc.floats(), vc.floats(), out.floats(), lse.floats(), contiguous(g).floats(), dq.floats(), dk.floats(), dv.floats(), p);
+    q.backend.attentionBackward(qc.floats(), contiguous(kc).floats(), contiguous(vc).floats(), out.floats(), lse.floats(), contiguous(g).floats(), dq.floats(), dk.floats(), dv.floats(), p);
     return [dq, dk, dv];
   });
   return { out, probs };

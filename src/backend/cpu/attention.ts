@@ -6,12 +6,12 @@ import type { FloatArray } from '../../tensor/dtype.js';
 
 export function attention(q: FloatArray, k: FloatArray, v: FloatArray, out: FloatArray, lse: FloatArray, probs: FloatArray | null, p: AttentionParams): void {
   const { batch, heads, kvHeads, queryLen: T, keyLen: S, headDim: D, offset, scale } = p;
-  const group = heads / kvHeads;
+  const group = heads / kvHeads, kvStride = p.kvHeadStride ?? S * D;
   const scores = new Float64Array(S); // one row of scores, reused
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < heads; h++) {
       const qBase = (b * heads + h) * T * D;
-      const kvBase = (b * kvHeads + Math.floor(h / group)) * S * D;
+      const kvBase = (b * kvHeads + Math.floor(h / group)) * kvStride;
       for (let i = 0; i < T; i++) {
         const qRow = qBase + i * D;
         const last = Math.min(offset + i, S - 1); // keys 0 … last are visible
@@ -44,6 +44,7 @@ export function attention(q: FloatArray, k: FloatArray, v: FloatArray, out: Floa
 
 export function attentionBackward(q: FloatArray, k: FloatArray, v: FloatArray, out: FloatArray, lse: FloatArray, dOut: FloatArray, dq: FloatArray, dk: FloatArray, dv: FloatArray, p: AttentionParams): void {
   const { batch, heads, kvHeads, queryLen: T, keyLen: S, headDim: D, offset, scale } = p;
+  if (p.kvHeadStride !== undefined && p.kvHeadStride !== S * D) throw new Error('attentionBackward takes contiguous k and v');
   const group = heads / kvHeads;
   dq.fill(0);
   dk.fill(0);

@@ -73,14 +73,18 @@ INLINE void exp_row(float *s, int n, float m) {
   for (; c < n; c++) s[c] = sexp(s[c] - m);
 }
 
+/**
+ * kvStride: elements from one key/value head's rows to the next (S·D when k and v are contiguous;
+ * a KV cache's maxLen·D, so that attention reads the cache where it lies).
+ */
 EXPORT void gl_attention(const float *q, const float *k, const float *v, float *out, float *lse, float *probs, int batch,
-                         int heads, int kvHeads, int T, int S, int D, int offset, float scale, int tid, int nt) {
+                         int heads, int kvHeads, int T, int S, int D, int offset, float scale, int kvStride, int tid, int nt) {
   int group = heads / kvHeads, qblocks = (T + QB - 1) / QB, items = batch * heads * qblocks;
   float s[QB * TK], acc[QB * D];
   for (int it = tid; it < items; it += nt) {
     int bh = it / qblocks, i0 = (it % qblocks) * QB, R = imin(QB, T - i0);
     int b = bh / heads, h = bh % heads;
-    const float *K = k + (intptr_t)(b * kvHeads + h / group) * S * D, *V = v + (intptr_t)(b * kvHeads + h / group) * S * D;
+    const float *K = k + (intptr_t)(b * kvHeads + h / group) * kvStride, *V = v + (intptr_t)(b * kvHeads + h / group) * kvStride;
     const float *rows[QB];
     float m[QB], l[QB];
     int last[QB];
