@@ -153,21 +153,44 @@ static void gemm_part(const float *A, const float *B, float *C, int ldc, int K, 
   }
 }
 
-/** out[j] (+)= Σ_p x[p] W[j*ldw + p] for j in [j0, j1): one contiguous weight row per output. */
+/** x · w over K values (four accumulators). */
+INLINE float dot_row(const float *x, const float *w, int K) {
+  f4 s0 = SPLAT(0), s1 = SPLAT(0), s2 = SPLAT(0), s3 = SPLAT(0);
+  int p = 0;
+  for (; p + 16 <= K; p += 16) {
+    s0 = FMA(LOAD(x + p), LOAD(w + p), s0);
+    s1 = FMA(LOAD(x + p + 4), LOAD(w + p + 4), s1);
+    s2 = FMA(LOAD(x + p + 8), LOAD(w + p + 8), s2);
+    s3 = FMA(LOAD(x + p + 12), LOAD(w + p + 12), s3);
+  }
+  for (; p + 4 <= K; p += 4) s0 = FMA(LOAD(x + p), LOAD(w + p), s0);
+  float s = hsum(wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3)));
+  for (; p < K; p++) s += x[p] * w[p];
+  return s;
+}
+
+/**
+ * out[j] (+)= Σ_p x[p] W[j*ldw + p] for j in [j0, j1): one contiguous weight row per output, two
+ * rows per pass so that each load of x serves both.
+ */
 static void matvec_rows(const float *x, const float *W, int ldw, float *out, int K, int j0, int j1, int accumulate) {
-  for (int j = j0; j < j1; j++) {
-    const float *w = W + (intptr_t)j * ldw;
-    f4 s0 = SPLAT(0), s1 = SPLAT(0), s2 = SPLAT(0), s3 = SPLAT(0);
-    int p = 0;
-    for (; p + 16 <= K; p += 16) {
-      s0 = FMA(LOAD(x + p), LOAD(w + p), s0);
-      s1 = FMA(LOAD(x + p + 4), LOAD(w + p + 4), s1);
-      s2 = FMA(LOAD(x + p + 8), LOAD(w + p + 8), s2);
-      s3 = FMA(LOAD(x + p + 12), LOAD(w + p + 12), s3);
+  int j = j0;
+  for (; j + 2 <= j1 && (K & 7) == 0; j += 2) {
+    const float *w0 = W + (intptr_t)j * ldw, *w1 = w0 + ldw;
+    f4 a0 = SPLAT(0), a1 = SPLAT(0), b0 = SPLAT(0), b1 = SPLAT(0);
+    for (int p = 0; p < K; p += 8) {
+      f4 x0 = LOAD(x + p), x1 = LOAD(x + p + 4);
+      a0 = FMA(x0, LOAD(w0 + p), a0);
+      a1 = FMA(x1, LOAD(w0 + p + 4), a1);
+      b0 = FMA(x0, LOAD(w1 + p), b0);
+      b1 = FMA(x1, LOAD(w1 + p + 4), b1);
     }
-    for (; p + 4 <= K; p += 4) s0 = FMA(LOAD(x + p), LOAD(w + p), s0);
-    float s = hsum(wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3)));
-    for (; p < K; p++) s += x[p] * w[p];
+    float s0 = hsum(wasm_f32x4_add(a0, a1)), s1 = hsum(wasm_f32x4_add(b0, b1));
+    out[j] = accumulate ? out[j] + s0 : s0;
+    out[j + 1] = accumulate ? out[j + 1] + s1 : s1;
+  }
+  for (; j < j1; j++) {
+    float s = dot_row(x, W + (intptr_t)j * ldw, K);
     out[j] = accumulate ? out[j] + s : s;
   }
 }
