@@ -19,8 +19,7 @@ export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, start: number
   const conv1d = (x: Tensor, name: string, bias: Tensor | undefined) => {
     const q = quantized.get(name);
     if (q) return op.linearQ8(x, q, bias);
-    const y = op.matmul(x, p.get(name)!);
-    return bias ? op.add(y, bias) : y;
+    return bias ? op.matmulBias(x, p.get(name)!, bias) : op.matmul(x, p.get(name)!);
   };
   const [B, T] = ids.shape;
   const C = c.dim, H = c.heads, D = C / H;

@@ -4,7 +4,7 @@ export { tensor, zeros, ones, full, randn, arange } from './create.js';
 export { Rng } from './random.js';
 export { add, sub, mul, div, neg, exp, log, sqrt, tanh, gelu, silu, relu, scale, addScalar, maximum, sumToShape } from './elementwise.js';
 export { sum, mean, max } from './reduce.js';
-export { matmul, linear } from './matmul.js';
+export { matmul, matmulBias, linear } from './matmul.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { layerNorm, rmsNorm } from './norms.js';
 export { embedding } from './embedding.js';

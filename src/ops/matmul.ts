@@ -4,6 +4,7 @@ import type { MatmulParams } from '../backend/backend.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { add } from './elementwise.js';
+import { isGradEnabled } from '../tensor/engine.js';
 import { record, sameFloatType } from './record.js';
 import { contiguous, reshape, transpose } from './views.js';
 
@@ -35,10 +36,31 @@ function operand(t: Tensor): Operand {
 }
 
 /**
+ * a (…, m, k) · b (…, k, n) + bias (n) -> (…, m, n). Where no gradient is recorded the output
+ * starts as the bias and the product accumulates into it (one pass fewer over the output, one op
+ * fewer per layer in generation); otherwise it is matmul then add.
+ */
+export function matmulBias(a: Tensor, b: Tensor, bias: Tensor): Tensor {
+  const n = b.shape[b.rank - 1];
+  const fused = !(isGradEnabled() && (a.requiresGrad || b.requiresGrad || bias.requiresGrad)) && bias.rank === 1 && bias.shape[0] === n
+    && b.rank === 2 && a.rank >= 2 && a.dtype === 'float32' && bias.dtype === 'float32' && b.dtype === 'float32';
+  if (!fused) return add(matmul(a, b), bias);
+  const rows = a.size / a.shape[a.rank - 1];
+  const out = Tensor.output([...a.shape.slice(0, -1), n], a.dtype, a.backend);
+  out.backend.copyStrided(bias.buffer.data, bias.offset, [rows, n], [0, bias.strides[0]], out.floats()); // every row = bias
+  return product(a, b, out);
+}
+
+/**
  * a (…, m, k) · b (…, k, n) -> (…, m, n). b may be 2-D (shared by every batch); otherwise the
  * batch axes of a and b must match.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  return product(a, b);
+}
+
+/** The product, written into a new tensor or added into `into` (…, m, n) (no gradient then). */
+function product(a: Tensor, b: Tensor, into?: Tensor): Tensor {
   sameFloatType('matmul', a, b);
   if (a.rank < 2 || b.rank < 2) throw new Error(`matmul needs matrices, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   const m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1];
@@ -49,19 +71,20 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   // a shared 2-D right operand with a contiguous left one: one big (batch·m, k) product
   if (b.rank === 2 && a.rank > 2 && a.isContiguous) {
-    const flat = matmul(reshape(a, [-1, k]), b);
+    const flat = product(reshape(a, [-1, k]), b, into && reshape(into, [-1, n]));
     return reshape(flat, [...batchShape, m, n]);
   }
   const batch = batchShape.reduce((p, d) => p * d, 1);
   const A = operand(a), B = operand(b);
-  const out = Tensor.output([...batchShape, m, n], a.dtype, a.backend);
+  const out = into ?? Tensor.output([...batchShape, m, n], a.dtype, a.backend);
   const p: MatmulParams = {
     batch, m, n, k,
     transA: A.trans, transB: B.trans,
     strideA: A.batchStride, strideB: b.rank === 2 ? 0 : B.batchStride,
-    accumulate: false,
+    accumulate: !!into,
   };
   a.backend.matmul(A.t.buffer.data.subarray(A.t.offset) as never, B.t.buffer.data.subarray(B.t.offset) as never, out.floats(), p);
+  if (into) return out;
   return record(out, 'matmul', [a, b], (g) => {
     // A gradient is computed in the layout its operand is stored in: for a transposed view, the
     // transpose of a contiguous product, so that the view's own gradient rule hands back a
@@ -80,6 +103,5 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 /** nn.Linear: x (…, in) · wᵀ + bias, with w stored (out, in) as in PyTorch. */
 export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
-  const y = matmul(x, transpose(w));
-  return bias ? add(y, bias) : y;
+  return bias ? matmulBias(x, transpose(w), bias) : matmul(x, transpose(w));
 }
