@@ -321,7 +321,8 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
       const { batch, heads, kvHeads, queryLen, keyLen, headDim, offset, scale } = p;
       run('gl_attention', [stage.in(q), stage.in(k), stage.in(v), stage.out(out), stage.out(lse), probs ? stage.out(probs) : 0,
         batch, heads, kvHeads, queryLen, keyLen, headDim, offset, scale, p.kvHeadStride ?? keyLen * headDim],
-        batch * heads * queryLen * keyLen * headDim, PARALLEL_FLOPS);
+        // one query (decode) reads the whole cache: bound by memory, so threads pay off early
+        batch * heads * queryLen * keyLen * headDim, queryLen === 1 ? PARALLEL_MATVEC : PARALLEL_FLOPS);
     },
     attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, p: AttentionParams) {
       if (f64(q)) return cpuRef.attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, p);
