@@ -384,3 +384,16 @@ describe('wasm backend memory', () => {
 });
 
 export type { Backend };
+
+test('an unshared memory never grows (growing would detach every tensor view): it is reserved whole, and running out says why', async () => {
+  const wb = await createWasmBackend({ sharedMemory: false, threads: 1 });
+  const first = wb.alloc('float32', 1000) as Float32Array;
+  first.fill(3);
+  const big = wb.alloc('float32', wb.memoryBytes() / 8); // half the reservation: far past where a growing memory starts
+  assert.equal(first.length, 1000, 'earlier views stay attached');
+  assert.equal(first[0], 3);
+  assert.throws(() => wb.alloc('float32', wb.memoryBytes() / 4), /cannot grow; cross-origin isolation lifts the limit/);
+  wb.free(big);
+  wb.free(first);
+  wb.dispose();
+});

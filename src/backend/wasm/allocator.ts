@@ -4,7 +4,8 @@
 // memory without bound. The memory grows (never shrinks) when no free block fits.
 //
 // A view made before a grow stays valid (shared memory never detaches), but its `buffer` is an
-// older SharedArrayBuffer object: `owns` remembers every buffer object the memory has had.
+// older SharedArrayBuffer object: `owns` remembers every buffer object the memory has had. An
+// unshared memory would detach its views: it is created at full size and given as maxBytes.
 
 const ALIGN = 64;
 const PAGE = 65536;
@@ -17,7 +18,8 @@ export class WasmAllocator {
   private readonly live = new Map<number, number>(); // offset -> size of blocks in use
   private readonly buffers = new Set<ArrayBufferLike>();
 
-  constructor(readonly memory: WebAssembly.Memory, start: number, private readonly maxBytes: number) {
+  /** limitNote: said in the out-of-memory error (why the memory cannot grow further). */
+  constructor(readonly memory: WebAssembly.Memory, start: number, private readonly maxBytes: number, private readonly limitNote = '') {
     this.top = this.dirtyTop = Math.ceil(start / ALIGN) * ALIGN;
     this.buffers.add(memory.buffer);
   }
@@ -106,7 +108,7 @@ export class WasmAllocator {
   private ensure(end: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
-    if (end > this.maxBytes) throw new Error(`wasm allocator: out of memory (${end} bytes needed, at most ${this.maxBytes})`);
+    if (end > this.maxBytes) throw new Error(`wasm allocator: out of memory (${end} bytes needed, at most ${this.maxBytes})${this.limitNote ? `: ${this.limitNote}` : ''}`);
     const want = Math.min(this.maxBytes, Math.max(end, Math.floor(have * 1.5)));
     this.memory.grow(Math.ceil((want - have) / PAGE));
     this.buffers.add(this.memory.buffer);

@@ -87,12 +87,24 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       unshared = `shared WebAssembly.Memory is unavailable here: ${(e as Error).message}; browsers need cross-origin isolation (COOP/COEP headers)`;
     }
   }
-  memory ??= new WebAssembly.Memory({ initial: 256, maximum: MAX_MEMORY / 65536 });
+  // An unshared memory detaches every view of itself when it grows, and tensors hold views: it is
+  // made at its full size once (pages are committed as they are touched) and never grows.
+  let unsharedBytes = 0;
+  for (const mib of [2048, 1024, 512, 256, 128]) {
+    if (memory) break;
+    try {
+      memory = new WebAssembly.Memory({ initial: mib * 16, maximum: mib * 16 });
+      unsharedBytes = mib * 2 ** 20;
+    } catch {
+      // this engine cannot reserve that much: try less
+    }
+  }
+  if (!memory) throw new Error('glasslm wasm backend: could not reserve even 128 MiB of WebAssembly memory');
   const { module, simd } = await loadKernels(opts.relaxed, !unshared);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as unknown as Record<string, (...a: number[]) => number>;
   const heapBase = (instance.exports.__heap_base as WebAssembly.Global).value as number;
-  const alloc = new WasmAllocator(memory, heapBase, MAX_MEMORY);
+  const alloc = new WasmAllocator(memory, heapBase, unshared ? unsharedBytes : MAX_MEMORY, unshared ? 'the memory is not shared (no SharedArrayBuffer), so it cannot grow; cross-origin isolation lifts the limit' : '');
 
   // threads: how many were asked for, and how many can run here
   const asked = opts.threads ?? (await defaultThreads());
