@@ -27,6 +27,8 @@ const PARALLEL_ELEMENTS = 1 << 16;
 const PARALLEL_FLOPS = 1 << 20;
 /** Matrix-vector products are limited by memory, not arithmetic: threads pay off from 256 KB of weights. */
 const PARALLEL_MATVEC = 1 << 16;
+/** Bytes of weights per claimed chunk of a decode product. */
+const CHUNK_BYTES = 64 * 1024;
 
 /** Exports that thread-pool jobs may run. */
 export const JOB_EXPORTS = [
@@ -140,6 +142,11 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
     return counterOffset;
   };
   const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+  /**
+   * Rows per claimed chunk of a decode product: about CHUNK_BYTES of weights (a few µs of
+   * streaming), so the thread that runs out of chunks first waits at most that long for the other.
+   */
+  const chunkRows = (rowBytes: number, multiple: number) => Math.max(multiple, roundUp(CHUNK_BYTES / rowBytes, multiple));
 
   /**
    * out (1 × n) (=|+=) x (1 × k) · B, the decode product: bound by memory, so threads claim
@@ -153,10 +160,10 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
     try {
       const px = stage.in(x), pb = stage.in(B), po = stage.out(out);
       if (transB) {
-        call('gl_matvec_dot', [px, pb, po, k, n, accumulate ? 1 : 0, Math.max(16, roundUp(n / (16 * nt), 16)), zeroedCounter()]);
+        call('gl_matvec_dot', [px, pb, po, k, n, accumulate ? 1 : 0, chunkRows(k * 4, 2), zeroedCounter()]);
       } else {
         const partials = stage.scratch(nt * n);
-        call('gl_matvec_rows_split', [px, pb, partials, k, n, Math.max(4, roundUp(k / (8 * nt), 4)), zeroedCounter()]);
+        call('gl_matvec_rows_split', [px, pb, partials, k, n, chunkRows(n * 4, 4), zeroedCounter()]);
         exports.gl_matvec_reduce(partials, nt, po, n, accumulate ? 1 : 0, 0, 1);
       }
     } finally {
@@ -213,12 +220,12 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
         batch * m * n * k, m === 1 ? PARALLEL_MATVEC : PARALLEL_FLOPS);
     },
 
-    // weight-only int8 (Q8_0) products run the reference kernel for now
+    // weight-only int8 (Q8_0) products: x · Wᵀ over GGUF blocks
     matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number) {
       if (k % 32 !== 0) throw new Error(`matmulQ8: rows of ${k} values are not whole Q8_0 blocks of 32`);
       if (m === 1 && k <= 32768) { // decode: bound by memory, rows claimed dynamically
         const nt = threadsFor((n * k * 34) / 32 / 4, PARALLEL_MATVEC);
-        const args = [stage.in(x), stage.in(w), stage.out(out), n, k, Math.max(4, roundUp(n / (16 * nt), 4)), zeroedCounter()];
+        const args = [stage.in(x), stage.in(w), stage.out(out), n, k, chunkRows((k / 32) * 34, 2), zeroedCounter()];
         try {
           if (nt > 1) getPool()!.run('gl_matvec_q8', args);
           else exports.gl_matvec_q8(...args, 0, 1);
