@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModelAndTokenizer } from '../src/cli/model-args.js';
 import { directLogitAttribution } from '../src/inspect/attribution.js';
+import { logitLens } from '../src/inspect/lens.js';
 import { loadHfModel, loadModel } from '../src/models/load.js';
 import { Model } from '../src/models/model.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
@@ -32,8 +33,19 @@ for (const name of ['gpt2-tiny', 'llama-tiny']) { // llama-tiny has a separate (
     assert.ok(dropping.params.size < keeping.params.size, 'matrices were dropped');
     assert.equal(dropping.numParameters, keeping.numParameters);
     const ids = op.tensor(Int32Array.from({ length: 12 }, (_, i) => (i * 41) % 512), [1, 12]);
+    // a tied token table is looked up from its int8 rows: give the float-keeping model those rows too
+    const table = name === 'gpt2-tiny' ? 'transformer.wte.weight' : 'model.embed_tokens.weight';
+    if (!dropping.params.has(table)) {
+      const rows = dropping.weight(table);
+      (keeping.params.get(table)!.data() as Float32Array).set(rows.floats());
+      rows.dispose();
+    }
     const a = noGrad(() => keeping.forward(ids).logits.toArray()), b = noGrad(() => dropping.forward(ids).logits.toArray());
     assert.deepEqual(b, a, 'the same int8 products');
+    // and against the float model: within the Q8_0 bound of the float comparison in quantized.test.ts
+    const exact = noGrad(() => loadHfModel(dir).forward(ids).logits.toArray());
+    const scale = Math.max(...exact.map(Math.abs));
+    assert.ok(Math.max(...b.map((v, i) => Math.abs(v - exact[i]))) < 0.02 * scale, 'int8 logits stay close to float');
     // a dropped matrix comes back dequantized: within 0.6 of a Q8_0 step of the float one (half a
     // step of rounding, and the scale rounded to float16)
     for (const [n, original] of floats) {
@@ -44,11 +56,15 @@ for (const name of ['gpt2-tiny', 'llama-tiny']) { // llama-tiny has a separate (
       for (let i = 0; i < original.length; i++) assert.ok(Math.abs(back[i] - original[i]) <= 0.6 * step, `${n}[${i}]: ${back[i]} vs ${original[i]}`);
       w.dispose();
     }
+    // the logit lens reads its last row through the int8 head, as the forward does: the same logits
+    const lens = logitLens(dropping, [1, 2, 3, 4, 5], { keepLogits: true });
+    const forward = noGrad(() => dropping.forward(op.tensor([1, 2, 3, 4, 5], [1, 5], 'int32')).logits.toArray());
+    assert.deepEqual(lens.finalLogits!.flat(), forward, 'lens last row = model logits');
     // the views that read weights still work (the attribution reads every attention output matrix)
     const parts = directLogitAttribution(dropping, [1, 2, 3, 4, 5]).parts;
     const reference = directLogitAttribution(keeping, [1, 2, 3, 4, 5]).parts;
-    const scale = Math.max(...reference.map((p) => Math.abs(p.value)));
-    parts.forEach((p, i) => assert.ok(Math.abs(p.value - reference[i].value) < 5e-3 * scale, `${p.name}: ${p.value} vs ${reference[i].value}`));
+    const partScale = Math.max(...reference.map((p) => Math.abs(p.value)));
+    parts.forEach((p, i) => assert.ok(Math.abs(p.value - reference[i].value) < 5e-3 * partScale, `${p.name}: ${p.value} vs ${reference[i].value}`));
     assert.throws(() => new Trainer(dropping, { train: new Int32Array(100), val: new Int32Array(100) }, resolveTrainOptions({ steps: 1, contextLength: 8 })), /training needs its float weights/);
     const out = mkdtempSync(join(tmpdir(), 'glasslm-q8-'));
     try {

@@ -7,9 +7,15 @@ import { tidy } from '../tensor/engine.js';
 import { runWithCache } from './cache.js';
 import { type Decoder, topIndices } from './readout.js';
 
-/** The token embedding matrix (vocab, d_model). */
+/** The token embedding matrix (vocab, d_model) as floats (expanded from int8 where only that is kept). */
 function embeddingMatrix(model: Model): FloatArray {
-  return model.params.get(model.config.arch === 'gpt2' ? 'transformer.wte.weight' : 'model.embed_tokens.weight')!.floats();
+  const name = model.config.arch === 'gpt2' ? 'transformer.wte.weight' : 'model.embed_tokens.weight';
+  const stored = model.params.get(name);
+  if (stored) return stored.floats();
+  const expanded = model.weight(name);
+  const floats = Float32Array.from(expanded.floats());
+  expanded.dispose();
+  return floats;
 }
 
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -9,17 +9,21 @@ import type { Tensor } from '../tensor/tensor.js';
 export function readoutParams(model: Model): { kind: 'layernorm' | 'rmsnorm'; weight: Tensor; bias: Tensor | null; unembed: Tensor; eps: number } {
   const c = model.config, p = model.params;
   if (c.arch === 'gpt2') {
-    return { kind: 'layernorm', weight: p.get('transformer.ln_f.weight')!, bias: p.get('transformer.ln_f.bias') ?? null, unembed: p.get('transformer.wte.weight')!, eps: c.normEps };
+    return { kind: 'layernorm', weight: p.get('transformer.ln_f.weight')!, bias: p.get('transformer.ln_f.bias') ?? null, unembed: model.weight('transformer.wte.weight'), eps: c.normEps };
   }
   const head = c.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
   return { kind: 'rmsnorm', weight: p.get('model.norm.weight')!, bias: null, unembed: model.weight(head), eps: c.normEps };
 }
 
-/** resid (…, d_model) -> logits (…, vocab) through the final norm and the (float) unembedding. */
+/** resid (…, d_model) -> logits (…, vocab) through the final norm and the unembedding (int8 when the model's head is). */
 export function unembed(model: Model, resid: Tensor): Tensor {
-  const r = readoutParams(model);
-  const normed = r.kind === 'layernorm' ? op.layerNorm(resid, r.weight, r.bias, r.eps) : op.rmsNorm(resid, r.weight, r.eps);
-  return op.matmul(normed, op.transpose(r.unembed)); // (…, vocab)
+  const c = model.config, p = model.params;
+  const normed = c.arch === 'gpt2'
+    ? op.layerNorm(resid, p.get('transformer.ln_f.weight')!, p.get('transformer.ln_f.bias'), c.normEps)
+    : op.rmsNorm(resid, p.get('model.norm.weight')!, c.normEps);
+  const head = model.quantized.get('lm_head');
+  if (head) return op.linearQ8(normed, head); // as the model's own forward reads it
+  return op.matmul(normed, op.transpose(readoutParams(model).unembed)); // (…, vocab)
 }
 
 /** Row `row` of a (…, n) float tensor's data as a copy. */

@@ -23,7 +23,8 @@ export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, start: number
   };
   const [B, T] = ids.shape;
   const C = c.dim, H = c.heads, D = C / H;
-  const tokens = ctx.point('hook_embed', op.embedding(p.get('transformer.wte.weight')!, ids)); // (B, T, C)
+  const wte = p.get('transformer.wte.weight'); // absent when only its int8 copy (the head) is kept
+  const tokens = ctx.point('hook_embed', wte ? op.embedding(wte, ids) : op.embeddingQ8(quantized.get('lm_head')!, ids)); // (B, T, C)
   const positions = op.arange(start, start + T);
   const pos = ctx.point('hook_pos_embed', op.embedding(p.get('transformer.wpe.weight')!, positions)); // (T, C)
   let resid = op.add(tokens, pos); // (B, T, C)

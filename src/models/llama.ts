@@ -43,7 +43,8 @@ export function llamaForward(c: LlamaConfig, p: Params, ids: Tensor, start: numb
   const [B, T] = ids.shape;
   const H = c.heads, Hkv = c.kvHeads, D = c.headDim;
   const positions = Int32Array.from({ length: T }, (_, t) => start + t);
-  let resid = ctx.point('hook_embed', op.embedding(p.get('model.embed_tokens.weight')!, ids)); // (B, T, C)
+  const table = p.get('model.embed_tokens.weight'); // absent when only its int8 copy (the tied head) is kept
+  let resid = ctx.point('hook_embed', table ? op.embedding(table, ids) : op.embeddingQ8(quantized.get('lm_head')!, ids)); // (B, T, C)
   for (let l = 0; l < c.layers; l++) {
     const w = (name: string) => p.get(`model.layers.${l}.${name}`)!;
     const proj = (x: Tensor, name: string) => linear(x, `model.layers.${l}.${name}.weight`, p.get(`model.layers.${l}.${name}.bias`));

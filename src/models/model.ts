@@ -42,19 +42,20 @@ export interface Int8Plan {
   key: string;
   /** GPT-2's Conv1D matrices are stored (in, out): they are quantized transposed, rows along the input. */
   transpose: boolean;
-  /** false for a tied output head: it is also the embedding table, which stays float. */
+  /** Whether the float copy may go (a tied head is also the embedding table: its lookups then read the int8 rows). */
   droppable: boolean;
 }
 
 /**
  * Which parameters run as Q8_0: every projection matrix and the output head, when the rows that
- * the blocks of 32 run along have a multiple of 32 values (others stay float, as llama.cpp does);
- * never the embedding tables (they are looked up, not multiplied). null: stays float.
+ * the blocks of 32 run along have a multiple of 32 values (others stay float, as llama.cpp does).
+ * An embedding table is quantized only when it is also the (tied) head; position embeddings and
+ * an untied token table stay float. null: stays float.
  */
 export function int8Plan(config: ModelConfig, name: string, shape: readonly number[]): Int8Plan | null {
   if (shape.length !== 2) return null;
   const head = config.arch === 'gpt2' ? 'transformer.wte.weight' : config.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-  if (name === head) return shape[1] % 32 === 0 ? { key: 'lm_head', transpose: false, droppable: name === 'lm_head.weight' } : null;
+  if (name === head) return shape[1] % 32 === 0 ? { key: 'lm_head', transpose: false, droppable: true } : null;
   if (/(wte|wpe|embed_tokens)\.weight$/.test(name)) return null;
   const transpose = config.arch === 'gpt2';
   return (transpose ? shape[0] : shape[1]) % 32 === 0 ? { key: name, transpose, droppable: true } : null;
@@ -119,7 +120,7 @@ export class Model {
 
   /** The int8 copy of a parameter (the output head's is stored as 'lm_head'). */
   private quantizedFor(name: string): op.QuantizedMatrix {
-    return (this.quantized.get(name) ?? this.quantized.get('lm_head'))!;
+    return this.quantized.get(int8Plan(this.config, name, parameterShapes(this.config).get(name)!)!.key)!;
   }
 
   /**
@@ -131,8 +132,9 @@ export class Model {
     if (t) return t;
     if (!this.floatDropped.has(name)) throw new Error(`the model has no parameter '${name}'`);
     const q = this.quantizedFor(name);
+    const plan = int8Plan(this.config, name, parameterShapes(this.config).get(name)!)!;
     // GPT-2's Conv1D matrices are quantized transposed (rows along the input): turn them back
-    return tidy(() => (this.config.arch === 'gpt2' ? op.contiguous(op.transpose(q.dequantize())) : q.dequantize()));
+    return tidy(() => (plan.transpose ? op.contiguous(op.transpose(q.dequantize())) : q.dequantize()));
   }
 
   /** Positions the model can attend over. */

@@ -12,4 +12,4 @@ export { rope, ropeInverseFrequencies } from './rope.js';
 export { attention, type AttentionOptions } from './attention.js';
 export { crossEntropy } from './loss.js';
 export { contiguous, reshape, permute, transpose, slice, split, concat, unsqueeze, broadcastTo } from './views.js';
-export { QuantizedMatrix, linearQ8 } from './quantized.js';
+export { QuantizedMatrix, embeddingQ8, linearQ8 } from './quantized.js';

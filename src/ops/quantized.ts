@@ -1,7 +1,7 @@
 // Weight-only int8 matrices (GGUF's Q8_0 layout) and the product with them. Inference only: a
 // quantized matrix has no gradient.
 
-import { quantizeQ8_0 } from '../io/gguf/quants.js';
+import { dequantizeQ8_0, quantizeQ8_0 } from '../io/gguf/quants.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { getBackend, keep } from '../tensor/engine.js';
@@ -72,4 +72,15 @@ export function linearQ8(x: Tensor, w: QuantizedMatrix, bias?: Tensor | null): T
   x.backend.matmulQ8(contiguous(x).data() as Float32Array, w.blocks.data() as Uint8Array, out.data() as Float32Array, m, w.rows, k);
   const y = bias ? add(out, bias) : out;
   return reshape(y, [...x.shape.slice(0, -1), w.rows]);
+}
+
+/** Rows `ids` (any shape, int32) of a Q8_0 matrix expanded to float32: (…ids, cols). Inference only. */
+export function embeddingQ8(w: QuantizedMatrix, ids: Tensor): Tensor {
+  if (ids.dtype !== 'int32') throw new Error(`embeddingQ8: ids must be int32, got ${ids.dtype}`);
+  const idData = contiguous(ids).data() as Int32Array;
+  for (const id of idData) if (!(id >= 0 && id < w.rows)) throw new Error(`token id ${id} is outside the vocabulary (0 … ${w.rows - 1})`);
+  const out = Tensor.output([...ids.shape, w.cols], 'float32', w.blocks.backend);
+  const rowBytes = (w.cols / 32) * 34, blocks = w.blocks.data() as Uint8Array, values = out.data() as Float32Array;
+  idData.forEach((id, r) => dequantizeQ8_0(blocks, id * rowBytes, values.subarray(r * w.cols, (r + 1) * w.cols)));
+  return out;
 }
