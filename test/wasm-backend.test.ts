@@ -280,6 +280,8 @@ for (const threads of [1, 2, 0]) {
         { batch: 1, heads: 6, kvHeads: 2, queryLen: 5, keyLen: 13, headDim: 7, offset: 8 }, // KV cache
         { batch: 1, heads: 3, kvHeads: 1, queryLen: 1, keyLen: 70, headDim: 64, offset: 69 }, // decode
         { batch: 1, heads: 12, kvHeads: 4, queryLen: 1, keyLen: 200, headDim: 64, offset: 199 }, // decode on the threads
+        { batch: 2, heads: 2, kvHeads: 1, queryLen: 1, keyLen: 5, headDim: 6, offset: 2 }, // one query that sees part of the keys
+        { batch: 1, heads: 2, kvHeads: 2, queryLen: 1, keyLen: 5, headDim: 8, offset: -1 }, // one query that sees nothing
         { batch: 1, heads: 2, kvHeads: 2, queryLen: 9, keyLen: 6, headDim: 5, offset: -3 }, // rows that see nothing
         { batch: 1, heads: 2, kvHeads: 1, queryLen: 300, keyLen: 300, headDim: 64, offset: 0 },
         { batch: 2, heads: 4, kvHeads: 4, queryLen: 65, keyLen: 130, headDim: 33, offset: 65 },

@@ -27,6 +27,8 @@ const PARALLEL_ELEMENTS = 1 << 16;
 const PARALLEL_FLOPS = 1 << 20;
 /** Matrix-vector products are limited by memory, not arithmetic: threads pay off from 256 KB of weights. */
 const PARALLEL_MATVEC = 1 << 16;
+/** One query's attention (decode) reads the whole KV cache: threads from 16K multiply-adds. */
+const PARALLEL_DECODE_ATTENTION = 1 << 14;
 /** Bytes of weights per claimed chunk of a decode product. */
 const CHUNK_BYTES = 64 * 1024;
 
@@ -329,7 +331,7 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
       run('gl_attention', [stage.in(q), stage.in(k), stage.in(v), stage.out(out), stage.out(lse), probs ? stage.out(probs) : 0,
         batch, heads, kvHeads, queryLen, keyLen, headDim, offset, scale, p.kvHeadStride ?? keyLen * headDim],
         // one query (decode) reads the whole cache: bound by memory, so threads pay off early
-        batch * heads * queryLen * keyLen * headDim, queryLen === 1 ? PARALLEL_MATVEC : PARALLEL_FLOPS);
+        batch * heads * queryLen * keyLen * headDim, queryLen === 1 ? PARALLEL_DECODE_ATTENTION : PARALLEL_FLOPS);
     },
     attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, p: AttentionParams) {
       if (f64(q)) return cpuRef.attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, p);

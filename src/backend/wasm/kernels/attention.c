@@ -77,9 +77,47 @@ INLINE void exp_row(float *s, int n, float m) {
  * kvStride: elements from one key/value head's rows to the next (S·D when k and v are contiguous;
  * a KV cache's maxLen·D, so that attention reads the cache where it lies).
  */
+/**
+ * One query per head (decode): its scores against every visible key in this thread's scratch,
+ * softmax, then the weighted sum of the values; no blocks of 4 query rows (3 of them would be
+ * copies of the one).
+ */
+static void attend_one_query(const float *q, const float *K, const float *V, float *o, float *lse, float *probs,
+                             int S, int D, int last, float scale, float *sc) {
+  float m = -__builtin_inff();
+  for (int j = 0; j <= last; j++) {
+    sc[j] = dot(q, K + (intptr_t)j * D, D) * scale;
+    if (sc[j] > m) m = sc[j];
+  }
+  exp_row(sc, last + 1, m);
+  float sum = 0;
+  for (int j = 0; j <= last; j++) sum += sc[j];
+  float inv = sum > 0 ? 1.0f / sum : 0.0f;
+  for (int d = 0; d < D; d++) o[d] = 0;
+  for (int j = 0; j <= last; j++) {
+    const float *vr = V + (intptr_t)j * D;
+    f4 pj = SPLAT(sc[j] * inv);
+    int d = 0;
+    for (; d + 4 <= D; d += 4) STORE(o + d, FMA(pj, LOAD(vr + d), LOAD(o + d)));
+    for (; d < D; d++) o[d] += sc[j] * inv * vr[d];
+  }
+  *lse = sum > 0 ? m + slog(sum) : -__builtin_inff();
+  if (probs)
+    for (int j = 0; j < S; j++) probs[j] = j <= last ? sc[j] * inv : 0.0f;
+}
+
 EXPORT void gl_attention(const float *q, const float *k, const float *v, float *out, float *lse, float *probs, int batch,
                          int heads, int kvHeads, int T, int S, int D, int offset, float scale, int kvStride, int tid, int nt) {
   int group = heads / kvHeads, qblocks = (T + QB - 1) / QB, items = batch * heads * qblocks;
+  if (T == 1 && S <= gl_scratch_region / 4) {
+    for (int bh = tid; bh < batch * heads; bh += nt) {
+      int b = bh / heads, h = bh % heads;
+      intptr_t kv = (intptr_t)(b * kvHeads + h / group) * kvStride;
+      attend_one_query(q + (intptr_t)bh * D, k + kv, v + kv, out + (intptr_t)bh * D, lse + bh, probs ? probs + (intptr_t)bh * S : 0,
+                       S, D, imin(offset, S - 1), scale, thread_scratch(tid));
+    }
+    return;
+  }
   float s[QB * TK], acc[QB * D];
   for (int it = tid; it < items; it += nt) {
     int bh = it / qblocks, i0 = (it % qblocks) * QB, R = imin(QB, T - i0);
