@@ -106,10 +106,10 @@ export class Model {
     return new Model(config, params);
   }
 
+  /** Every parameter of the config, whether held as float or only as int8 (the constructor checked they match). */
   get numParameters(): number {
     let n = 0;
-    for (const t of this.params.values()) n += t.size;
-    for (const name of this.floatDropped) n += this.quantizedFor(name).rows * this.quantizedFor(name).cols;
+    for (const shape of parameterShapes(this.config).values()) n += shape.reduce((a, d) => a * d, 1);
     return n;
   }
 

@@ -137,7 +137,7 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
     return pool && work >= min ? pool.threads : 1;
   };
 
-  // the chunk counter of dynamically scheduled jobs (gl_matvec_*, decode through gl_matmul_q8)
+  // the chunk counter of dynamically scheduled jobs (gl_matvec_dot, gl_matvec_rows_split, gl_matvec_q8)
   const counterOffset = alloc.alloc(64);
   const zeroedCounter = (): number => {
     Atomics.store(new Int32Array(alloc.memory.buffer, counterOffset, 1), 0, 0);
@@ -226,15 +226,9 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
     matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number) {
       if (k % 32 !== 0) throw new Error(`matmulQ8: rows of ${k} values are not whole Q8_0 blocks of 32`);
       if (m === 1 && k <= 32768) { // decode: bound by memory, rows claimed dynamically
-        const nt = threadsFor((n * k * 34) / 32 / 4, PARALLEL_MATVEC);
-        const args = [stage.in(x), stage.in(w), stage.out(out), n, k, chunkRows((k / 32) * 34, 2), zeroedCounter()];
-        try {
-          if (nt > 1) getPool()!.run('gl_matvec_q8', args);
-          else exports.gl_matvec_q8(...args, 0, 1);
-        } finally {
-          stage.finish();
-        }
-        return;
+        const rowBytes = (k / 32) * 34;
+        return run('gl_matvec_q8', [stage.in(x), stage.in(w), stage.out(out), n, k, chunkRows(rowBytes, 2), zeroedCounter()],
+          (n * rowBytes) / 4, PARALLEL_MATVEC); // work in 4-byte words, as for a float matrix
       }
       run('gl_matmul_q8', [stage.in(x), stage.in(w), stage.out(out), m, n, k], m * n * k, PARALLEL_FLOPS);
     },
