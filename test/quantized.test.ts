@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dequantizeQ8_0, quantizeQ8_0 } from '../src/io/gguf/quants.js';
+import { dequantizeQ8Row, packQ8Rows, q8RowBytes, quantizeQ8Rows } from '../src/backend/q8-rows.js';
 import { loadHfModel } from '../src/models/load.js';
 import * as op from '../src/ops/index.js';
 import { noGrad } from '../src/tensor/engine.js';
@@ -14,11 +15,12 @@ test('matmulQ8 equals a float matmul with the dequantized weights', () => {
   const [m, n, k] = [5, 7, 96];
   const w = Float32Array.from({ length: n * k }, () => rng.normal());
   const x = Float32Array.from({ length: m * k }, () => rng.normal());
-  const blocks = quantizeQ8_0(w);
+  const rows = new Uint8Array(n * q8RowBytes(k));
+  quantizeQ8Rows(w, n, k, rows);
   const deq = new Float32Array(n * k);
-  dequantizeQ8_0(blocks, 0, deq);
+  dequantizeQ8_0(quantizeQ8_0(w), 0, deq); // GGUF's definition of the same quantization
   const out = new Float32Array(m * n);
-  op.zeros([1]).backend.matmulQ8(x, blocks, out, m, n, k);
+  op.zeros([1]).backend.matmulQ8(x, rows, out, m, n, k);
   let worst = 0;
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
     let s = 0;
@@ -56,19 +58,22 @@ test('the WebAssembly Q8_0 kernel equals the reference one (decode and prefill s
     const wasm = await createWasmBackend({ threads });
     // the last cases have weights so small that their float16 scales are subnormal halves
     for (const [m, n, k, scale = 1] of [[1, 7, 32], [1, 333, 768], [1, 1001, 1024], [5, 33, 96], [17, 64, 256], [1, 99, 256, 1e-5], [9, 20, 64, 1e-6]]) {
-      const w = quantizeQ8_0(Float32Array.from({ length: n * k }, () => rng.normal() * scale));
+      const blocks = quantizeQ8_0(Float32Array.from({ length: n * k }, () => rng.normal() * scale));
+      const w = new Uint8Array(n * q8RowBytes(k));
+      packQ8Rows(blocks, 0, n, k, w);
       const x = Float32Array.from({ length: m * k }, () => rng.normal());
+      const bias = n % 2 ? Float32Array.from({ length: n }, () => rng.normal()) : null; // odd n: with a bias
       const expected = new Float32Array(m * n);
-      cpu.matmulQ8(x, w, expected, m, n, k);
+      cpu.matmulQ8(x, w, expected, m, n, k, bias);
       // inputs in wasm memory, as tensors have them
       const wx = wasm.alloc('float32', m * k) as Float32Array, ww = wasm.alloc('uint8', w.length) as Uint8Array, wo = wasm.alloc('float32', m * n) as Float32Array;
       wx.set(x);
       ww.set(w);
-      wasm.matmulQ8(wx, ww, wo, m, n, k);
+      wasm.matmulQ8(wx, ww, wo, m, n, k, bias);
       // decode (m = 1) rounds x to int16 per block of 32 (half a step is 1/65534 of the block's
       // largest |x|): allow that much of Σ|w·x| per output, beyond float rounding
       const deq = new Float32Array(n * k);
-      dequantizeQ8_0(w, 0, deq);
+      dequantizeQ8_0(blocks, 0, deq);
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
         let magnitude = 0;
         for (let t = 0; t < k; t++) magnitude += Math.abs(deq[j * k + t]) * Math.max(...Array.from(x.subarray(i * k + Math.floor(t / 32) * 32, i * k + Math.floor(t / 32) * 32 + 32), Math.abs));
@@ -82,19 +87,31 @@ test('the WebAssembly Q8_0 kernel equals the reference one (decode and prefill s
   }
 });
 
-test('dequantizeQ8 expands blocks as GGUF defines them, on both backends; prefill-sized products agree', async () => {
+test('dequantizeQ8 expands Q8 rows as GGUF defines the blocks, on both backends; prefill-sized products agree', async () => {
   const { createWasmBackend } = await import('../src/backend/wasm/index.js');
   const rng = new op.Rng(4);
-  const w = quantizeQ8_0(Float32Array.from({ length: 40 * 64 }, () => rng.normal()));
+  const x32 = Float32Array.from({ length: 40 * 64 }, () => rng.normal());
+  x32.fill(0, 64, 96); // an all-zero block (scale 0)
+  const w = quantizeQ8_0(x32);
   const expected = new Float32Array(40 * 64);
   dequantizeQ8_0(w, 0, expected);
+  // the same quantization: GGUF blocks rearranged, or quantized straight into rows
+  const packed = new Uint8Array(40 * q8RowBytes(64)), direct = new Uint8Array(packed.length);
+  packQ8Rows(w, 0, 40, 64, packed);
+  quantizeQ8Rows(x32, 40, 64, direct);
+  assert.deepEqual(direct, packed);
+  const row = new Float32Array(64);
+  dequantizeQ8Row(packed, 7, 64, row);
+  assert.deepEqual(Array.from(row), Array.from(expected.subarray(7 * 64, 8 * 64)));
   const wasm = await createWasmBackend({ threads: 2 });
   for (const backend of [op.zeros([1]).backend, wasm]) {
     const out = new Float32Array(40 * 64);
-    backend.dequantizeQ8(w, out);
+    backend.dequantizeQ8(packed, out, 40, 64);
     assert.deepEqual(Array.from(out), Array.from(expected), backend.name);
   }
   wasm.dispose();
+  assert.throws(() => packQ8Rows(w, 0, 40, 64, new Uint8Array(10)), /take 2880 bytes/);
+  assert.throws(() => q8RowBytes(48), /multiple of 32/);
   // linearQ8 on 12 rows (the dequantize-then-matmul path) equals a float product with the dequantized matrix
   const qm = op.QuantizedMatrix.fromBlocks(40, 64, w);
   const x = op.randn([12, 64], rng);

@@ -87,12 +87,12 @@ export interface Backend {
   matmul(a: FloatArray, b: FloatArray, out: FloatArray, p: MatmulParams): void;
 
   /**
-   * Weight-only int8: out (m, n) = x (m, k) · Wᵀ with W (n, k) stored as GGUF Q8_0 blocks: each row
-   * is k/32 blocks of 34 bytes (a float16 scale d, then 32 int8 q), weight = d · q.
+   * Weight-only int8: out (m, n) = x (m, k) · Wᵀ (+ bias (n)) with W (n, k) in Q8 rows
+   * (src/backend/q8-rows.ts: GGUF's Q8_0 quantization, per row k int8 values then k/32 float32 scales).
    */
-  matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number): void;
-  /** out (n · k floats) = the Q8_0 blocks w expanded to float32 (for products with many rows). */
-  dequantizeQ8(w: Uint8Array, out: Float32Array): void;
+  matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number, bias?: Float32Array | null): void;
+  /** out (n, k) = the Q8 rows of W expanded to float32 (for products with many rows). */
+  dequantizeQ8(w: Uint8Array, out: Float32Array, n: number, k: number): void;
 
   // --- rows of length cols ---
   softmax(x: FloatArray, out: FloatArray, rows: number, cols: number): void;

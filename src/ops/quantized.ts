@@ -1,20 +1,18 @@
-// Weight-only int8 matrices (GGUF's Q8_0 layout) and the product with them. Inference only: a
-// quantized matrix has no gradient.
+// Weight-only int8 matrices (GGUF's Q8_0 quantization, held as Q8 rows: src/backend/q8-rows.ts)
+// and the product with them. Inference only: a quantized matrix has no gradient.
 
-import { dequantizeQ8_0, quantizeQ8_0 } from '../io/gguf/quants.js';
+import { dequantizeQ8Row, packQ8Rows, q8RowBytes, quantizeQ8Rows } from '../backend/q8-rows.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { getBackend, keep } from '../tensor/engine.js';
 import type { Backend } from '../backend/backend.js';
-import { add } from './elementwise.js';
-import { contiguous, reshape, transpose } from './views.js';
-import { matmul } from './matmul.js';
+import { contiguous, transpose } from './views.js';
+import { matmul, matmulBias } from './matmul.js';
 
-/** W (rows, cols) as Q8_0 blocks along each row (cols divisible by 32), in backend memory. */
+/** W (rows, cols) quantized as Q8_0 (cols divisible by 32), as Q8 rows in backend memory. */
 export class QuantizedMatrix {
-  constructor(readonly rows: number, readonly cols: number, readonly blocks: Tensor) {
-    if (cols % 32 !== 0) throw new Error(`Q8_0 needs rows of a multiple of 32 values, got ${cols}`);
-    if (blocks.dtype !== 'uint8' || blocks.size !== (rows * cols * 34) / 32) throw new Error(`Q8_0 blocks for (${rows}, ${cols}) must be ${(rows * cols * 34) / 32} bytes`);
+  constructor(readonly rows: number, readonly cols: number, readonly data: Tensor) {
+    if (data.dtype !== 'uint8' || data.size !== rows * q8RowBytes(cols)) throw new Error(`Q8 rows of (${rows}, ${cols}) must be ${rows * q8RowBytes(cols)} bytes`);
   }
 
   /** Quantizes a float matrix (rows, cols); transpose first to quantize along the other axis. */
@@ -22,33 +20,32 @@ export class QuantizedMatrix {
     if (w.rank !== 2) throw new Error(`only matrices can be quantized, got ${formatShape(w.shape)}`);
     const [rows, cols] = w.shape;
     if (w.dtype !== 'float32') throw new Error(`only float32 matrices can be quantized, got ${w.dtype}`);
-    if (cols % 32 !== 0) throw new Error(`Q8_0 needs rows of a multiple of 32 values, got ${cols}`);
     // straight from the tensor's storage into the backend's: no copies on the JS heap
-    const blocks = keep(Tensor.output([(rows * cols * 34) / 32], 'uint8', backend));
-    quantizeQ8_0(contiguous(w).data() as Float32Array, blocks.data() as Uint8Array);
-    return new QuantizedMatrix(rows, cols, blocks);
+    const data = keep(Tensor.output([rows * q8RowBytes(cols)], 'uint8', backend));
+    quantizeQ8Rows(contiguous(w).data() as Float32Array, rows, cols, data.data() as Uint8Array);
+    return new QuantizedMatrix(rows, cols, data);
   }
 
-  /** Wraps GGUF Q8_0 bytes (as stored in a .gguf file) for a (rows, cols) matrix. */
+  /** Wraps GGUF Q8_0 blocks (as stored in a .gguf file) for a (rows, cols) matrix. */
   static fromBlocks(rows: number, cols: number, bytes: Uint8Array, backend: Backend = getBackend()): QuantizedMatrix {
-    const blocks = keep(Tensor.output([bytes.length], 'uint8', backend));
-    (blocks.data() as Uint8Array).set(bytes);
-    return new QuantizedMatrix(rows, cols, blocks);
+    const data = keep(Tensor.output([rows * q8RowBytes(cols)], 'uint8', backend));
+    packQ8Rows(bytes, 0, rows, cols, data.data() as Uint8Array);
+    return new QuantizedMatrix(rows, cols, data);
   }
 
   get bytes(): number {
-    return this.blocks.size;
+    return this.data.size;
   }
 
   /** The matrix expanded to float32 (rows, cols): a new tensor. */
   dequantize(): Tensor {
-    const out = Tensor.output([this.rows, this.cols], 'float32', this.blocks.backend);
-    out.backend.dequantizeQ8(this.blocks.data() as Uint8Array, out.data() as Float32Array);
+    const out = Tensor.output([this.rows, this.cols], 'float32', this.data.backend);
+    out.backend.dequantizeQ8(this.data.data() as Uint8Array, out.data() as Float32Array, this.rows, this.cols);
     return out;
   }
 
   dispose(): void {
-    this.blocks.dispose();
+    this.data.dispose();
   }
 }
 
@@ -60,18 +57,17 @@ export function linearQ8(x: Tensor, w: QuantizedMatrix, bias?: Tensor | null): T
   if (x.dtype !== 'float32') throw new Error(`linearQ8 needs float32 input, got ${x.dtype}`);
   const k = x.shape[x.rank - 1];
   if (k !== w.cols) throw new Error(`linearQ8: input ${formatShape(x.shape)} does not match a (${w.rows}, ${w.cols}) matrix`);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== w.rows || bias.dtype !== 'float32')) throw new Error(`linearQ8: the bias must be float32 (${w.rows}), got ${bias.dtype} ${formatShape(bias.shape)}`);
   const m = x.size / k;
   if (m >= PREFILL_ROWS) {
     // many rows (a prompt): expand W to float32 once and use the float matmul kernel
-    const dense = Tensor.output([w.rows, w.cols], 'float32', x.backend);
-    x.backend.dequantizeQ8(w.blocks.data() as Uint8Array, dense.data() as Float32Array);
-    const y = matmul(x, transpose(dense));
-    return bias ? add(y, bias) : y;
+    const dense = w.dequantize();
+    return bias ? matmulBias(x, transpose(dense), bias) : matmul(x, transpose(dense));
   }
   const out = Tensor.output([...x.shape.slice(0, -1), w.rows], 'float32', x.backend);
-  x.backend.matmulQ8(contiguous(x).data() as Float32Array, w.blocks.data() as Uint8Array, out.data() as Float32Array, m, w.rows, k);
-  const y = bias ? add(out, bias) : out;
-  return reshape(y, [...x.shape.slice(0, -1), w.rows]);
+  const b = bias ? (contiguous(bias).data() as Float32Array) : null;
+  x.backend.matmulQ8(contiguous(x).data() as Float32Array, w.data.data() as Uint8Array, out.data() as Float32Array, m, w.rows, k, b);
+  return out;
 }
 
 /** Rows `ids` (any shape, int32) of a Q8_0 matrix expanded to float32: (…ids, cols). Inference only. */
@@ -79,8 +75,8 @@ export function embeddingQ8(w: QuantizedMatrix, ids: Tensor): Tensor {
   if (ids.dtype !== 'int32') throw new Error(`embeddingQ8: ids must be int32, got ${ids.dtype}`);
   const idData = contiguous(ids).data() as Int32Array;
   for (const id of idData) if (!(id >= 0 && id < w.rows)) throw new Error(`token id ${id} is outside the vocabulary (0 … ${w.rows - 1})`);
-  const out = Tensor.output([...ids.shape, w.cols], 'float32', w.blocks.backend);
-  const rowBytes = (w.cols / 32) * 34, blocks = w.blocks.data() as Uint8Array, values = out.data() as Float32Array;
-  idData.forEach((id, r) => dequantizeQ8_0(blocks, id * rowBytes, values.subarray(r * w.cols, (r + 1) * w.cols)));
+  const out = Tensor.output([...ids.shape, w.cols], 'float32', w.data.backend);
+  const rows = w.data.data() as Uint8Array, values = out.data() as Float32Array;
+  idData.forEach((id, r) => dequantizeQ8Row(rows, id, w.cols, values.subarray(r * w.cols, (r + 1) * w.cols)));
   return out;
 }

@@ -10,6 +10,7 @@
 
 import type { AdamWParams, AttentionParams, Backend, BinaryOp, MatmulParams, UnaryOp } from '../backend.js';
 import * as cpu from '../cpu/index.js';
+import { q8RowBytes } from '../q8-rows.js';
 import type { FloatArray, Storage } from '../../tensor/dtype.js';
 import type { WasmAllocator } from './allocator.js';
 import type { ThreadPool } from './threads.js';
@@ -222,19 +223,19 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
         batch * m * n * k, m === 1 ? PARALLEL_MATVEC : PARALLEL_FLOPS);
     },
 
-    // weight-only int8 (Q8_0) products: x · Wᵀ over GGUF blocks
-    matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number) {
+    // weight-only int8 products: x · Wᵀ (+ bias) over Q8 rows (src/backend/q8-rows.ts)
+    matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number, bias?: Float32Array | null) {
       if (k % 32 !== 0) throw new Error(`matmulQ8: rows of ${k} values are not whole Q8_0 blocks of 32`);
+      const pb = bias ? stage.in(bias) : 0;
       if (m === 1 && k <= 32768) { // decode: bound by memory, rows claimed dynamically
-        const rowBytes = (k / 32) * 34;
-        return run('gl_matvec_q8', [stage.in(x), stage.in(w), stage.out(out), n, k, chunkRows(rowBytes, 2), zeroedCounter()],
+        const rowBytes = q8RowBytes(k);
+        return run('gl_matvec_q8', [stage.in(x), stage.in(w), pb, stage.out(out), n, k, chunkRows(rowBytes, 2), zeroedCounter()],
           (n * rowBytes) / 4, PARALLEL_MATVEC); // work in 4-byte words, as for a float matrix
       }
-      run('gl_matmul_q8', [stage.in(x), stage.in(w), stage.out(out), m, n, k], m * n * k, PARALLEL_FLOPS);
+      run('gl_matmul_q8', [stage.in(x), stage.in(w), pb, stage.out(out), m, n, k], m * n * k, PARALLEL_FLOPS);
     },
-    dequantizeQ8(w: Uint8Array, out: Float32Array) {
-      const k = 32, rows = out.length / k; // any row length works: blocks are independent
-      run('gl_dequantize_q8', [stage.in(w), stage.out(out), rows, k], out.length);
+    dequantizeQ8(w: Uint8Array, out: Float32Array, n: number, k: number) {
+      run('gl_dequantize_q8', [stage.in(w), stage.out(out), n, k], out.length);
     },
 
     softmax(x, out, rows, cols) {

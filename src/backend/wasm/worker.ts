@@ -13,6 +13,7 @@ function serve(init: WorkerInit, ready: () => void): void {
   const fns = init.names.map((n) => exports[n] as Fn);
   const ctrl = new Int32Array(init.ctrl);
   const args = new Float64Array(init.args);
+  const call: number[] = []; // the arguments of each job, in one array reused (no garbage per job)
   let gen = Atomics.load(ctrl, CTRL_GEN);
   ready(); // the main thread starts no job before every worker has said so
   for (;;) {
@@ -24,8 +25,12 @@ function serve(init: WorkerInit, ready: () => void): void {
     const nt = ctrl[CTRL_NT];
     if (init.tid < nt) {
       try {
-        const a = Array.from(args.subarray(0, ctrl[CTRL_NARGS]));
-        fns[fn](...a, init.tid, nt);
+        const n = ctrl[CTRL_NARGS];
+        call.length = n + 2;
+        for (let i = 0; i < n; i++) call[i] = args[i];
+        call[n] = init.tid;
+        call[n + 1] = nt;
+        fns[fn].apply(null, call);
       } catch {
         Atomics.store(ctrl, CTRL_ERROR, 1);
       }
