@@ -73,6 +73,19 @@ function peakGflops(b: WasmBackend): number {
   return best;
 }
 
+/** Integer multiply-adds per second (billions) on this thread, best of 5 after warm-up; 0 when the build lacks it. */
+function intMacs(b: WasmBackend, kind: 'i16' | 'i8'): number {
+  if (!b.peakIntMacs(kind, 10)) return 0;
+  for (let i = 0; i < 20; i++) b.peakIntMacs(kind, 10_000);
+  let best = 0;
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    const macs = b.peakIntMacs(kind, 5_000_000);
+    best = Math.max(best, macs / ((performance.now() - t0) / 1000) / 1e9);
+  }
+  return best;
+}
+
 function bandwidthGBs(b: WasmBackend, bytes: number): number {
   const x = fill(b, bytes / 4);
   const s = time(() => b.streamSum(x), 9);
@@ -98,6 +111,11 @@ for (const [relaxed, threads] of [false, true].flatMap((r) => [...new Set([1, al
       const g = matmulGflops(b, n, transB);
       console.log(`  matmul ${n}³ ${transB ? 'A·Bᵀ' : 'A·B '}: ${g.toFixed(1)} GFLOP/s  (${((100 * g) / peak).toFixed(0)}% of the measured peak, ${((100 * g) / nominal).toFixed(0)}% of nominal)`);
     }
+  }
+  if (threads === 1) {
+    const f32 = peakGflops(b) / 2 / threads; // multiply-adds: 2 flops each
+    const rates = (['i16', 'i8'] as const).map((kind) => [kind, intMacs(b, kind)] as const);
+    console.log(`  one thread, billions of multiply-adds/s: f32x4 ${f32.toFixed(1)}; ${rates.map(([kind, r]) => `${kind === 'i16' ? 'i32x4.dot_i16x8_s + add' : 'relaxed_dot_i8x16_i7x16_add'} ${r ? `${r.toFixed(1)} (${(r / f32).toFixed(2)}× f32)` : 'not in this build'}`).join('; ')}`);
   }
   console.log(`  matvec 50257×768 (x·Wᵀ, m = 1): ${matvecGBs(b, 50257, 768).toFixed(1)} GB/s of weights`);
   console.log(`  memory bandwidth (wasm streaming read of 512 MB): ${bandwidthGBs(b, 512 * 1024 * 1024).toFixed(1)} GB/s`);

@@ -47,6 +47,12 @@ export interface WasmBackend extends Backend {
   streamSum(x: Float32Array): number;
   /** Runs `rounds` rounds of pure f32x4 arithmetic on every thread (an arithmetic-peak probe); returns the flops done. */
   peakFlops(rounds: number): number;
+  /**
+   * Runs `rounds` rounds of integer dot products on this thread (what an int8 kernel could gain over
+   * float): 'i16' is i32x4.dot_i16x8_s plus an add, 'i8' relaxed SIMD's i32x4.relaxed_dot_i8x16_i7x16_add_s.
+   * Returns the multiply-adds done, 0 when this build lacks the instruction.
+   */
+  peakIntMacs(kind: 'i16' | 'i8', rounds: number): number;
   /** Stops the worker threads; the backend keeps working on one thread. */
   dispose(): void;
 }
@@ -156,6 +162,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       if (pool) pool.run('gl_peak', [rounds]);
       else exports.gl_peak(rounds, 0, 1);
       return rounds * exports.gl_peak_round_flops() * (pool ? threads : 1);
+    },
+    peakIntMacs(kind, rounds) {
+      return exports.gl_peak_int(kind === 'i16' ? 0 : 1, rounds);
     },
     dispose() {
       pool?.dispose();

@@ -134,3 +134,31 @@ EXPORT float gl_peak(int iters, int tid, int nt) {
   s = wasm_f32x4_add(s, wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(b0, b1), wasm_f32x4_add(b2, b3)), wasm_f32x4_add(b4, b5)));
   return hsum(s);
 }
+
+/**
+ * The integer dot-product rate of this build on one thread, for benchmarks (what an int8 kernel
+ * could gain over float): `iters` rounds of 12 chains, each step feeding the chain's next one.
+ * kind 0: i32x4.dot_i16x8_s then an add (8 multiply-adds a step); kind 1 (relaxed build only):
+ * i32x4.relaxed_dot_i8x16_i7x16_add_s (16 a step). Returns the multiply-adds done, 0 when the
+ * build lacks the instruction.
+ */
+EXPORT int gl_peak_int(int kind, int iters) {
+  v128_t a[12];
+  for (int k = 0; k < 12; k++) a[k] = wasm_i32x4_splat(k + 1);
+  v128_t y0 = wasm_i16x8_splat(3), y1 = wasm_i16x8_splat(5), y2 = wasm_i16x8_splat(7), y3 = wasm_i16x8_splat(9);
+  if (kind == 0) {
+    for (int i = 0; i < iters; i++)
+      for (int k = 0; k < 12; k++) a[k] = wasm_i32x4_add(a[k], wasm_i32x4_dot_i16x8(a[k], (k & 3) == 0 ? y0 : (k & 3) == 1 ? y1 : (k & 3) == 2 ? y2 : y3));
+  } else {
+#ifdef GL_RELAXED
+    for (int i = 0; i < iters; i++)
+      for (int k = 0; k < 12; k++) a[k] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(a[k], (k & 3) == 0 ? y0 : (k & 3) == 1 ? y1 : (k & 3) == 2 ? y2 : y3, a[k]);
+#else
+    return 0;
+#endif
+  }
+  v128_t s = a[0];
+  for (int k = 1; k < 12; k++) s = wasm_i32x4_add(s, a[k]);
+  // the sum is returned through memory-free arithmetic so the loop cannot be removed
+  return wasm_i32x4_extract_lane(s, 0) == 0x7fffffff ? 0 : iters * 12 * (kind == 0 ? 8 : 16);
+}
