@@ -9,6 +9,9 @@
 
 #define QK 32
 
+/** Bytes of a row of K values: K int8, then K/32 float32 scales. */
+INLINE intptr_t row_bytes(int K) { return (intptr_t)K + K / QK * 4; }
+
 /** The scales of a row of K values: after its K int8 values. */
 INLINE const float *row_scales(const uint8_t *row, int K) { return (const float *)(row + K); }
 
@@ -96,7 +99,7 @@ INLINE float dot_q8_x16(const int16_t *xq, const float *xs, const uint8_t *row, 
  * does less of the work instead of holding the others up. bias (N floats) is added when not null.
  */
 EXPORT void gl_matvec_q8(const float *x, const uint8_t *W, const float *bias, float *out, int N, int K, int chunk, int *next, int tid, int nt) {
-  intptr_t rowBytes = (intptr_t)K + K / QK * 4;
+  intptr_t rowBytes = row_bytes(K);
   int16_t *xq = (int16_t *)thread_scratch(tid);
   float *xs = (float *)(xq + K);
   quantize_x16(x, K / QK, xq, xs);
@@ -113,7 +116,7 @@ EXPORT void gl_matvec_q8(const float *x, const uint8_t *W, const float *bias, fl
 EXPORT void gl_matmul_q8(const float *X, const uint8_t *W, const float *bias, float *out, int M, int N, int K, int tid, int nt) {
   int j0, j1;
   share(N, 4, tid, nt, &j0, &j1);
-  intptr_t rowBytes = (intptr_t)K + K / QK * 4;
+  intptr_t rowBytes = row_bytes(K);
   float *w = thread_scratch(tid);
   for (int j = j0; j < j1; j++) {
     const uint8_t *row = W + j * rowBytes;
@@ -141,6 +144,6 @@ EXPORT void gl_matmul_q8(const float *X, const uint8_t *W, const float *bias, fl
 EXPORT void gl_dequantize_q8(const uint8_t *W, float *out, int N, int K, int tid, int nt) {
   int j0, j1;
   share(N, 1, tid, nt, &j0, &j1);
-  intptr_t rowBytes = (intptr_t)K + K / QK * 4;
+  intptr_t rowBytes = row_bytes(K);
   for (int j = j0; j < j1; j++) dequant_row(W + j * rowBytes, K, out + (intptr_t)j * K);
 }
