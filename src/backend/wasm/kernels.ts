@@ -225,10 +225,9 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
 
     // weight-only int8 products: x · Wᵀ (+ bias) over Q8 rows (src/backend/q8-rows.ts)
     matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number, bias?: Float32Array | null) {
-      if (k % 32 !== 0) throw new Error(`matmulQ8: rows of ${k} values are not whole Q8_0 blocks of 32`);
+      const rowBytes = q8RowBytes(k); // throws unless k is whole blocks of 32
       const pb = bias ? stage.in(bias) : 0;
       if (m === 1 && k <= 32768) { // decode: bound by memory, rows claimed dynamically
-        const rowBytes = q8RowBytes(k);
         return run('gl_matvec_q8', [stage.in(x), stage.in(w), pb, stage.out(out), n, k, chunkRows(rowBytes, 2), zeroedCounter()],
           (n * rowBytes) / 4, PARALLEL_MATVEC); // work in 4-byte words, as for a float matrix
       }
