@@ -29,6 +29,12 @@ export interface LlamaConfig {
   /** q/k/v projections carry biases (Qwen2). */
   qkvBias: boolean;
   tiedEmbeddings: boolean;
+  /**
+   * Mistral's sliding-window attention: each query sees only the last slidingWindow positions up
+   * to itself. Absent when every query sees every earlier position (no window, or one at least
+   * as long as the context).
+   */
+  slidingWindow?: number;
 }
 
 function ropeFromHf(cfg: Json): { theta: number; scaling: RopeScaling | null } {
@@ -57,9 +63,7 @@ export function llamaFromHf(cfg: Json): LlamaConfig {
   const act = cfg.hidden_act ?? 'silu';
   if (act !== 'silu') throw new Error(`config.json: hidden_act '${act}' is not supported (the Llama family uses silu)`);
   if (cfg.mlp_bias === true) throw new Error('config.json: mlp_bias is not supported');
-  if (cfg.use_sliding_window === true || (modelType === 'mistral' && typeof cfg.sliding_window === 'number' && cfg.sliding_window < num(cfg, 'max_position_embeddings', 4096))) {
-    throw new Error('config.json: sliding-window attention is not supported');
-  }
+  if (cfg.use_sliding_window === true) throw new Error('config.json: Qwen2\'s use_sliding_window (windows on the layers from max_window_layers on) is not supported; Mistral\'s sliding_window is');
   const dim = positiveInt(cfg, 'hidden_size');
   const heads = positiveInt(cfg, 'num_attention_heads');
   const kvHeads = positiveInt(cfg, 'num_key_value_heads', heads);
@@ -67,10 +71,13 @@ export function llamaFromHf(cfg: Json): LlamaConfig {
   const headDim = cfg.head_dim == null ? dim / heads : positiveInt(cfg, 'head_dim');
   if (!Number.isInteger(headDim) || headDim % 2 !== 0) throw new Error(`config.json: head dimension ${headDim} must be an even integer`);
   const rope = ropeFromHf(cfg);
+  const contextLength = positiveInt(cfg, 'max_position_embeddings', 2048);
+  // Mistral (and Mixtral) read sliding_window; Llama and Qwen2 ignore the key
+  const window = modelType === 'mistral' && cfg.sliding_window != null ? positiveInt(cfg, 'sliding_window') : undefined;
   return {
     arch: 'llama',
     vocabSize: positiveInt(cfg, 'vocab_size'),
-    contextLength: positiveInt(cfg, 'max_position_embeddings', 2048),
+    contextLength,
     dim, layers: positiveInt(cfg, 'num_hidden_layers'), heads, kvHeads, headDim,
     mlpHidden: positiveInt(cfg, 'intermediate_size'),
     normEps: num(cfg, 'rms_norm_eps', 1e-6),
@@ -78,6 +85,7 @@ export function llamaFromHf(cfg: Json): LlamaConfig {
     ropeScaling: rope.scaling,
     qkvBias: modelType === 'qwen2' || cfg.attention_bias === true,
     tiedEmbeddings: cfg.tie_word_embeddings === true,
+    ...(window !== undefined && window < contextLength ? { slidingWindow: window } : {}),
   };
 }
 
@@ -85,11 +93,15 @@ export function llamaToHf(c: LlamaConfig): Json {
   const rope: Json = c.ropeScaling
     ? { rope_type: 'llama3', rope_theta: c.ropeTheta, factor: c.ropeScaling.factor, low_freq_factor: c.ropeScaling.lowFreqFactor, high_freq_factor: c.ropeScaling.highFreqFactor, original_max_position_embeddings: c.ropeScaling.originalContextLength }
     : { rope_type: 'default', rope_theta: c.ropeTheta };
+  if (c.slidingWindow !== undefined && c.qkvBias) throw new Error('config.json has no form for sliding-window attention with q/k/v biases (Mistral has no biases; Qwen2\'s windows are per layer)');
+  // a sliding window is Mistral's; without one, the plain Llama (or Qwen2, with biases) form
+  const [cls, type] = c.slidingWindow !== undefined ? ['MistralForCausalLM', 'mistral'] : c.qkvBias ? ['Qwen2ForCausalLM', 'qwen2'] : ['LlamaForCausalLM', 'llama'];
   return {
-    architectures: [c.qkvBias ? 'Qwen2ForCausalLM' : 'LlamaForCausalLM'], model_type: c.qkvBias ? 'qwen2' : 'llama', hidden_act: 'silu',
+    architectures: [cls], model_type: type, hidden_act: 'silu',
     vocab_size: c.vocabSize, max_position_embeddings: c.contextLength, hidden_size: c.dim, num_hidden_layers: c.layers,
     num_attention_heads: c.heads, num_key_value_heads: c.kvHeads, head_dim: c.headDim, intermediate_size: c.mlpHidden,
     rms_norm_eps: c.normEps, rope_theta: c.ropeTheta, rope_parameters: rope, attention_bias: c.qkvBias, tie_word_embeddings: c.tiedEmbeddings,
+    ...(c.slidingWindow !== undefined ? { sliding_window: c.slidingWindow } : {}),
   };
 }
 

@@ -30,7 +30,7 @@ export function llamaForward(c: LlamaConfig, w: Weights, inp: ForwardInputs): Te
     const q = op.reshape(proj(h1, 'self_attn.q_proj'), [B, T, H, D]);
     const k = op.reshape(proj(h1, 'self_attn.k_proj'), [B, T, Hkv, D]);
     const v = op.reshape(proj(h1, 'self_attn.v_proj'), [B, T, Hkv, D]);
-    const z = attend(ctx, b + 'attn.', l, op.rope(q, positions, invFreq), op.rope(k, positions, invFreq), v, cache); // (B, T, H·D)
+    const z = attend(ctx, b + 'attn.', l, op.rope(q, positions, invFreq), op.rope(k, positions, invFreq), v, cache, c.slidingWindow); // (B, T, H·D)
     const attnOut = ctx.point(b + 'hook_attn_out', proj(z, 'self_attn.o_proj'));
     resid = ctx.point(b + 'hook_resid_mid', op.add(resid, attnOut));
     // SwiGLU MLP: down(silu(gate(x)) * up(x))

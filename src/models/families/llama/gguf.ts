@@ -4,7 +4,7 @@
 // Llama 3 rope scaling travels as the rope_freqs.weight tensor (llama.cpp) and glasslm's own keys.
 
 import { ggufFloat, ggufInt, ggufVocab, shortestF32 } from '../../../io/gguf/fields.js';
-import { gguf, metaFloat, type GgufMetadata } from '../../../io/gguf/metadata.js';
+import { gguf, metaFloat, metaInt, type GgufMetadata } from '../../../io/gguf/metadata.js';
 import { halvesToInterleaved, interleavedToHalves } from '../../../io/permute.js';
 import { type NameTables, tableFromGguf, tableToGguf } from '../../../io/gguf/rename.js';
 import type { NamedTensor } from '../../../io/types.js';
@@ -74,7 +74,7 @@ function headDimOf(config: Json): number {
 
 export const llamaGguf: GgufSide = {
   archs: ['llama', 'qwen2'],
-  archFor: (hf) => (hf.model_type === 'qwen2' ? 'qwen2' : 'llama'),
+  archFor: (hf) => (hf.model_type === 'qwen2' ? 'qwen2' : 'llama'), // Mistral is written as llama, as convert_hf_to_gguf.py does
   auxTensors: ['rope_freqs.weight'],
 
   auxTensorsFor(config: Json): NamedTensor[] {
@@ -112,6 +112,8 @@ export const llamaGguf: GgufSide = {
       m.set(LLAMA3_KEYS.highFreqFactor, gguf.f32(scaling.highFreqFactor));
       m.set(LLAMA3_KEYS.originalContextLength, gguf.u32(scaling.originalContextLength));
     }
+    // Mistral's window: the key llama.cpp uses for sliding-window attention
+    if (config.model_type === 'mistral' && typeof config.sliding_window === 'number') m.set(k('attention.sliding_window'), gguf.u32(config.sliding_window));
     m.set(k('vocab_size'), gguf.u32(hfNum(config, 'vocab_size')));
     return m;
   },
@@ -127,8 +129,11 @@ export const llamaGguf: GgufSide = {
     const rope: Json = scaling
       ? { rope_theta: theta, rope_type: 'llama3', factor: scaling.factor, low_freq_factor: scaling.lowFreqFactor, high_freq_factor: scaling.highFreqFactor, original_max_position_embeddings: scaling.originalContextLength }
       : { rope_theta: theta, rope_type: 'default' };
+    const window = metaInt(meta, `${arch}.attention.sliding_window`);
+    const type = window !== undefined ? 'mistral' : arch;
     return {
-      architectures: [arch === 'qwen2' ? 'Qwen2ForCausalLM' : 'LlamaForCausalLM'], model_type: arch, hidden_act: 'silu',
+      architectures: [window !== undefined ? 'MistralForCausalLM' : arch === 'qwen2' ? 'Qwen2ForCausalLM' : 'LlamaForCausalLM'], model_type: type, hidden_act: 'silu',
+      ...(window !== undefined ? { sliding_window: window } : {}),
       hidden_size: hidden, intermediate_size: int('feed_forward_length'), num_hidden_layers: int('block_count'),
       num_attention_heads: heads, num_key_value_heads: int('attention.head_count_kv', heads),
       head_dim: headDim,

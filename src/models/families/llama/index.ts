@@ -86,5 +86,5 @@ export const llamaFamily: ModelFamily<LlamaConfig> = {
     ].map((n) => `blocks.${layer}.${n}`);
   },
   forward: llamaForward,
-  info: (c) => ({ layers: c.layers, d_model: c.dim, heads: c.heads, kv_heads: c.kvHeads, head_dim: c.headDim, d_mlp: c.mlpHidden, rope_theta: c.ropeTheta, rope_scaling: c.ropeScaling, qkv_bias: c.qkvBias, tied_embeddings: c.tiedEmbeddings }),
+  info: (c) => ({ layers: c.layers, d_model: c.dim, heads: c.heads, kv_heads: c.kvHeads, head_dim: c.headDim, d_mlp: c.mlpHidden, rope_theta: c.ropeTheta, rope_scaling: c.ropeScaling, qkv_bias: c.qkvBias, tied_embeddings: c.tiedEmbeddings, ...(c.slidingWindow !== undefined ? { sliding_window: c.slidingWindow } : {}) }),
 };
