@@ -24,8 +24,9 @@ let browser: Browser | null = null;
 before(async () => {
   if (skip) return;
   site = mkdtempSync(join(tmpdir(), 'glasslm-browser-'));
-  await bundleSite(site, { 'decode-page.js': 'dist/test/browser/decode-page.js', 'decode-worker.js': 'dist/test/browser/decode-worker.js' });
+  await bundleSite(site, { 'decode-page.js': 'dist/test/browser/decode-page.js', 'decode-worker.js': 'dist/test/browser/decode-worker.js', 'main-thread-page.js': 'dist/test/browser/main-thread-page.js' });
   const { writeFileSync, mkdirSync, copyFileSync } = await import('node:fs');
+  writeFileSync(join(site, 'main-thread.html'), '<!doctype html><meta charset="utf-8"><title>glasslm main thread</title><link rel="icon" href="data:,"><script type="module" src="main-thread-page.js"></script>\n');
   writeFileSync(join(site, 'index.html'), '<!doctype html><meta charset="utf-8"><title>glasslm decode</title><link rel="icon" href="data:,"><script type="module" src="decode-page.js"></script>\n');
   mkdirSync(join(site, 'builtin'));
   for (const f of ['config.json', 'model.safetensors', 'tokenizer.json']) copyFileSync(join(projectRoot, 'models', 'builtin', f), join(site, 'builtin', f));
@@ -92,4 +93,22 @@ test('not isolated: the single-thread build, the notes say why, the same tokens'
   assert.equal(r.threads, 1);
   assert.match(r.notes, /1 thread .*not cross-origin isolated/);
   assert.deepEqual(r.runs[0].ids, expected);
+});
+
+test('on the main thread of an isolated page: one thread, and the notes say to use a Worker', { skip, timeout: 120_000 }, async () => {
+  const server = await serveStatic(site, { isolated: true });
+  const page = await browser!.newPage();
+  try {
+    await page.goto(`${server.url}/main-thread.html`);
+    await page.waitForFunction(() => (globalThis as unknown as { glasslmMainThread?: { done: boolean } }).glasslmMainThread?.done === true, null, { timeout: 60_000 });
+    const r = await page.evaluate(() => (globalThis as unknown as { glasslmMainThread: unknown }).glasslmMainThread) as { error?: string; notes: string; threads: number; product: number[] };
+    assert.equal(r.error, undefined, r.error);
+    console.log(`main thread: ${r.notes}`);
+    assert.equal(r.threads, 1);
+    assert.match(r.notes, /asked for 2: Atomics\.wait is not allowed on this thread .*Worker/);
+    assert.deepEqual(r.product, [19, 22, 43, 50]);
+  } finally {
+    await page.close();
+    await server.close();
+  }
 });
