@@ -180,6 +180,11 @@ export interface ModelFamily<C extends { arch: string } = { arch: string; [k: st
   /** The hook points of block `layer`, in the order the forward pass reaches them. */
   blockHooks(c: C, layer: number): string[];
 
+  /**
+   * The hook points whose sum is a layer's MLP output, when it has parts (each expert's weighted
+   * output, the shared expert): direct logit attribution splits the MLP by them. Absent: one MLP.
+   */
+  mlpParts?(c: C, layer: number): { label: string; hook: string }[] | undefined;
   /** A mixture of experts: experts per layer, chosen per token, and the load-balancing loss's weight (absent: a dense model). */
   routing?(c: C): { experts: number; expertsPerToken: number; auxLossCoef: number } | undefined;
 

@@ -94,6 +94,10 @@ export const llamaFamily: ModelFamily<LlamaConfig> = {
       'hook_attn_out', 'hook_resid_mid', 'ln2.hook_normalized', ...mlp, 'hook_mlp_out', 'hook_resid_post',
     ].map((n) => `blocks.${layer}.${n}`);
   },
+  mlpParts: (c, l) => (c.moe
+    ? [...Array.from({ length: c.moe.experts }, (_, e) => ({ label: `expert ${e}`, hook: `blocks.${l}.mlp.experts.${e}.hook_out` })),
+      ...(c.moe.sharedExpertHidden ? [{ label: 'shared expert', hook: `blocks.${l}.mlp.shared_expert.hook_out` }] : [])]
+    : undefined),
   routing: (c) => (c.moe ? { experts: c.moe.experts, expertsPerToken: c.moe.expertsPerToken, auxLossCoef: c.moe.auxLossCoef } : undefined),
   forward: llamaForward,
   info: (c) => ({ model_type: llamaToHf(c).model_type, ...(c.moe ? { experts: c.moe.experts, experts_per_token: c.moe.expertsPerToken, expert_hidden: c.moe.expertHidden, ...(c.moe.sharedExpertHidden ? { shared_expert_hidden: c.moe.sharedExpertHidden } : {}), norm_topk_prob: c.moe.normTopK } : {}), layers: c.layers, d_model: c.dim, heads: c.heads, kv_heads: c.kvHeads, head_dim: c.headDim, d_mlp: c.mlpHidden, rope_theta: c.ropeTheta, rope_scaling: c.ropeScaling, qkv_bias: c.qkvBias, tied_embeddings: c.tiedEmbeddings, ...(c.slidingWindow !== undefined ? { sliding_window: c.slidingWindow } : {}) }),
