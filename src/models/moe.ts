@@ -86,22 +86,37 @@ export function routedMlp(m: MoeLayer, w: Weights, h: Tensor, ctx: HookContext, 
   const routed = op.reshape(ctx.point(prefix + 'hook_router_weights', op.reshape(weights, [B, T, E])), [N, E]);
   const wd = op.contiguous(routed).floats();
   const x = op.reshape(h, [N, C]);
+  // experts nobody listens to are put back in one scatter; an expert with a hook or a cache entry
+  // gets its own (N, C) output so the hook sees (and may replace) it whole
+  const pieces: Tensor[] = [], pieceRows: Int32Array[] = [];
   let out: Tensor | null = null;
   for (let e = 0; e < E; e++) {
     let count = 0;
     for (let n = 0; n < N; n++) if (wd[n * E + e] !== 0) count++;
     const rows = new Int32Array(count);
     for (let n = 0, i = 0; n < N; n++) if (wd[n * E + e] !== 0) rows[i++] = n;
-    let part: Tensor; // (N, C): expert e's weighted output, zero on the tokens it did not get
-    if (count === 0) part = op.zeros([N, C], h.dtype, h.backend);
-    else {
+    let weighted: Tensor | null = null; // (n_e, C): expert e on its tokens, times their routing weights
+    if (count > 0) {
       const y = swiglu(w, op.gatherRows(x, rows), m.expert(e)); // (n_e, C)
-      const we = op.slice(op.gatherRows(routed, rows), 1, e, e + 1); // (n_e, 1)
-      part = op.scatterRows(op.mul(y, we), rows, N);
+      weighted = op.mul(y, op.slice(op.gatherRows(routed, rows), 1, e, e + 1)); // (n_e, C) · (n_e, 1)
     }
-    const hooked = op.reshape(ctx.point(`${prefix}experts.${e}.hook_out`, op.reshape(part, [B, T, C])), [N, C]);
+    const hook = `${prefix}experts.${e}.hook_out`;
+    if (!ctx.listens(hook)) {
+      if (weighted) pieces.push(weighted), pieceRows.push(rows);
+      continue;
+    }
+    const part = weighted ? op.scatterRows(weighted, rows, N) : op.zeros([N, C], h.dtype, h.backend); // (N, C), 0 where e was not chosen
+    const hooked = op.reshape(ctx.point(hook, op.reshape(part, [B, T, C])), [N, C]);
     out = out ? op.add(out, hooked) : hooked;
   }
+  if (pieces.length > 0) {
+    const rows = new Int32Array(pieceRows.reduce((a, r) => a + r.length, 0));
+    let at = 0;
+    for (const r of pieceRows) rows.set(r, at), (at += r.length);
+    const rest = op.scatterRows(pieces.length === 1 ? pieces[0] : op.concat(pieces, 0), rows, N);
+    out = out ? op.add(out, rest) : rest;
+  }
+  out ??= op.zeros([N, C], h.dtype, h.backend);
   let result = op.reshape(out!, [B, T, C]);
   if (m.shared) {
     const gate = sigmoid(w.proj.apply(h, m.shared.gateWeight)); // (B, T, 1)
