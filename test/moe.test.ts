@@ -15,7 +15,9 @@ import { configFromHf, configToHf } from '../src/models/config.js';
 import { HookContext } from '../src/models/hooks.js';
 import { Projections } from '../src/models/linear.js';
 import { loadModel } from '../src/models/load-file.js';
-import { Model } from '../src/models/model.js';
+import { Model, nextTokenTargets } from '../src/models/model.js';
+import { AdamW, zeroGrad } from '../src/train/optimizer.js';
+import { modelConfigFor } from '../src/train/run.js';
 import { type MoeLayer, loadBalancingLoss, routedMlp } from '../src/models/moe.js';
 import { saveGgufModel, saveHfModel } from '../src/models/save-file.js';
 import type { LinearSpec } from '../src/models/family.js';
@@ -237,4 +239,33 @@ test('config.json errors for mixtures glasslm does not run', () => {
   assert.throws(() => configFromHf({ ...MIXTRAL, router_jitter_noise: 0.1 }), /router_jitter_noise/);
   assert.throws(() => configFromHf({ ...QWEN2MOE, decoder_sparse_step: 2 }), /decoder_sparse_step/);
   assert.throws(() => configFromHf({ ...QWEN2MOE, mlp_only_layers: [1] }), /mlp_only_layers/);
+});
+
+test('training a small Mixtral (--arch mixtral --experts 4 --experts-per-token 2): the loss falls, the routers learn, the aux loss is included', () => {
+  const config = modelConfigFor({ arch: 'mixtral', layers: 2, heads: 4, dim: 32, contextLength: 16, mlpHidden: 32, experts: 4, expertsPerToken: 2 }, 50);
+  assert.deepEqual((config as { moe?: unknown }).moe, { style: 'mixtral', experts: 4, expertsPerToken: 2, expertHidden: 32, normTopK: true, auxLossCoef: 0.02 });
+  assert.throws(() => modelConfigFor({ arch: 'llama', layers: 1, heads: 2, dim: 8, contextLength: 8, experts: 4 }, 50), /--experts and --experts-per-token are for mixtral/);
+  assert.throws(() => modelConfigFor({ arch: 'mixtral', layers: 1, heads: 2, dim: 8, contextLength: 8, experts: 2, expertsPerToken: 3 }, 50), /between 1 and --experts/);
+  const model = Model.init(config, new op.Rng(4));
+  model.setTrainable(true);
+  const ids = op.tensor(Int32Array.from({ length: 32 }, (_, i) => (i * 7) % 50), [2, 16], 'int32');
+  const targets = nextTokenTargets(ids);
+  const router0 = Float32Array.from(model.params.get('model.layers.0.block_sparse_moe.gate.weight')!.floats());
+  const opt = new AdamW(model.params);
+  const losses: number[] = [];
+  for (let step = 0; step < 30; step++) {
+    zeroGrad(model.params.values());
+    tidy(() => {
+      const r = model.forward(ids, { targets, routerAuxLoss: true });
+      const ce = noGrad(() => model.forward(ids, { targets }).loss!.item());
+      assert.ok(Math.abs(r.loss!.item() - (ce + 0.02 * r.auxLoss!.item())) < 1e-5, 'loss = cross-entropy + coef · aux');
+      losses.push(ce);
+      backward(r.loss!);
+    });
+    opt.update(3e-3);
+  }
+  opt.dispose();
+  assert.ok(losses[29] < losses[0] - 1, `loss ${losses[0]} -> ${losses[29]}`);
+  const router1 = model.params.get('model.layers.0.block_sparse_moe.gate.weight')!.floats();
+  assert.ok(router1.some((v, i) => Math.abs(v - router0[i]) > 1e-4), 'the router was updated');
 });
