@@ -69,6 +69,8 @@ for (const [name, config] of Object.entries(models)) {
     // hooks: returning the router weights unchanged changes nothing; sending every token to expert 0 alone changes the logits
     const same = tidy(() => Array.from(runWithHooks(model, ids, { 'blocks.0.mlp.hook_router_weights': (w) => w }).floats()));
     assert.deepEqual(same, logits);
+    const sameExpert = tidy(() => Array.from(runWithHooks(model, ids, { 'blocks.1.mlp.experts.2.hook_out': (x) => x }).floats()));
+    assert.deepEqual(sameExpert, logits, 'a hook on an expert that does nothing changes nothing, bit for bit');
     const rerouted = tidy(() => Array.from(runWithHooks(model, ids, {
       'blocks.0.mlp.hook_router_weights': (w) => {
         const one = op.zeros(w.shape);

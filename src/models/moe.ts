@@ -86,8 +86,12 @@ export function routedMlp(m: MoeLayer, w: Weights, h: Tensor, ctx: HookContext, 
   const routed = op.reshape(ctx.point(prefix + 'hook_router_weights', op.reshape(weights, [B, T, E])), [N, E]);
   const wd = op.contiguous(routed).floats();
   const x = op.reshape(h, [N, C]);
-  // experts nobody listens to are put back in one scatter; an expert with a hook or a cache entry
-  // gets its own (N, C) output so the hook sees (and may replace) it whole
+  // when nobody listens to the experts' outputs, they are put back in one scatter; when someone
+  // does, each expert gets its own (N, C) output so a hook sees (and may replace) it whole. Both
+  // add a token's expert outputs in expert order, so the logits are the same bit for bit.
+  const hookName = (e: number) => `${prefix}experts.${e}.hook_out`;
+  let listened = false;
+  for (let e = 0; e < E && !listened; e++) listened = ctx.listens(hookName(e));
   const pieces: Tensor[] = [], pieceRows: Int32Array[] = [];
   let out: Tensor | null = null;
   for (let e = 0; e < E; e++) {
@@ -100,19 +104,24 @@ export function routedMlp(m: MoeLayer, w: Weights, h: Tensor, ctx: HookContext, 
       const y = swiglu(w, op.gatherRows(x, rows), m.expert(e)); // (n_e, C)
       weighted = op.mul(y, op.slice(op.gatherRows(routed, rows), 1, e, e + 1)); // (n_e, C) · (n_e, 1)
     }
-    const hook = `${prefix}experts.${e}.hook_out`;
-    if (!ctx.listens(hook)) {
-      if (weighted) pieces.push(weighted), pieceRows.push(rows);
+    if (!listened) {
+      if (weighted) {
+        pieces.push(weighted);
+        pieceRows.push(rows);
+      }
       continue;
     }
     const part = weighted ? op.scatterRows(weighted, rows, N) : op.zeros([N, C], h.dtype, h.backend); // (N, C), 0 where e was not chosen
-    const hooked = op.reshape(ctx.point(hook, op.reshape(part, [B, T, C])), [N, C]);
+    const hooked = op.reshape(ctx.point(hookName(e), op.reshape(part, [B, T, C])), [N, C]);
     out = out ? op.add(out, hooked) : hooked;
   }
   if (pieces.length > 0) {
     const rows = new Int32Array(pieceRows.reduce((a, r) => a + r.length, 0));
     let at = 0;
-    for (const r of pieceRows) rows.set(r, at), (at += r.length);
+    for (const r of pieceRows) {
+      rows.set(r, at);
+      at += r.length;
+    }
     const rest = op.scatterRows(pieces.length === 1 ? pieces[0] : op.concat(pieces, 0), rows, N);
     out = out ? op.add(out, rest) : rest;
   }
