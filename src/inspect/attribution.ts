@@ -14,11 +14,13 @@ import { runWithCache } from './cache.js';
 import { type Decoder, readoutParams, rowOf } from './readout.js';
 
 export interface AttributionPart {
-  /** 'embed', 'pos_embed', 'L3H2', 'L3 attn bias', 'L3 mlp', 'bias'. */
+  /** 'embed', 'pos_embed', 'L3H2', 'L3 attn bias', 'L3 mlp' (or 'L3 expert 5', 'L3 shared expert' in a mixture of experts), 'bias'. */
   name: string;
   kind: 'embed' | 'head' | 'attn_bias' | 'mlp' | 'bias';
   layer?: number;
   head?: number;
+  /** Mixture of experts: the expert of an mlp part. */
+  expert?: number;
   value: number;
 }
 
@@ -66,7 +68,9 @@ export function directLogitAttribution(model: Model, ids: readonly number[], opt
   const embedHooks = family.embedHooks(c); // their sum is the first residual: 'hook_embed', GPT-2's 'hook_pos_embed'
   return tidy(() => {
     const names = [...embedHooks, `blocks.${L - 1}.hook_resid_post`];
-    for (let l = 0; l < L; l++) names.push(`blocks.${l}.attn.hook_z`, `blocks.${l}.hook_mlp_out`);
+    // an MLP with parts (a mixture of experts) is split by them: each expert's weighted output
+    const mlpParts = Array.from({ length: L }, (_, l) => family.mlpParts?.(c, l) ?? [{ label: 'mlp', hook: `blocks.${l}.hook_mlp_out` }]);
+    for (let l = 0; l < L; l++) names.push(`blocks.${l}.attn.hook_z`, ...mlpParts[l].map((p) => p.hook));
     const { logits, cache } = runWithCache(model, ids, { names });
     const V = logits.shape[2];
     const final = rowOf(logits, pos);
@@ -125,7 +129,10 @@ export function directLogitAttribution(model: Model, ids: readonly number[], opt
       heads.push(row);
       const bias = wo.bias === undefined ? undefined : model.params.get(wo.bias);
       if (bias) parts.push({ name: `L${l} attn bias`, kind: 'attn_bias', layer: l, value: contribution(Float64Array.from(bias.floats())) });
-      parts.push({ name: `L${l} mlp`, kind: 'mlp', layer: l, value: contribution(at(cache.get(`blocks.${l}.hook_mlp_out`)!, pos)) });
+      for (const part of mlpParts[l]) {
+        const expert = /^expert (\d+)$/.exec(part.label);
+        parts.push({ name: `L${l} ${part.label}`, kind: 'mlp', layer: l, ...(expert ? { expert: Number(expert[1]) } : {}), value: contribution(at(cache.get(part.hook)!, pos)) });
+      }
     }
     if (r.bias) parts.push({ name: 'bias', kind: 'bias', value: biasPart });
     for (const t of cache.values()) t.dispose();

@@ -65,6 +65,8 @@ export interface ForwardInputs {
   positions: Int32Array; // (T)
   ctx: HookContext;
   cache?: KVCache;
+  /** When given, a routed model pushes each layer's router logits (B·T, experts) here (for the load-balancing loss). */
+  routerLogits?: Tensor[];
 }
 
 /** The weights as a forward pass reads them: parameters by name, and every product through `proj`. */
@@ -87,10 +89,16 @@ export interface TrainShape {
   contextLength: number;
   /** GPT-2 only: false drops every bias from linear layers and LayerNorms (nanoGPT's bias=False). */
   bias?: boolean;
+  /** Mixture of experts (mixtral, qwen2_moe): experts per layer (default 8) and experts per token (default 2). */
+  experts?: number;
+  expertsPerToken?: number;
 }
 
 /** A parameter's share of the model in `glasslm info`. */
 export type Component = 'embeddings' | 'attention' | 'mlp' | 'norms' | 'head';
+
+/** One parameter inside a fused tensor: its name and shape, and where its values start. */
+export interface TensorPart { name: string; shape: number[]; offset: number }
 
 /** The GGUF side of a family: names, layouts and metadata keys as llama.cpp writes them. */
 export interface GgufSide {
@@ -113,6 +121,13 @@ export interface GgufSide {
   layoutFromGguf(arch: string, ggufName: string, shape: readonly number[]): { shape: number[]; relayout: boolean };
   /** The GGUF shape of a HF tensor (already named in GGUF terms), and whether its values are rearranged on the way. */
   layoutToGguf(arch: string, ggufName: string, hfShape: readonly number[]): { shape: number[]; relayout: boolean };
+  /**
+   * Tensors that GGUF stores fused (a mixture's experts as one (experts, out, in) tensor): packs
+   * the HF tensors that go into them, in GGUF names and order, and passes the others on.
+   */
+  pack?(arch: string, tensors: readonly NamedTensor[]): { packed: NamedTensor[]; rest: NamedTensor[] };
+  /** The HF parameters a fused GGUF tensor holds, each a contiguous run of its values (undefined: not fused). */
+  unpack?(arch: string, ggufName: string, shape: readonly number[]): TensorPart[] | undefined;
   /**
    * Rearranges one tensor (named in GGUF terms, `shape` its GGUF shape) from HF to GGUF order
    * (toGguf) or back, into `out` (a separate array).
@@ -142,7 +157,9 @@ export interface ModelFamily<C extends { arch: string } = { arch: string; [k: st
   /** Every parameter: Hugging Face name -> shape (the checkpoint contract). */
   parameterShapes(c: C): Map<string, number[]>;
   /** A checkpoint's tensor name as glasslm names it (GPT-2 hub files omit 'transformer.'). */
-  canonicalName(name: string): string;
+  canonicalName(name: string, c: C): string;
+  /** A checkpoint tensor that holds several parameters (Mixtral's fused experts.gate_up_proj), as parts; undefined otherwise. */
+  splitHf?(name: string, shape: readonly number[]): TensorPart[] | undefined;
   /** Tensors some checkpoints carry that are not parameters (GPT-2's attn.bias masks). */
   isNonParameter(name: string): boolean;
   /** Which share of the model a parameter is. */
@@ -162,6 +179,14 @@ export interface ModelFamily<C extends { arch: string } = { arch: string; [k: st
   embedHooks(c: C): string[];
   /** The hook points of block `layer`, in the order the forward pass reaches them. */
   blockHooks(c: C, layer: number): string[];
+
+  /**
+   * The hook points whose sum is a layer's MLP output, when it has parts (each expert's weighted
+   * output, the shared expert): direct logit attribution splits the MLP by them. Absent: one MLP.
+   */
+  mlpParts?(c: C, layer: number): { label: string; hook: string }[] | undefined;
+  /** A mixture of experts: experts per layer, chosen per token, and the load-balancing loss's weight (absent: a dense model). */
+  routing?(c: C): { experts: number; expertsPerToken: number; auxLossCoef: number } | undefined;
 
   /** ids -> the final residual stream (B, T, d_model), before the final norm; every product through w.proj. */
   forward(c: C, w: Weights, inp: ForwardInputs): Tensor;

@@ -21,16 +21,17 @@ import { keep } from '../tensor/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { type ModelConfig, configFromHf, parameterShapes } from './config.js';
+import type { TensorPart } from './family.js';
 import { familyForGguf, familyOf } from './families/index.js';
 import { type Int8Weights, Model, int8Plan, quantizeParameter } from './model.js';
 
 /** Hugging Face names as glasslm uses them (GPT-2 files from the hub omit the "transformer." prefix). */
 function canonicalName(config: ModelConfig, name: string): string {
-  return familyOf(config).canonicalName(name);
+  return familyOf(config).canonicalName(name, config);
 }
 
-/** A tensor still in its file: HF name, shape, and a reader that fills float32 storage. */
-type PendingTensor = Pick<LazyTensor, 'name' | 'shape' | 'readInto'>;
+/** A tensor still in its file: HF name, shape, a reader that fills float32 storage, and the parameters it holds when it is fused. */
+type PendingTensor = Pick<LazyTensor, 'name' | 'shape' | 'readInto'> & { parts?: TensorPart[] };
 
 /** How a checkpoint is loaded: 'q8_0' runs its matrices as int8 (see Model.quantize). */
 export interface LoadOptions {
@@ -60,27 +61,37 @@ function modelFromPending(config: ModelConfig, tensors: Iterable<PendingTensor>,
   let total = 0, done = 0;
   if (opts.onProgress) for (const shape of expected.values()) total += numel(shape);
   try {
-    for (const t of tensors) {
-      const name = canonicalName(config, t.name);
-      if (family.isNonParameter(name) && !expected.has(name)) continue; // buffers some checkpoints carry (GPT-2's attn.bias masks)
-      // a tied head saved explicitly (as transformers does for GPT-2) is the embedding again
-      if (name === 'lm_head.weight' && !expected.has(name)) continue;
-      const shape = expected.get(name);
-      if (!shape) throw new Error(`the checkpoint has an unexpected parameter '${name}'`);
-      if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) {
-        throw new Error(`parameter '${name}' has shape ${formatShape(t.shape)}; the config needs ${formatShape(shape)}`);
+    for (const whole of tensors) {
+      // a tensor that holds several parameters (fused experts) is read once and handed out in parts
+      const parts = whole.parts ?? family.splitHf?.(canonicalName(config, whole.name), whole.shape);
+      let pieces: Iterable<PendingTensor> = [whole];
+      if (parts) {
+        const values = new Float32Array(numel(whole.shape));
+        whole.readInto(values);
+        pieces = parts.map((part) => ({ name: part.name, shape: part.shape, readInto: (out: Float32Array) => out.set(values.subarray(part.offset, part.offset + numel(part.shape))) }));
       }
-      if (params.has(name) || int8.dropped.has(name)) throw new Error(`the checkpoint has parameter '${name}' twice`);
-      const p = keep(Tensor.empty(shape, 'float32'));
-      params.set(name, p);
-      t.readInto(p.data() as Float32Array); // the backend's own storage (a float32 view on the cpu)
-      const plan = opts.dtype === 'q8_0' ? int8Plan(config, name, shape) : null;
-      if (plan) {
-        int8.quantized.set(plan.key, quantizeParameter(p, plan));
-        if (plan.droppable) {
-          p.dispose(); // freed before the next tensor is read, which reuses the memory
-          params.delete(name);
-          int8.dropped.add(name);
+      for (const t of pieces) {
+        const name = canonicalName(config, t.name);
+        if (family.isNonParameter(name) && !expected.has(name)) continue; // buffers some checkpoints carry (GPT-2's attn.bias masks)
+        // a tied head saved explicitly (as transformers does for GPT-2) is the embedding again
+        if (name === 'lm_head.weight' && !expected.has(name)) continue;
+        const shape = expected.get(name);
+        if (!shape) throw new Error(`the checkpoint has an unexpected parameter '${name}'`);
+        if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) {
+          throw new Error(`parameter '${name}' has shape ${formatShape(t.shape)}; the config needs ${formatShape(shape)}`);
+        }
+        if (params.has(name) || int8.dropped.has(name)) throw new Error(`the checkpoint has parameter '${name}' twice`);
+        const p = keep(Tensor.empty(shape, 'float32'));
+        params.set(name, p);
+        t.readInto(p.data() as Float32Array); // the backend's own storage (a float32 view on the cpu)
+        const plan = opts.dtype === 'q8_0' ? int8Plan(config, name, shape) : null;
+        if (plan) {
+          int8.quantized.set(plan.key, quantizeParameter(p, plan));
+          if (plan.droppable) {
+            p.dispose(); // freed before the next tensor is read, which reuses the memory
+            params.delete(name);
+            int8.dropped.add(name);
+          }
         }
       }
       done += numel(shape);
@@ -154,6 +165,8 @@ let scratch = new Float32Array(0);
 
 /** A GGUF tensor as its HF parameter: renamed, and transposed or permuted while it is read. */
 function ggufPending(arch: GgufArch, heads: HeadCounts | undefined, t: LazyTensor): PendingTensor {
+  const parts = familyForGguf(arch).gguf.unpack?.(arch, t.name, t.shape);
+  if (parts) return { name: t.name, shape: t.shape, readInto: (out) => t.readInto(out), parts };
   const layout = ggufToHfLayout(arch, t.name, t.shape);
   if (!layout.relayout) return { name: ggufToHfName(arch, t.name), shape: layout.shape, readInto: (out) => t.readInto(out) };
   return {

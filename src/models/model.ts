@@ -12,6 +12,7 @@ import { familyOf } from './families/index.js';
 import { type HookFn, HookContext, type HookOptions } from './hooks.js';
 import { KVCache } from './kv-cache.js';
 import { Projections } from './linear.js';
+import { loadBalancingLoss } from './moe.js';
 import { finalNorm, unembedNormed } from './readout.js';
 
 export interface ForwardOptions extends HookOptions {
@@ -28,11 +29,19 @@ export interface ForwardOptions extends HookOptions {
    * output head is a third of GPT-2-small's prefill work). Not with targets or hiddenStates.
    */
   lastPositionOnly?: boolean;
+  /**
+   * Mixture-of-experts models: add the router's load-balancing loss, weighted by the config's
+   * router_aux_loss_coef, to `loss` (what training minimises; evaluation leaves it out). With
+   * targets, the unweighted load-balancing loss is returned as `auxLoss` either way.
+   */
+  routerAuxLoss?: boolean;
 }
 
 export interface ForwardResult {
   logits: Tensor; // (B, T, vocab), or (B, 1, vocab) with lastPositionOnly
   loss?: Tensor; // scalar
+  /** Mixture of experts, with targets: the load-balancing loss (scalar), before its coefficient. */
+  auxLoss?: Tensor;
   hiddenStates?: Tensor[]; // layers + 1, each (B, T, d_model)
   attentions?: Tensor[]; // layers, each (B, H, T, S)
   /** Activations asked for with `cache`, by hook name. */
@@ -202,7 +211,9 @@ export class Model {
     });
     const c = this.config;
     const positions = Int32Array.from({ length: T }, (_, t) => start + t); // the one place positions come from
-    let resid = this.family.forward(c, this, { ids, positions, ctx, cache: opts.kvCache }); // (B, T, C)
+    const routing = this.family.routing?.(c);
+    const routerLogits = routing && opts.targets ? [] as Tensor[] : undefined;
+    let resid = this.family.forward(c, this, { ids, positions, ctx, cache: opts.kvCache, routerLogits }); // (B, T, C)
     if (lastOnly) resid = op.slice(resid, 1, T - 1, T); // (B, 1, C): a prompt needs only its last prediction
     const readout = this.family.readout(c);
     const final = ctx.point('ln_final.hook_normalized', finalNorm(readout, this.params, resid));
@@ -216,6 +227,10 @@ export class Model {
     }
     if (opts.attentions) result.attentions = Array.from({ length: L }, (_, l) => ctx.cache.get(`blocks.${l}.attn.hook_pattern`)!);
     if (opts.targets) result.loss = op.crossEntropy(logits, opts.targets);
+    if (routing && routerLogits?.length) {
+      result.auxLoss = loadBalancingLoss(routerLogits, routing.experts, routing.expertsPerToken);
+      if (opts.routerAuxLoss && routing.auxLossCoef > 0) result.loss = op.add(result.loss!, op.scale(result.auxLoss, routing.auxLossCoef));
+    }
     if (!userCache) for (const name of wanted) ctx.cache.delete(name);
     return result;
   }

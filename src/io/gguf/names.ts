@@ -59,8 +59,9 @@ export function ggufToHfInto(arch: GgufArch, heads: HeadCounts | undefined, gguf
 /** HF tensors -> GGUF names and layouts (what convert_hf_to_gguf.py writes, before quantization). */
 export function hfTensorsToGguf(arch: GgufArch, heads: HeadCounts | undefined, tensors: Iterable<NamedTensor>): NamedTensor[] {
   const s = side(arch);
-  const out: NamedTensor[] = [];
-  for (const t of tensors) {
+  const { packed, rest } = s.pack ? s.pack(arch, [...tensors]) : { packed: [], rest: [...tensors] };
+  const out: NamedTensor[] = [...packed];
+  for (const t of rest) {
     const name = s.nameToGguf(arch, t.name);
     if (name === undefined) continue;
     const layout = s.layoutToGguf(arch, name, t.shape);

@@ -4,6 +4,8 @@
 import * as op from '../../../ops/index.js';
 import type { Tensor } from '../../../tensor/tensor.js';
 import { attend } from '../../attention-block.js';
+import { routedMlp } from '../../moe.js';
+import { moeLayer } from './experts.js';
 import type { ForwardInputs, Weights } from '../../family.js';
 import type { LlamaConfig } from './config.js';
 import { llamaInverseFrequencies } from './rope.js';
@@ -33,8 +35,14 @@ export function llamaForward(c: LlamaConfig, w: Weights, inp: ForwardInputs): Te
     const z = attend(ctx, b + 'attn.', l, op.rope(q, positions, invFreq), op.rope(k, positions, invFreq), v, cache, c.slidingWindow); // (B, T, H·D)
     const attnOut = ctx.point(b + 'hook_attn_out', proj(z, 'self_attn.o_proj'));
     resid = ctx.point(b + 'hook_resid_mid', op.add(resid, attnOut));
-    // SwiGLU MLP: down(silu(gate(x)) * up(x))
     const h2 = ctx.point(b + 'ln2.hook_normalized', op.rmsNorm(resid, weight('post_attention_layernorm.weight'), c.normEps));
+    if (c.moe) {
+      // mixture of experts: each token through its top-k experts only
+      const mlpOut = ctx.point(b + 'hook_mlp_out', routedMlp(moeLayer({ ...c, moe: c.moe }, l), w, h2, ctx, b + 'mlp.', inp.routerLogits));
+      resid = ctx.point(b + 'hook_resid_post', op.add(resid, mlpOut));
+      continue;
+    }
+    // SwiGLU MLP: down(silu(gate(x)) * up(x))
     const gate = ctx.point(b + 'mlp.hook_pre', proj(h2, 'mlp.gate_proj')); // (B, T, d_mlp)
     const up = ctx.point(b + 'mlp.hook_pre_linear', proj(h2, 'mlp.up_proj'));
     const post = ctx.point(b + 'mlp.hook_post', op.mul(op.silu(gate), up));

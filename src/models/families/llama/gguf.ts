@@ -10,6 +10,7 @@ import { type NameTables, tableFromGguf, tableToGguf } from '../../../io/gguf/re
 import type { NamedTensor } from '../../../io/types.js';
 import type { GgufSide, Json } from '../../family.js';
 import { hfNum } from '../json.js';
+import { packExperts, unpackExperts } from './experts.js';
 import { type Llama3Scaling, llama3RopeFactors } from './rope.js';
 
 const TABLES: NameTables = {
@@ -18,9 +19,20 @@ const TABLES: NameTables = {
     ['self_attn.q_proj', 'attn_q'], ['self_attn.k_proj', 'attn_k'], ['self_attn.v_proj', 'attn_v'],
     ['self_attn.o_proj', 'attn_output'], ['mlp.gate_proj', 'ffn_gate'], ['mlp.up_proj', 'ffn_up'],
     ['mlp.down_proj', 'ffn_down'], ['input_layernorm', 'attn_norm'], ['post_attention_layernorm', 'ffn_norm'],
+    // mixtures of experts: the router, and Qwen2-MoE's shared expert and its gate (the experts themselves are fused: experts.ts)
+    ['block_sparse_moe.gate', 'ffn_gate_inp'],
+    ['mlp.shared_expert.gate_proj', 'ffn_gate_shexp'], ['mlp.shared_expert.up_proj', 'ffn_up_shexp'], ['mlp.shared_expert.down_proj', 'ffn_down_shexp'],
+    ['mlp.shared_expert_gate', 'ffn_gate_inp_shexp'],
   ],
   global: [['model.embed_tokens', 'token_embd'], ['model.norm', 'output_norm'], ['lm_head', 'output']],
 };
+
+/** Qwen2-MoE names its router mlp.gate (Mixtral's is block_sparse_moe.gate); both are ffn_gate_inp. */
+const QWEN2MOE_TABLES: NameTables = {
+  ...TABLES,
+  layer: TABLES.layer.map(([hf, gg]) => (hf === 'block_sparse_moe.gate' ? ['mlp.gate', gg] as const : [hf, gg] as const)),
+};
+const tablesFor = (arch: string) => (arch === 'qwen2moe' ? QWEN2MOE_TABLES : TABLES);
 
 /** GGUF q/k tensors whose rows llama.cpp's 'llama' architecture holds interleaved. */
 const QK = /^blk\.\d+\.attn_(q|k)\.(weight|bias)$/;
@@ -34,6 +46,9 @@ function llama3Scaling(config: Json): Llama3Scaling | null {
   };
   return { factor: get('factor'), lowFreqFactor: get('low_freq_factor'), highFreqFactor: get('high_freq_factor'), originalContextLength: get('original_max_position_embeddings') };
 }
+
+/** Keys glasslm adds so a mixture of experts round-trips (llama.cpp ignores them). */
+const MOE_KEYS = { auxLossCoef: 'glasslm.moe.router_aux_loss_coef', normTopK: 'glasslm.moe.norm_topk_prob' } as const;
 
 /** Keys glasslm adds so Llama 3 rope scaling survives a round trip (llama.cpp ignores them). */
 const LLAMA3_KEYS = { factor: 'glasslm.rope.llama3.factor', lowFreqFactor: 'glasslm.rope.llama3.low_freq_factor', highFreqFactor: 'glasslm.rope.llama3.high_freq_factor', originalContextLength: 'glasslm.rope.llama3.original_context_length' } as const;
@@ -73,8 +88,11 @@ function headDimOf(config: Json): number {
 }
 
 export const llamaGguf: GgufSide = {
-  archs: ['llama', 'qwen2'],
-  archFor: (hf) => (hf.model_type === 'qwen2' ? 'qwen2' : 'llama'), // Mistral is written as llama, as convert_hf_to_gguf.py does
+  archs: ['llama', 'qwen2', 'qwen2moe'],
+  // Mistral and Mixtral are written as llama, as convert_hf_to_gguf.py does
+  archFor: (hf) => (hf.model_type === 'qwen2' ? 'qwen2' : hf.model_type === 'qwen2_moe' ? 'qwen2moe' : 'llama'),
+  pack: (_arch, tensors) => packExperts(tensors),
+  unpack: unpackExperts,
   auxTensors: ['rope_freqs.weight'],
 
   auxTensorsFor(config: Json): NamedTensor[] {
@@ -112,6 +130,17 @@ export const llamaGguf: GgufSide = {
       m.set(LLAMA3_KEYS.highFreqFactor, gguf.f32(scaling.highFreqFactor));
       m.set(LLAMA3_KEYS.originalContextLength, gguf.u32(scaling.originalContextLength));
     }
+    if (config.model_type === 'mixtral' || config.model_type === 'qwen2_moe') {
+      m.set(k('expert_count'), gguf.u32(hfNum(config, config.model_type === 'mixtral' ? 'num_local_experts' : 'num_experts')));
+      m.set(k('expert_used_count'), gguf.u32(hfNum(config, 'num_experts_per_tok')));
+      m.set(MOE_KEYS.auxLossCoef, gguf.f32(hfNum(config, 'router_aux_loss_coef', 0.001)));
+    }
+    if (config.model_type === 'qwen2_moe') {
+      m.set(k('expert_feed_forward_length'), gguf.u32(hfNum(config, 'moe_intermediate_size')));
+      m.set(k('expert_shared_feed_forward_length'), gguf.u32(hfNum(config, 'shared_expert_intermediate_size')));
+      // llama.cpp's qwen2moe does not renormalise the chosen experts' weights; glasslm records whether to
+      m.set(MOE_KEYS.normTopK, gguf.bool(config.norm_topk_prob === true));
+    }
     // Mistral's window: the key llama.cpp uses for sliding-window attention
     if (config.model_type === 'mistral' && typeof config.sliding_window === 'number') m.set(k('attention.sliding_window'), gguf.u32(config.sliding_window));
     m.set(k('vocab_size'), gguf.u32(hfNum(config, 'vocab_size')));
@@ -130,10 +159,27 @@ export const llamaGguf: GgufSide = {
       ? { rope_theta: theta, rope_type: 'llama3', factor: scaling.factor, low_freq_factor: scaling.lowFreqFactor, high_freq_factor: scaling.highFreqFactor, original_max_position_embeddings: scaling.originalContextLength }
       : { rope_theta: theta, rope_type: 'default' };
     const window = metaInt(meta, `${arch}.attention.sliding_window`);
-    const type = window !== undefined ? 'mistral' : arch;
+    const experts = metaInt(meta, `${arch}.expert_count`);
+    const moe: Json = {};
+    let type: string = window !== undefined ? 'mistral' : arch;
+    if (arch === 'qwen2moe') {
+      type = 'qwen2_moe';
+      const norm = meta.get(MOE_KEYS.normTopK)?.value;
+      Object.assign(moe, {
+        num_experts: int('expert_count'), num_experts_per_tok: int('expert_used_count'), moe_intermediate_size: int('expert_feed_forward_length'),
+        shared_expert_intermediate_size: int('expert_shared_feed_forward_length'), norm_topk_prob: norm === true,
+      });
+    } else if (experts !== undefined && experts > 0) {
+      type = 'mixtral';
+      Object.assign(moe, { num_local_experts: experts, num_experts_per_tok: int('expert_used_count') });
+    }
+    const coef = metaFloat(meta, MOE_KEYS.auxLossCoef);
+    if (Object.keys(moe).length > 0 && coef !== undefined) moe.router_aux_loss_coef = shortestF32(coef);
+    const cls: Record<string, string> = { llama: 'LlamaForCausalLM', mistral: 'MistralForCausalLM', qwen2: 'Qwen2ForCausalLM', mixtral: 'MixtralForCausalLM', qwen2_moe: 'Qwen2MoeForCausalLM' };
     return {
-      architectures: [window !== undefined ? 'MistralForCausalLM' : arch === 'qwen2' ? 'Qwen2ForCausalLM' : 'LlamaForCausalLM'], model_type: type, hidden_act: 'silu',
+      architectures: [cls[type]], model_type: type, hidden_act: 'silu',
       ...(window !== undefined ? { sliding_window: window } : {}),
+      ...moe,
       hidden_size: hidden, intermediate_size: int('feed_forward_length'), num_hidden_layers: int('block_count'),
       num_attention_heads: heads, num_key_value_heads: int('attention.head_count_kv', heads),
       head_dim: headDim,
@@ -144,13 +190,13 @@ export const llamaGguf: GgufSide = {
   },
 
   nameToGguf(arch: string, hfName: string): string {
-    const name = tableToGguf(TABLES, hfName);
+    const name = tableToGguf(tablesFor(arch), hfName);
     if (name === undefined) throw new Error(`GGUF names: no ${arch} GGUF name for HF tensor ${hfName}`);
     return name;
   },
 
   nameFromGguf(arch: string, ggufName: string): string {
-    const name = tableFromGguf(TABLES, ggufName);
+    const name = tableFromGguf(tablesFor(arch), ggufName);
     if (name === undefined) throw new Error(`GGUF names: no ${arch} HF name for GGUF tensor ${ggufName}`);
     return name;
   },
