@@ -7,6 +7,7 @@ import * as op from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { HookContext } from './hooks.js';
 import type { KVCache } from './kv-cache.js';
+import { sameStart } from './positions.js';
 
 /** Repeats each of kvHeads heads `group` times: (B, kvHeads, S, D) -> (B, kvHeads·group, S, D). */
 function repeatHeads(x: Tensor, group: number): Tensor {
@@ -35,7 +36,9 @@ export function attend(ctx: HookContext, prefix: string, layer: number, q: Tenso
   let qh = op.permute(q, [0, 2, 1, 3]); // (B, H, T, D)
   let kh = op.permute(k, [0, 2, 1, 3]); // (B, Hkv, T, D)
   let vh = op.permute(v, [0, 2, 1, 3]);
+  const starts = cache ? cache.lengths.slice() : null; // each row's positions before this call
   if (cache) ({ k: kh, v: vh } = cache.append(layer, kh, vh)); // (B, Hkv, S, D)
+  if (starts && !sameStart(starts)) return attendRows(ctx, prefix, qh, kh, vh, starts);
   const S = kh.shape[2];
   const offset = S - T;
   const scale = 1 / Math.sqrt(D);
@@ -58,5 +61,25 @@ export function attend(ctx: HookContext, prefix: string, layer: number, q: Tenso
     }
   }
   const z = ctx.point(prefix + 'hook_z', op.permute(out, [0, 2, 1, 3])); // (B, T, H, D)
+  return op.reshape(z, [B, T, H * D]);
+}
+
+/**
+ * Rows of a KV cache that hold different lengths (sequences batched together by a server): each
+ * row attends over its own starts[b] + T positions with the fused kernel, as it would alone.
+ * qh (B, H, T, D), kh/vh (B, Hkv, S, D) with S ≥ every row's length -> z (B, T, H·D).
+ */
+function attendRows(ctx: HookContext, prefix: string, qh: Tensor, kh: Tensor, vh: Tensor, starts: Int32Array): Tensor {
+  if (ctx.listens(prefix + 'hook_attn_scores') || ctx.listens(prefix + 'hook_pattern')) {
+    throw new Error('attention hooks need every batch row at the same position; run rows of different lengths one at a time');
+  }
+  const [B, H, T, D] = qh.shape;
+  const rows: Tensor[] = [];
+  for (let b = 0; b < B; b++) {
+    const end = starts[b] + T;
+    const row = (t: Tensor) => op.slice(op.slice(t, 0, b, b + 1), 2, 0, end); // (1, heads, end, D)
+    rows.push(op.attention(op.slice(qh, 0, b, b + 1), row(kh), row(vh), { offset: starts[b], scale: 1 / Math.sqrt(D) }).out); // (1, H, T, D)
+  }
+  const z = ctx.point(prefix + 'hook_z', op.permute(op.concat(rows, 0), [0, 2, 1, 3])); // (B, T, H, D)
   return op.reshape(z, [B, T, H * D]);
 }

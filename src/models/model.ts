@@ -13,7 +13,7 @@ import { KVCache } from './kv-cache.js';
 import { llamaForward, llamaInverseFrequencies } from './llama.js';
 
 export interface ForwardOptions extends HookOptions {
-  /** Continue from a KV cache (generation); positions start at cache.length. */
+  /** Continue from a KV cache (generation); row b's positions start at cache.lengths[b] (rows may differ). */
   kvCache?: KVCache;
   /** Return hidden_states as Hugging Face does: the embedding output, each block's output, and the last after the final norm. */
   hiddenStates?: boolean;
@@ -180,11 +180,12 @@ export class Model {
     if (ids.dtype !== 'int32' || ids.rank !== 2) throw new Error(`forward expects int32 ids of shape (batch, seq), got ${ids.dtype} ${formatShape(ids.shape)}`);
     const [B, T] = ids.shape;
     if (T === 0) throw new Error('forward needs at least one token');
-    const start = opts.kvCache?.length ?? 0;
-    if (start + T > this.config.contextLength) {
-      throw new Error(`${start + T} positions exceed the context window of ${this.config.contextLength} tokens`);
-    }
     if (opts.kvCache && opts.kvCache.batch !== B) throw new Error(`the KV cache was made for batch ${opts.kvCache.batch}, not ${B}`);
+    const starts = opts.kvCache ? opts.kvCache.lengths.slice() : new Int32Array(B); // (B): each row's first position
+    const end = Math.max(...starts) + T;
+    if (end > this.config.contextLength) {
+      throw new Error(`${end} positions exceed the context window of ${this.config.contextLength} tokens`);
+    }
     const lastOnly = opts.lastPositionOnly === true;
     if (lastOnly && (opts.targets || opts.hiddenStates)) throw new Error('lastPositionOnly gives logits for one position: it cannot be combined with targets or hiddenStates');
     const L = this.config.layers;
@@ -201,9 +202,9 @@ export class Model {
     });
     const c = this.config;
     const logits = c.arch === 'gpt2'
-      ? gpt2Forward(c, this.params, ids, start, ctx, opts.kvCache, this.quantized, lastOnly)
-      : llamaForward(c, this.params, ids, start, ctx, opts.kvCache, this.invFreq!, this.quantized, lastOnly);
-    if (opts.kvCache) opts.kvCache.length += T;
+      ? gpt2Forward(c, this.params, ids, starts, ctx, opts.kvCache, this.quantized, lastOnly)
+      : llamaForward(c, this.params, ids, starts, ctx, opts.kvCache, this.invFreq!, this.quantized, lastOnly);
+    if (opts.kvCache) for (let b = 0; b < B; b++) opts.kvCache.lengths[b] += T;
     const result: ForwardResult = { logits, cache: ctx.cache };
     if (opts.hiddenStates) {
       result.hiddenStates = [];
