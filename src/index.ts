@@ -28,6 +28,12 @@ export * as io from './io/index.js';
 // tokenizers
 export * from './tokenizer/index.js';
 
+// chat templates (./chat is browser-safe; loadChatTemplate reads files)
+export * as chat from './chat/index.js';
+export { ChatTemplate, type ChatMessage } from './chat/index.js';
+export { loadChatTemplate } from './chat/load.js';
+export { growVocabulary } from './models/resize.js';
+
 // generation and training
 export { generateIds, generateText, type GenerateOptions, type TextGenerateOptions, type TextGenerateResult } from './generate/generate.js';
 export { Sampler, type SamplingOptions } from './generate/sampler.js';
