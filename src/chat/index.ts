@@ -3,4 +3,5 @@ export { ChatTemplate, checkMessages, type ChatMessage, type ChatTemplateTokens,
 export { chatTemplateFromTokenizerConfig, chatTemplateFromGguf, tokenizerConfigFields } from './sources.js';
 export { DEFAULT_CHAT_TEMPLATE, DEFAULT_CHAT_TOKENS, IM_END, IM_START, defaultChatTemplate } from './default.js';
 export { assistantSpans, chatStopTokens, checkNoSpecialText, encodeChat, encodeConversation, type EncodedConversation } from './encode.js';
+export { encodeChatLiteral } from './encode-literal.js';
 export { addChatTokens, type ChatTokensResult } from './add-tokens.js';
