@@ -7,7 +7,8 @@ import { setBackend } from '../tensor/engine.js';
 
 export interface Command {
   summary: string;
-  run(argv: string[]): Promise<number>;
+  /** globals: --backend / --threads, for commands that pick their backend themselves (serve runs the model in a worker). */
+  run(argv: string[], globals?: { backend?: string; threads?: number }): Promise<number>;
 }
 
 /** Command name -> module path, loaded lazily so `glasslm tokenize` does not load the model code. */
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, string> = {
   patch: './commands/patch.js',
   neurons: './commands/neurons.js',
   vectors: './commands/vectors.js',
+  serve: './commands/serve.js',
 };
 
 async function loadCommand(name: string): Promise<Command | undefined> {
@@ -55,7 +57,7 @@ async function printHelp(): Promise<void> {
 }
 
 /** Commands that run no model and so need no backend. */
-const NO_BACKEND = new Set(['tokenize', 'info', 'convert']);
+const NO_BACKEND = new Set(['tokenize', 'info', 'convert', 'serve']);
 
 /**
  * Takes the global options out of argv: --backend auto|cpu|wasm and --threads N, which every
@@ -100,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
       setBackend(selected.backend);
       if (backend || threads || selected.fellBack || process.env.GLASSLM_VERBOSE) console.error(selected.note);
     }
-    return await cmd.run(rest);
+    return await cmd.run(rest, { backend, threads });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     console.error(`glasslm ${name}: ${message}`);

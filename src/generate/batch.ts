@@ -53,11 +53,18 @@ export class BatchEngine {
   private readonly cache: KVCache;
   private readonly active: Sequence[] = []; // active[r] owns cache row r
   private readonly waiting: BatchRequest[] = [];
-  private readonly cancelled = new Set<number>();
+  /** 'id' or 'id:choice' of running sequences to drop. */
+  private readonly cancelled = new Set<string>();
+  /** 'id:choice' of choices dropped before their request started. */
+  private readonly waitingCancelled = new Set<string>();
 
-  constructor(readonly model: Model, readonly slots: number) {
+  /** `contextLength`: the window served (at most the model's; a smaller one makes a smaller cache). */
+  constructor(readonly model: Model, readonly slots: number, readonly contextLength = model.contextLength) {
     if (!(Number.isInteger(slots) && slots >= 1)) throw new Error(`parallel sequences must be a whole number ≥ 1, got ${slots}`);
-    this.cache = model.createKVCache(slots);
+    if (!(Number.isInteger(contextLength) && contextLength >= 2 && contextLength <= model.contextLength)) {
+      throw new Error(`the context window must be a whole number from 2 to the model's ${model.contextLength}, got ${contextLength}`);
+    }
+    this.cache = model.createKVCache(slots, contextLength);
   }
 
   /** Sequences decoding now. */
@@ -81,18 +88,24 @@ export class BatchEngine {
     if (!(Number.isInteger(n) && n >= 1 && n <= this.slots)) throw new Error(`n must be a whole number from 1 to ${this.slots} (the parallel sequences), got ${n}`);
     const P = request.promptIds.length;
     if (P === 0) throw new Error('the prompt is empty');
-    if (P >= this.model.contextLength) throw new Error(`the prompt is ${P} tokens; the context window is ${this.model.contextLength}`);
+    if (P >= this.contextLength) throw new Error(`the prompt is ${P} tokens; the context window is ${this.contextLength}`);
+    if (!(Number.isInteger(request.maxTokens) && request.maxTokens >= 1)) throw new Error(`max tokens must be a whole number ≥ 1, got ${request.maxTokens}`);
     const V = this.model.config.vocabSize;
     const bad = request.promptIds.find((id) => !(Number.isInteger(id) && id >= 0 && id < V));
     if (bad !== undefined) throw new Error(`token id ${bad} is outside the model's vocabulary of ${V}`);
     this.waiting.push(request);
   }
 
-  /** Drops a request (waiting or running): its rows are freed at the next step. */
-  cancel(id: number): void {
+  /** Drops a request (waiting or running), or one choice of it: rows are freed at the next step. */
+  cancel(id: number, choice?: number): void {
     const i = this.waiting.findIndex((r) => r.id === id);
-    if (i >= 0) this.waiting.splice(i, 1);
-    else this.cancelled.add(id);
+    if (i >= 0 && choice === undefined) this.waiting.splice(i, 1);
+    else if (i >= 0) this.waitingCancelled.add(`${id}:${choice}`);
+    else this.cancelled.add(choice === undefined ? `${id}` : `${id}:${choice}`);
+  }
+
+  private isCancelled(s: Sequence): boolean {
+    return this.cancelled.has(`${s.request.id}`) || this.cancelled.has(`${s.request.id}:${s.choice}`);
   }
 
   /** One step: admit, then one batched decode. Returns what happened, in order. */
@@ -112,7 +125,7 @@ export class BatchEngine {
   private release(): void {
     for (let r = this.active.length - 1; r >= 0; r--) {
       const s = this.active[r];
-      if (!s.done && !this.cancelled.has(s.request.id)) continue;
+      if (!s.done && !this.isCancelled(s)) continue;
       const last = this.active.length - 1;
       if (r !== last) {
         this.cache.copyRow(last, r);
@@ -121,8 +134,10 @@ export class BatchEngine {
       this.active.pop();
       this.cache.lengths[last] = 0;
     }
-    const live = new Set(this.active.map((s) => s.request.id));
-    for (const id of this.cancelled) if (!live.has(id)) this.cancelled.delete(id);
+    if (this.cancelled.size > 0) {
+      const live = new Set(this.active.flatMap((s) => [`${s.request.id}`, `${s.request.id}:${s.choice}`]));
+      for (const key of this.cancelled) if (!live.has(key)) this.cancelled.delete(key);
+    }
   }
 
   /** Prefills a request into the next free row, copies it for each further choice, draws each first token. */
@@ -138,6 +153,7 @@ export class BatchEngine {
           if (c > 0) this.cache.copyRow(row, row + c);
           const seed = request.seed === undefined ? Math.floor(Math.random() * 0x7fffffff) : request.seed + c;
           const s: Sequence = { request, choice: c, sampler: new Sampler({ ...request, seed }), counts: new Map(), produced: 0, pending: -1, done: false };
+          if (this.waitingCancelled.delete(`${request.id}:${c}`)) this.cancelled.add(`${request.id}:${c}`);
           this.active.push(s);
           this.draw(s, logits as Float32Array, P, events);
         }
@@ -185,7 +201,7 @@ export class BatchEngine {
       : { type: 'token', request: req.id, choice: s.choice, id });
     let reason: FinishReason | undefined;
     if (req.stopIds?.includes(id)) reason = 'stop';
-    else if (s.produced >= req.maxTokens || position + 1 >= this.model.contextLength) reason = 'length';
+    else if (s.produced >= req.maxTokens || position + 1 >= this.contextLength) reason = 'length';
     if (reason) {
       s.done = true;
       events.push({ type: 'finish', request: req.id, choice: s.choice, reason });
