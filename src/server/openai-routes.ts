@@ -171,7 +171,9 @@ export function registerOpenAiRoutes(app: FastifyInstance, ctx: RouteContext): v
     admit(ctx, served, reply, prompts.length * p.n);
     const id = `cmpl-${randomUUID()}`, created = Math.floor(Date.now() / 1000);
     const echo = body.echo === true;
-    const promptText = (i: number) => (echo ? served.tokenizer.decode(prompts[Math.floor(i / p.n)]) : '');
+    // echo gives back the prompt as sent: its text, or the text of its ids
+    const texts = typeof prompt === 'string' ? [prompt] : typeof prompt[0] === 'string' ? (prompt as string[]) : prompts.map((ids) => served.tokenizer.decode(ids));
+    const promptText = (i: number) => (echo ? texts[Math.floor(i / p.n)] : '');
     const tok = (tid: number) => served.tokenizer.decode([tid]);
     const legacy = (tokens: TokenReport[], offset: number) => {
       if (p.topLogprobs === undefined) return null;
