@@ -43,7 +43,7 @@ export async function startServer(args: string[] = [], env: Record<string, strin
   return {
     url, proc, output: () => out,
     async stop() {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
+      if (proc.exitCode === null && !proc.killed) proc.kill('SIGTERM'); // once: a second SIGTERM would kill it outright
       return await exited;
     },
   };
