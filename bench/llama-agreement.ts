@@ -14,7 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateIds } from '../src/generate/generate.js';
 import { loadModel } from '../src/models/load.js';
-import type { Model } from '../src/models/model.js';
+import { configFromHf } from '../src/models/config.js';
+import { Model } from '../src/models/model.js';
 import { saveGgufModel } from '../src/models/save.js';
 import * as op from '../src/ops/index.js';
 import { noGrad, tidy } from '../src/tensor/engine.js';
@@ -114,6 +115,25 @@ try {
     const path = join(dir, `gpt2-tiny-${dtype}.gguf`);
     saveGgufModel(gpt2, path, { dtype, tokenizer: bpe });
     await compare(`gpt2-tiny ${dtype}`, path, gptPrompt);
+  }
+  // mixtures of experts (random weights, glasslm's own): a Mixtral-shaped file (arch llama with
+  // expert_count) and a Qwen2-MoE-shaped one (arch qwen2moe, shared expert; llama.cpp does not
+  // renormalise its top-k weights, so norm_topk_prob is false). Weights are drawn with std 0.2 so
+  // that router scores and next tokens are well separated (no near-ties for rounding to flip).
+  const moeBase = { hidden_act: 'silu', hidden_size: 64, intermediate_size: 96, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 256, rms_norm_eps: 1e-5, vocab_size: 512, rope_theta: 10000, tie_word_embeddings: false };
+  const moeConfigs: [string, Record<string, unknown>][] = [
+    ['mixtral', { ...moeBase, model_type: 'mixtral', num_local_experts: 4, num_experts_per_tok: 2 }],
+    ['qwen2moe', { ...moeBase, model_type: 'qwen2_moe', num_experts: 6, num_experts_per_tok: 2, moe_intermediate_size: 48, shared_expert_intermediate_size: 96, norm_topk_prob: false }],
+  ];
+  for (const [label, json] of moeConfigs) {
+    const moe = Model.init(configFromHf(json), new op.Rng(5));
+    for (const [name, t] of moe.params) if (t.rank === 2) t.data().forEach((v, i, a) => { a[i] = v * (name.includes('norm') ? 1 : 10); });
+    // F32 only: llama.cpp's Q8_0 path also rounds the activations to 8 bits, which flips router
+    // choices that are close (measured: mixtral q8_0 logits within 0.31, greedy identical for 4 of 40)
+    const path = join(dir, `${label}-f32.gguf`);
+    saveGgufModel(moe, path, { tokenizer: bpe });
+    await compare(`${label} f32`, path, gptPrompt);
+    moe.dispose();
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openGgufFile } from '../src/io/lazy.js';
 import { configFromHf, type LlamaConfig } from '../src/models/config.js';
-import { llamaInverseFrequencies } from '../src/models/llama.js';
+import { llamaInverseFrequencies } from '../src/models/families/llama/index.js';
 import { loadModel } from '../src/models/load.js';
 import { Model } from '../src/models/model.js';
 import { saveGgufModel, saveHfModel } from '../src/models/save.js';

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { loadHfModel } from '../src/models/load.js';
-import type { Model } from '../src/models/model.js';
+import { Model } from '../src/models/model.js';
+import { configFromHf } from '../src/models/config.js';
 import * as op from '../src/ops/index.js';
 import { getBackend, noGrad, setBackend, tidy } from '../src/tensor/engine.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
@@ -100,4 +101,17 @@ test('copyRow: a copied row continues exactly as its source; a finished row can 
   }));
   assert.throws(() => cache.rows(1, 2), /outside the KV cache's 2 rows/);
   cache.dispose();
+});
+
+test('a sliding window (Mistral, window 3) and a mixture of experts (Mixtral): rows decode as each alone', () => {
+  const base = {
+    hidden_act: 'silu', hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
+    max_position_embeddings: 64, rms_norm_eps: 1e-5, vocab_size: 97, rope_theta: 10000, tie_word_embeddings: false,
+  };
+  for (const [label, hf] of [
+    ['mistral, sliding window 3', { ...base, architectures: ['MistralForCausalLM'], model_type: 'mistral', sliding_window: 3 }],
+    ['mixtral, 4 experts, 2 per token', { ...base, architectures: ['MixtralForCausalLM'], model_type: 'mixtral', num_local_experts: 4, num_experts_per_tok: 2 }],
+  ] as const) {
+    checkRows(label, Model.init(configFromHf(hf), new op.Rng(3)), 'cpu');
+  }
 });

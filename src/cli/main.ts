@@ -27,6 +27,7 @@ const COMMANDS: Record<string, string> = {
   patch: './commands/patch.js',
   neurons: './commands/neurons.js',
   vectors: './commands/vectors.js',
+  experts: './commands/experts.js',
   serve: './commands/serve.js',
 };
 

@@ -10,3 +10,4 @@ export { nearestTokens, contextualVectors, cosine, pca2, type NearestTokens, typ
 export { trainWord2Vec, tokenizeCorpus, type Word2VecOptions, WordVectors } from './word2vec.js';
 export { VectorIndex, evaluateAnalogies, type AnalogyEvaluation } from './word2vec-query.js';
 export { formatWord2VecText, parseWord2VecText } from './word2vec-io.js';
+export { expertUsage, type ExpertUsage, type LayerUsage, type TokenRoute } from './experts.js';

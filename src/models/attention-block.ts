@@ -16,19 +16,28 @@ function repeatHeads(x: Tensor, group: number): Tensor {
   return op.reshape(op.broadcastTo(op.reshape(x, [B, Hkv, 1, S, D]), [B, Hkv, group, S, D]), [B, Hkv * group, S, D]);
 }
 
-/** Additive causal mask (T, S): 0 where query i may see key j (j ≤ offset + i), -∞ elsewhere. */
-function causalMask(T: number, S: number, offset: number, like: Tensor): Tensor {
+/**
+ * Additive causal mask (T, S): 0 where query i (at position offset + i) may see key j, -∞
+ * elsewhere. Without a window a query sees every key up to itself (j ≤ offset + i); with a
+ * sliding window of W it sees only the last W of those (offset + i − W < j), as Mistral does.
+ */
+export function causalMask(T: number, S: number, offset: number, like: Tensor, window?: number): Tensor {
   const mask = op.zeros([T, S], like.dtype, like.backend);
   const d = mask.data();
-  for (let i = 0; i < T; i++) for (let j = offset + i + 1; j < S; j++) d[i * S + j] = -Infinity;
+  for (let i = 0; i < T; i++) {
+    for (let j = offset + i + 1; j < S; j++) d[i * S + j] = -Infinity;
+    if (window !== undefined) for (let j = 0; j <= offset + i - window && j < S; j++) d[i * S + j] = -Infinity;
+  }
   return mask;
 }
 
 /**
  * q (B, T, H, D) and k, v (B, T, Hkv, D), positions already applied -> z (B, T, H·D).
- * `prefix` is the layer's hook prefix, e.g. "blocks.3.attn.".
+ * `prefix` is the layer's hook prefix, e.g. "blocks.3.attn.". `window`: sliding-window attention
+ * (each query sees only the last `window` keys up to itself); keys that fall out of it stay in the
+ * KV cache and are masked.
  */
-export function attend(ctx: HookContext, prefix: string, layer: number, q: Tensor, k: Tensor, v: Tensor, cache: KVCache | undefined): Tensor {
+export function attend(ctx: HookContext, prefix: string, layer: number, q: Tensor, k: Tensor, v: Tensor, cache: KVCache | undefined, window?: number): Tensor {
   q = ctx.point(prefix + 'hook_q', q);
   k = ctx.point(prefix + 'hook_k', k);
   v = ctx.point(prefix + 'hook_v', v);
@@ -38,15 +47,17 @@ export function attend(ctx: HookContext, prefix: string, layer: number, q: Tenso
   let vh = op.permute(v, [0, 2, 1, 3]);
   const starts = cache ? cache.lengths.slice() : null; // each row's positions before this call
   if (cache) ({ k: kh, v: vh } = cache.append(layer, kh, vh)); // (B, Hkv, S, D)
-  if (starts && !sameStart(starts)) return attendRows(ctx, prefix, qh, kh, vh, starts);
+  if (starts && !sameStart(starts)) return attendRows(ctx, prefix, qh, kh, vh, starts, window);
   const S = kh.shape[2];
   const offset = S - T;
   const scale = 1 / Math.sqrt(D);
   let out: Tensor; // (B, H, T, D)
   const group = H / kh.shape[1];
-  if (ctx.hooksAt(prefix + 'hook_attn_scores')) {
+  // the fused kernel masks causally only: a window that hides some key needs the written-out form
+  const windowed = window !== undefined && offset + T - 1 >= window;
+  if (windowed || ctx.hooksAt(prefix + 'hook_attn_scores')) {
     // a hook may change the scores: compute them written out, so the change flows on
-    let scores = op.add(op.scale(op.matmul(qh, op.transpose(repeatHeads(kh, group))), scale), causalMask(T, S, offset, q)); // (B, H, T, S)
+    let scores = op.add(op.scale(op.matmul(qh, op.transpose(repeatHeads(kh, group))), scale), causalMask(T, S, offset, q, windowed ? window : undefined)); // (B, H, T, S)
     scores = ctx.point(prefix + 'hook_attn_scores', scores);
     const pattern = ctx.point(prefix + 'hook_pattern', op.softmax(scores));
     out = op.matmul(pattern, repeatHeads(vh, group));
@@ -66,19 +77,25 @@ export function attend(ctx: HookContext, prefix: string, layer: number, q: Tenso
 
 /**
  * Rows of a KV cache that hold different lengths (sequences batched together by a server): each
- * row attends over its own starts[b] + T positions with the fused kernel, as it would alone.
+ * row attends over its own starts[b] + T positions as it would alone (the fused kernel, or the
+ * written-out form where a sliding window hides keys).
  * qh (B, H, T, D), kh/vh (B, Hkv, S, D) with S ≥ every row's length -> z (B, T, H·D).
  */
-function attendRows(ctx: HookContext, prefix: string, qh: Tensor, kh: Tensor, vh: Tensor, starts: Int32Array): Tensor {
+function attendRows(ctx: HookContext, prefix: string, qh: Tensor, kh: Tensor, vh: Tensor, starts: Int32Array, window?: number): Tensor {
   if (ctx.listens(prefix + 'hook_attn_scores') || ctx.listens(prefix + 'hook_pattern')) {
     throw new Error('attention hooks need every batch row at the same position; run rows of different lengths one at a time');
   }
   const [B, H, T, D] = qh.shape;
+  const scale = 1 / Math.sqrt(D), group = H / kh.shape[1];
   const rows: Tensor[] = [];
   for (let b = 0; b < B; b++) {
-    const end = starts[b] + T;
+    const offset = starts[b], end = offset + T;
     const row = (t: Tensor) => op.slice(op.slice(t, 0, b, b + 1), 2, 0, end); // (1, heads, end, D)
-    rows.push(op.attention(op.slice(qh, 0, b, b + 1), row(kh), row(vh), { offset: starts[b], scale: 1 / Math.sqrt(D) }).out); // (1, H, T, D)
+    const q = op.slice(qh, 0, b, b + 1); // (1, H, T, D)
+    if (window !== undefined && offset + T - 1 >= window) {
+      const scores = op.add(op.scale(op.matmul(q, op.transpose(repeatHeads(row(kh), group))), scale), causalMask(T, end, offset, q, window)); // (1, H, T, end)
+      rows.push(op.matmul(op.softmax(scores), repeatHeads(row(vh), group)));
+    } else rows.push(op.attention(q, row(kh), row(vh), { offset, scale }).out); // (1, H, T, D)
   }
   const z = ctx.point(prefix + 'hook_z', op.permute(op.concat(rows, 0), [0, 2, 1, 3])); // (B, T, H, D)
   return op.reshape(z, [B, T, H * D]);

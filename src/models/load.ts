@@ -8,7 +8,8 @@
 
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { hfArch, hfHeadCounts, ggufMetadataToHfConfig } from '../io/gguf/config.js';
+import { hfHeadCounts, ggufMetadataToHf } from '../io/gguf/config.js';
+import { metaString } from '../io/gguf/metadata.js';
 import { ggufToHfInto, ggufToHfLayout, ggufToHfName, type GgufArch, type HeadCounts } from '../io/gguf/names.js';
 import { openGgufFile, openSafetensorsDir, type LazyTensor } from '../io/lazy.js';
 import { llama2cToHfConfig, readLlama2c, LLAMA2C_MAGIC } from '../io/llama2c.js';
@@ -17,19 +18,17 @@ import { keep } from '../tensor/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { type ModelConfig, configFromHf, parameterShapes } from './config.js';
+import type { TensorPart } from './family.js';
+import { familyForGguf, familyOf } from './families/index.js';
 import { type Int8Weights, Model, int8Plan, quantizeParameter } from './model.js';
-
-/** Buffers some GPT-2 checkpoints carry that are not parameters. */
-const NON_PARAMETERS = /\.attn\.(masked_)?bias$/;
 
 /** Hugging Face names as glasslm uses them (GPT-2 files from the hub omit the "transformer." prefix). */
 function canonicalName(config: ModelConfig, name: string): string {
-  if (config.arch === 'gpt2' && !name.startsWith('transformer.') && !name.startsWith('lm_head.')) return 'transformer.' + name;
-  return name;
+  return familyOf(config).canonicalName(name, config);
 }
 
-/** A tensor still in its file: HF name, shape, and a reader that fills float32 storage. */
-type PendingTensor = Pick<LazyTensor, 'name' | 'shape' | 'readInto'>;
+/** A tensor still in its file: HF name, shape, a reader that fills float32 storage, and the parameters it holds when it is fused. */
+type PendingTensor = Pick<LazyTensor, 'name' | 'shape' | 'readInto'> & { parts?: TensorPart[] };
 
 /** How a checkpoint is loaded: 'q8_0' runs its matrices as int8 (see Model.quantize). */
 export interface LoadOptions {
@@ -48,30 +47,41 @@ export interface LoadOptions {
 function modelFromPending(config: ModelConfig, tensors: Iterable<PendingTensor>, opts: LoadOptions = {}): Model {
   if (opts.dtype !== undefined && opts.dtype !== 'f32' && opts.dtype !== 'q8_0') throw new Error(`unknown weight type '${opts.dtype}' (f32 or q8_0)`);
   const expected = parameterShapes(config);
+  const family = familyOf(config);
   const params = new Map<string, Tensor>();
   const int8: Int8Weights = { quantized: new Map(), dropped: new Set() };
   try {
-    for (const t of tensors) {
-      const name = canonicalName(config, t.name);
-      if (NON_PARAMETERS.test(name) && !expected.has(name)) continue;
-      // a tied head saved explicitly (as transformers does for GPT-2) is the embedding again
-      if (name === 'lm_head.weight' && !expected.has(name)) continue;
-      const shape = expected.get(name);
-      if (!shape) throw new Error(`the checkpoint has an unexpected parameter '${name}'`);
-      if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) {
-        throw new Error(`parameter '${name}' has shape ${formatShape(t.shape)}; the config needs ${formatShape(shape)}`);
+    for (const whole of tensors) {
+      // a tensor that holds several parameters (fused experts) is read once and handed out in parts
+      const parts = whole.parts ?? family.splitHf?.(canonicalName(config, whole.name), whole.shape);
+      let pieces: Iterable<PendingTensor> = [whole];
+      if (parts) {
+        const values = new Float32Array(numel(whole.shape));
+        whole.readInto(values);
+        pieces = parts.map((part) => ({ name: part.name, shape: part.shape, readInto: (out: Float32Array) => out.set(values.subarray(part.offset, part.offset + numel(part.shape))) }));
       }
-      if (params.has(name) || int8.dropped.has(name)) throw new Error(`the checkpoint has parameter '${name}' twice`);
-      const p = keep(Tensor.empty(shape, 'float32'));
-      params.set(name, p);
-      t.readInto(p.data() as Float32Array); // the backend's own storage (a float32 view on the cpu)
-      const plan = opts.dtype === 'q8_0' ? int8Plan(config, name, shape) : null;
-      if (plan) {
-        int8.quantized.set(plan.key, quantizeParameter(p, plan));
-        if (plan.droppable) {
-          p.dispose(); // freed before the next tensor is read, which reuses the memory
-          params.delete(name);
-          int8.dropped.add(name);
+      for (const t of pieces) {
+        const name = canonicalName(config, t.name);
+        if (family.isNonParameter(name) && !expected.has(name)) continue; // buffers some checkpoints carry (GPT-2's attn.bias masks)
+        // a tied head saved explicitly (as transformers does for GPT-2) is the embedding again
+        if (name === 'lm_head.weight' && !expected.has(name)) continue;
+        const shape = expected.get(name);
+        if (!shape) throw new Error(`the checkpoint has an unexpected parameter '${name}'`);
+        if (shape.length !== t.shape.length || shape.some((d, i) => d !== t.shape[i])) {
+          throw new Error(`parameter '${name}' has shape ${formatShape(t.shape)}; the config needs ${formatShape(shape)}`);
+        }
+        if (params.has(name) || int8.dropped.has(name)) throw new Error(`the checkpoint has parameter '${name}' twice`);
+        const p = keep(Tensor.empty(shape, 'float32'));
+        params.set(name, p);
+        t.readInto(p.data() as Float32Array); // the backend's own storage (a float32 view on the cpu)
+        const plan = opts.dtype === 'q8_0' ? int8Plan(config, name, shape) : null;
+        if (plan) {
+          int8.quantized.set(plan.key, quantizeParameter(p, plan));
+          if (plan.droppable) {
+            p.dispose(); // freed before the next tensor is read, which reuses the memory
+            params.delete(name);
+            int8.dropped.add(name);
+          }
         }
       }
     }
@@ -136,6 +146,8 @@ let scratch = new Float32Array(0);
 
 /** A GGUF tensor as its HF parameter: renamed, and transposed or permuted while it is read. */
 function ggufPending(arch: GgufArch, heads: HeadCounts | undefined, t: LazyTensor): PendingTensor {
+  const parts = familyForGguf(arch).gguf.unpack?.(arch, t.name, t.shape);
+  if (parts) return { name: t.name, shape: t.shape, readInto: (out) => t.readInto(out), parts };
   const layout = ggufToHfLayout(arch, t.name, t.shape);
   if (!layout.relayout) return { name: ggufToHfName(arch, t.name), shape: layout.shape, readInto: (out) => t.readInto(out) };
   return {
@@ -151,22 +163,26 @@ function ggufPending(arch: GgufArch, heads: HeadCounts | undefined, t: LazyTenso
   };
 }
 
-/** Loads a GGUF model (llama, qwen2, gpt2), dequantizing each tensor to float32 as it is read. */
+/** Loads a GGUF model (any architecture a family reads), dequantizing each tensor to float32 as it is read. */
 export function loadGgufModel(path: string, opts: LoadOptions = {}): Model {
   const file = openGgufFile(path);
   try {
-    const ropeFreqs = file.tensors.find((t) => t.name === 'rope_freqs.weight');
-    let factors: Float32Array | undefined;
-    if (ropeFreqs) {
-      factors = new Float32Array(numel(ropeFreqs.shape));
-      ropeFreqs.readInto(factors);
+    const arch = metaString(file.metadata, 'general.architecture');
+    if (arch === undefined) throw new Error('GGUF config: general.architecture is missing');
+    const family = familyForGguf(arch);
+    // tensors that are not parameters (Llama 3's rope_freqs.weight) inform the config
+    const aux = new Map<string, Float32Array>();
+    for (const t of file.tensors) {
+      if (!family.gguf.auxTensors.includes(t.name)) continue;
+      const values = new Float32Array(numel(t.shape));
+      t.readInto(values);
+      aux.set(t.name, values);
     }
     const tied = !file.tensors.some((t) => t.name === 'output.weight');
-    const hf = ggufMetadataToHfConfig(file.metadata, tied, factors);
-    const arch = hfArch(hf);
-    const heads = arch === 'gpt2' ? undefined : hfHeadCounts(hf);
+    const hf = ggufMetadataToHf(file.metadata, tied, aux);
+    const heads = hfHeadCounts(hf);
     const config = configFromHf(hf);
-    const weights = file.tensors.filter((t) => t !== ropeFreqs).map((t) => ggufPending(arch, heads, t));
+    const weights = file.tensors.filter((t) => !aux.has(t.name)).map((t) => ggufPending(arch, heads, t));
     return modelFromPending(config, weights, opts);
   } finally {
     file.close();
@@ -238,14 +254,10 @@ export interface ParameterCounts { embeddings: number; attention: number; mlp: n
 
 export function parameterCounts(config: ModelConfig): ParameterCounts {
   const out: ParameterCounts = { embeddings: 0, attention: 0, mlp: 0, norms: 0, head: 0, total: 0 };
+  const family = familyOf(config);
   for (const [name, shape] of parameterShapes(config)) {
     const n = numel(shape);
-    if (/(wte|wpe|embed_tokens)\.weight$/.test(name)) out.embeddings += n;
-    else if (/\.(attn|self_attn)\./.test(name)) out.attention += n;
-    else if (/\.mlp\./.test(name)) out.mlp += n;
-    else if (/(ln_\d|ln_f|layernorm|norm)\.(weight|bias)$/.test(name)) out.norms += n;
-    else if (name.startsWith('lm_head.')) out.head += n;
-    else throw new Error(`parameterCounts: no component for parameter '${name}'`);
+    out[family.component(name)] += n;
     out.total += n;
   }
   return out;

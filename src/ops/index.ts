@@ -13,3 +13,4 @@ export { attention, type AttentionOptions } from './attention.js';
 export { crossEntropy } from './loss.js';
 export { contiguous, reshape, permute, transpose, slice, split, concat, unsqueeze, broadcastTo } from './views.js';
 export { QuantizedMatrix, embeddingQ8, linearQ8 } from './quantized.js';
+export { gatherRows, scatterRows } from './rows.js';

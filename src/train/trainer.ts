@@ -70,7 +70,7 @@ export class Trainer {
     for (let micro = 0; micro < o.gradAccumSteps; micro++) {
       tidy(() => {
         const { x, y } = sampleBatch(this.data.train, o.batchSize, o.contextLength, this.rng);
-        const loss = this.model.forward(x, { targets: y }).loss!;
+        const loss = this.model.forward(x, { targets: y, routerAuxLoss: true }).loss!; // mixtures of experts add their load-balancing loss
         lossSum += loss.item();
         backward(loss);
       });

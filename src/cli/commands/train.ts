@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { familyForTraining } from '../../models/families/index.js';
 import { type ModelShape, type TrainJob, runTraining } from '../../train/run.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../../train/options.js';
 import { numberOption } from '../model-args.js';
@@ -12,7 +13,9 @@ export const summary = 'pre-train a model on text (checkpoints, --resume, valida
 const HELP = `usage: glasslm train --data FILE [--data FILE …] --out DIR [options]
 
 tokenizer (one of):  --tokenizer PATH | --vocab-size N (train a byte-level BPE) | --char
-model:               --arch gpt2|llama --layers N --heads N [--kv-heads N] --dim N --context N [--mlp-hidden N]
+model:               --arch gpt2|llama|mixtral|qwen2_moe --layers N --heads N [--kv-heads N] --dim N --context N [--mlp-hidden N]
+                     [--experts N --experts-per-token K]  (mixtral, qwen2_moe: N experts per layer, K run per token;
+                     default 8 and 2; --mlp-hidden is then each expert's width)
                      [--no-bias]  (GPT-2 without biases in linear layers and LayerNorms, as nanoGPT's bias=False)
 training:            --steps --batch-size --grad-accum --lr --min-lr --warmup --weight-decay --beta1 --beta2
                      --grad-clip --eval-interval --eval-batches --checkpoint-interval --seed --val-fraction
@@ -28,7 +31,7 @@ const TRAIN_FLAGS: Record<string, keyof typeof DEFAULT_TRAIN_OPTIONS> = {
   'decay-steps': 'decaySteps', 'weight-decay': 'weightDecay', beta1: 'beta1', beta2: 'beta2', 'grad-clip': 'gradClip',
   'eval-interval': 'evalInterval', 'eval-batches': 'evalBatches', 'checkpoint-interval': 'checkpointInterval', seed: 'seed',
 };
-const MODEL_FLAGS: Record<string, keyof ModelShape> = { layers: 'layers', heads: 'heads', 'kv-heads': 'kvHeads', dim: 'dim', context: 'contextLength', 'mlp-hidden': 'mlpHidden' };
+const MODEL_FLAGS: Record<string, keyof ModelShape> = { layers: 'layers', heads: 'heads', 'kv-heads': 'kvHeads', dim: 'dim', context: 'contextLength', 'mlp-hidden': 'mlpHidden', experts: 'experts', 'experts-per-token': 'expertsPerToken' };
 const MODEL_KEYS = new Set(['arch', 'bias', ...Object.values(MODEL_FLAGS)]);
 
 function readConfigFile(path: string): { model: Record<string, unknown>; train: Record<string, unknown> } {
@@ -63,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
   const file = v.config ? readConfigFile(v.config as string) : { model: {}, train: {} };
   const shape: Record<string, unknown> = { arch: 'gpt2', layers: 4, heads: 4, dim: 128, contextLength: 64, ...file.model };
   if (v.arch) shape.arch = v.arch;
-  if (shape.arch !== 'gpt2' && shape.arch !== 'llama') throw new Error(`--arch must be gpt2 or llama, got '${String(shape.arch)}'`);
+  familyForTraining(String(shape.arch)); // an unknown --arch fails here, before any work
   for (const [flag, key] of Object.entries(MODEL_FLAGS)) if (v[flag] !== undefined) shape[key] = numberOption(flag, v[flag] as string, 0);
   if (v['no-bias']) shape.bias = false;
   const options: Record<string, unknown> = { ...file.train };
