@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, each beside its peer measured in the same run on this machine.
 // Each line states the workload, glasslm's figure, the peer's figure and the ratio. Peers that are
 // not installed are named with the command that installs them.
-// usage: node dist/bench/run.js [--only train,decode,matmul,tokenizer,load]
+// usage: node dist/bench/run.js [--only train,decode,matmul,tokenizer,load,serve]
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -76,4 +76,9 @@ if (wants('tokenizer') && existsSync(join(root, 'dist/bench/tokenizer.js'))) {
 if (wants('load') && existsSync(join(root, 'dist/bench/load-memory.js'))) {
   console.log('Peak memory while loading:');
   passthrough('dist/bench/load-memory.js');
+}
+
+if (wants('serve') && existsSync(join(root, 'dist/bench/serve.js'))) {
+  console.log('\nglasslm serve, concurrent streaming clients (continuous batching):');
+  passthrough('dist/bench/serve.js', process.env.GLASSLM_BENCH_SERVE_SECONDS ? ['--seconds', process.env.GLASSLM_BENCH_SERVE_SECONDS] : []);
 }
