@@ -17,10 +17,9 @@ import { selectBackend } from '../src/backend/select.js';
 import { loadModelAndTokenizer } from '../src/cli/model-args.js';
 import { generateIds } from '../src/generate/generate.js';
 import { Model } from '../src/models/model.js';
-import { saveGgufModel } from '../src/models/save.js';
 import * as op from '../src/ops/index.js';
 import { setBackend } from '../src/tensor/engine.js';
-import { loadTokenizer } from '../src/tokenizer/index.js';
+import { loadTokenizer, saveGgufModel } from '../src/node.js';
 
 const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '30' }, clients: { type: 'string', default: '1,4,8,16' }, models: { type: 'string', default: 'builtin,gpt2' }, tokens: { type: 'string', default: '64' },

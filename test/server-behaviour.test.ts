@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { BUILTIN_MODEL_DIR } from '../src/cli/model-args.js';
-import { loadTokenizer } from '../src/tokenizer/index.js';
+import { loadTokenizer } from '../src/node.js';
 import { type RunningServer, metricValue, startServer } from './server-helpers.js';
 
 /** The built-in model tells short stories: end-of-text is banned where a request must run long. */

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { causalMask } from '../src/models/attention-block.js';
 import { configFromHf, configToHf, type LlamaConfig } from '../src/models/config.js';
-import { loadModel } from '../src/models/load.js';
+import { loadModel } from '../src/models/load-file.js';
 import { Model } from '../src/models/model.js';
-import { saveGgufModel, saveHfModel } from '../src/models/save.js';
+import { saveGgufModel, saveHfModel } from '../src/models/save-file.js';
 import * as op from '../src/ops/index.js';
 import { noGrad, tidy } from '../src/tensor/engine.js';
 

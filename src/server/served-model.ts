@@ -7,7 +7,7 @@ import { encodeChatLiteral } from '../chat/encode-literal.js';
 import { loadChatTemplate } from '../chat/load.js';
 import type { ChatMessage, ChatTemplate } from '../chat/template.js';
 import { BUILTIN_MODEL_DIR } from '../cli/model-args.js';
-import { loadTokenizer } from '../tokenizer/index.js';
+import { loadTokenizer } from '../tokenizer/load-file.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { badRequest } from './errors.js';
 import { ModelHost } from './model-host.js';

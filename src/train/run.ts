@@ -4,22 +4,22 @@
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelConfig } from '../models/config.js';
-import { familyForTraining } from '../models/families/index.js';
-import type { TrainShape } from '../models/family.js';
+import { type ModelShape, modelConfigFor } from './model-shape.js';
 import { Model } from '../models/model.js';
 import * as op from '../ops/index.js';
-import { CharTokenizer, loadTokenizer, trainBpe } from '../tokenizer/index.js';
+import { CharTokenizer, trainBpe } from '../tokenizer/index.js';
+import { loadTokenizer } from '../tokenizer/load-file.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
+
+export { type ModelShape, modelConfigFor } from './model-shape.js';
 import { STATE_FILE } from './checkpoint.js';
-import { splitTokens, tokenizeFile } from './data.js';
+import { splitTokens } from './data.js';
+import { tokenizeFile } from './data-file.js';
 import { lossCurveSvg } from './loss-plot.js';
 import { type TrainOptions, resolveTrainOptions } from './options.js';
-import { type StepReport, Trainer } from './trainer.js';
-
-/** The model a training run builds: an `arch` some family trains, and its sizes. */
-export type ModelShape = TrainShape;
+import type { StepReport } from './trainer.js';
+import { Trainer } from './trainer-file.js';
 
 export interface TokenizerSpec {
   /** Load this tokenizer. */
@@ -46,13 +46,6 @@ export interface TrainEvents {
   onStep?(r: StepReport, trainer: Trainer): void;
   onEval?(step: number, trainLoss: number, valLoss: number): void;
   onSave?(dir: string, step: number): void;
-}
-
-export function modelConfigFor(shape: ModelShape, vocabSize: number): ModelConfig {
-  const { heads, dim } = shape;
-  if (dim % heads !== 0) throw new Error(`width ${dim} is not divisible by ${heads} heads`);
-  if (shape.bias !== undefined && typeof shape.bias !== 'boolean') throw new Error(`model bias must be true or false, got ${JSON.stringify(shape.bias)}`);
-  return familyForTraining(shape.arch).configForTraining(shape, vocabSize) as ModelConfig;
 }
 
 function makeTokenizer(spec: TokenizerSpec, files: string[], out: string, info: (s: string) => void): Tokenizer {
