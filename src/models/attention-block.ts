@@ -25,10 +25,25 @@ function causalMask(T: number, S: number, offset: number, like: Tensor): Tensor 
 }
 
 /**
- * q (B, T, H, D) and k, v (B, T, Hkv, D), positions already applied -> z (B, T, H·D).
- * `prefix` is the layer's hook prefix, e.g. "blocks.3.attn.".
+ * Additive mask (B, 1, T, T) for packed rows: 0 where query i may see key j (j ≤ i and both in the
+ * same segment), -∞ elsewhere. segments (B·T) row-major.
  */
-export function attend(ctx: HookContext, prefix: string, layer: number, q: Tensor, k: Tensor, v: Tensor, cache: KVCache | undefined): Tensor {
+function segmentMask(segments: Int32Array, B: number, T: number, like: Tensor): Tensor {
+  const mask = op.zeros([B, 1, T, T], like.dtype, like.backend);
+  const d = mask.data();
+  for (let b = 0; b < B; b++) {
+    const seg = segments.subarray(b * T, (b + 1) * T);
+    for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if (j > i || seg[j] !== seg[i]) d[(b * T + i) * T + j] = -Infinity;
+  }
+  return mask;
+}
+
+/**
+ * q (B, T, H, D) and k, v (B, T, Hkv, D), positions already applied -> z (B, T, H·D).
+ * `prefix` is the layer's hook prefix, e.g. "blocks.3.attn.". With `segments` (B·T, packed
+ * examples; no cache), the scores are written out with a block-diagonal causal mask.
+ */
+export function attend(ctx: HookContext, prefix: string, layer: number, q: Tensor, k: Tensor, v: Tensor, cache: KVCache | undefined, segments?: Int32Array): Tensor {
   q = ctx.point(prefix + 'hook_q', q);
   k = ctx.point(prefix + 'hook_k', k);
   v = ctx.point(prefix + 'hook_v', v);
@@ -44,9 +59,10 @@ export function attend(ctx: HookContext, prefix: string, layer: number, q: Tenso
   const scale = 1 / Math.sqrt(D);
   let out: Tensor; // (B, H, T, D)
   const group = H / kh.shape[1];
-  if (ctx.hooksAt(prefix + 'hook_attn_scores')) {
-    // a hook may change the scores: compute them written out, so the change flows on
-    let scores = op.add(op.scale(op.matmul(qh, op.transpose(repeatHeads(kh, group))), scale), causalMask(T, S, offset, q)); // (B, H, T, S)
+  if (segments || ctx.hooksAt(prefix + 'hook_attn_scores')) {
+    // a hook may change the scores, or packed examples need their own mask: compute them written out
+    const mask = segments ? segmentMask(segments, B, T, q) : causalMask(T, S, offset, q); // (B, 1, T, T) or (T, S)
+    let scores = op.add(op.scale(op.matmul(qh, op.transpose(repeatHeads(kh, group))), scale), mask); // (B, H, T, S)
     scores = ctx.point(prefix + 'hook_attn_scores', scores);
     const pattern = ctx.point(prefix + 'hook_pattern', op.softmax(scores));
     out = op.matmul(pattern, repeatHeads(vh, group));

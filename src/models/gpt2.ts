@@ -5,7 +5,7 @@
 import * as op from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { attend } from './attention-block.js';
-import { positionIds } from './positions.js';
+import { positionIds, type TokenLayout } from './positions.js';
 import type { Gpt2Config } from './config.js';
 import type { HookContext } from './hooks.js';
 import type { KVCache } from './kv-cache.js';
@@ -14,8 +14,8 @@ import type { QuantizedMatrix } from '../ops/quantized.js';
 type Params = ReadonlyMap<string, Tensor>;
 type Quantized = ReadonlyMap<string, QuantizedMatrix>;
 
-/** ids (B, T) int32, row b at positions starts[b] … starts[b]+T-1 -> logits (B, T, vocab), or (B, 1, vocab) for the last position only. */
-export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, starts: Int32Array, ctx: HookContext, cache?: KVCache, quantized: Quantized = new Map(), lastOnly = false): Tensor {
+/** ids (B, T) int32, row b at positions starts[b] … starts[b]+T-1 (or as `layout` says) -> logits (B, T, vocab), or (B, 1, vocab) for the last position only. */
+export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, starts: Int32Array, ctx: HookContext, cache?: KVCache, quantized: Quantized = new Map(), lastOnly = false, layout?: TokenLayout): Tensor {
   /** x (…, in) · W (in, out) + b, Conv1D as Hugging Face stores it (a quantized copy holds Wᵀ). */
   const conv1d = (x: Tensor, name: string, bias: Tensor | undefined) => {
     const q = quantized.get(name);
@@ -26,7 +26,7 @@ export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, starts: Int32
   const C = c.dim, H = c.heads, D = C / H;
   const wte = p.get('transformer.wte.weight'); // absent when only its int8 copy (the head) is kept
   const tokens = ctx.point('hook_embed', wte ? op.embedding(wte, ids) : op.embeddingQ8(quantized.get('lm_head')!, ids)); // (B, T, C)
-  const pos = ctx.point('hook_pos_embed', op.embedding(p.get('transformer.wpe.weight')!, positionIds(starts, T))); // (T, C), or (B, T, C) when rows start apart
+  const pos = ctx.point('hook_pos_embed', op.embedding(p.get('transformer.wpe.weight')!, positionIds(starts, T, layout))); // (T, C), or (B, T, C) when rows start apart
   let resid = op.add(tokens, pos); // (B, T, C)
   for (let l = 0; l < c.layers; l++) {
     const w = (name: string) => p.get(`transformer.h.${l}.${name}`)!;
@@ -38,7 +38,7 @@ export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, starts: Int32
     const h1 = ctx.point(b + 'ln1.hook_normalized', op.layerNorm(resid, w('ln_1.weight'), bias('ln_1.bias'), c.normEps));
     const qkv = proj(h1, 'attn.c_attn'); // (B, T, 3C)
     const [q, k, v] = op.split(qkv, -1, [C, C, C]).map((t) => op.reshape(t, [B, T, H, D]));
-    const z = attend(ctx, b + 'attn.', l, q, k, v, cache); // (B, T, C)
+    const z = attend(ctx, b + 'attn.', l, q, k, v, cache, layout?.segments); // (B, T, C)
     const attnOut = ctx.point(b + 'hook_attn_out', proj(z, 'attn.c_proj'));
     resid = ctx.point(b + 'hook_resid_mid', op.add(resid, attnOut));
     // MLP

@@ -4,7 +4,7 @@
 import * as op from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { attend } from './attention-block.js';
-import { ropeRows } from './positions.js';
+import { ropeRows, type TokenLayout } from './positions.js';
 import type { LlamaConfig, RopeScaling } from './config.js';
 import type { HookContext } from './hooks.js';
 import type { KVCache } from './kv-cache.js';
@@ -34,8 +34,8 @@ function applyLlama3Scaling(inv: Float32Array, s: RopeScaling): void {
   }
 }
 
-/** ids (B, T) int32, row b at positions starts[b] … starts[b]+T-1 -> logits (B, T, vocab). */
-export function llamaForward(c: LlamaConfig, p: Params, ids: Tensor, starts: Int32Array, ctx: HookContext, cache?: KVCache, invFreq = llamaInverseFrequencies(c), quantized: Quantized = new Map(), lastOnly = false): Tensor {
+/** ids (B, T) int32, row b at positions starts[b] … starts[b]+T-1 (or as `layout` says) -> logits (B, T, vocab). */
+export function llamaForward(c: LlamaConfig, p: Params, ids: Tensor, starts: Int32Array, ctx: HookContext, cache?: KVCache, invFreq = llamaInverseFrequencies(c), quantized: Quantized = new Map(), lastOnly = false, layout?: TokenLayout): Tensor {
   /** x · Wᵀ (+ b) by parameter name, through the quantized copy when there is one. */
   const linear = (x: Tensor, name: string, bias?: Tensor) => {
     const q = quantized.get(name);
@@ -55,7 +55,7 @@ export function llamaForward(c: LlamaConfig, p: Params, ids: Tensor, starts: Int
     const q = op.reshape(proj(h1, 'self_attn.q_proj'), [B, T, H, D]);
     const k = op.reshape(proj(h1, 'self_attn.k_proj'), [B, T, Hkv, D]);
     const v = op.reshape(proj(h1, 'self_attn.v_proj'), [B, T, Hkv, D]);
-    const z = attend(ctx, b + 'attn.', l, ropeRows(q, starts, invFreq), ropeRows(k, starts, invFreq), v, cache); // (B, T, H·D)
+    const z = attend(ctx, b + 'attn.', l, ropeRows(q, starts, invFreq, layout), ropeRows(k, starts, invFreq, layout), v, cache, layout?.segments); // (B, T, H·D)
     const attnOut = ctx.point(b + 'hook_attn_out', proj(z, 'self_attn.o_proj'));
     resid = ctx.point(b + 'hook_resid_mid', op.add(resid, attnOut));
     // SwiGLU MLP: down(silu(gate(x)) * up(x))

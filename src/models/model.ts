@@ -11,6 +11,7 @@ import { gpt2Forward } from './gpt2.js';
 import { type HookFn, HookContext, type HookOptions } from './hooks.js';
 import { KVCache } from './kv-cache.js';
 import { llamaForward, llamaInverseFrequencies } from './llama.js';
+import type { TokenLayout } from './positions.js';
 
 export interface ForwardOptions extends HookOptions {
   /** Continue from a KV cache (generation); row b's positions start at cache.lengths[b] (rows may differ). */
@@ -26,6 +27,16 @@ export interface ForwardOptions extends HookOptions {
    * output head is a third of GPT-2-small's prefill work). Not with targets or hiddenStates.
    */
   lastPositionOnly?: boolean;
+  /**
+   * Each token's position, (B, T) row-major, instead of 0 … T-1 in every row: packed examples
+   * restart at 0. Not with a KV cache.
+   */
+  positions?: Int32Array;
+  /**
+   * Each token's segment id, (B, T) row-major: a token attends only to earlier tokens with the
+   * same id, so packed examples never see each other. Not with a KV cache.
+   */
+  segments?: Int32Array;
 }
 
 export interface ForwardResult {
@@ -175,6 +186,25 @@ export class Model {
     }
   }
 
+  /** Checks opts.positions / opts.segments against (B, T): the layout of packed rows, or undefined. */
+  private tokenLayout(B: number, T: number, opts: ForwardOptions): TokenLayout | undefined {
+    if (!opts.positions && !opts.segments) return undefined;
+    if (opts.kvCache) throw new Error('positions and segments (packed rows) cannot be used with a KV cache');
+    const check = (name: string, a: Int32Array | undefined) => {
+      if (a && (!(a instanceof Int32Array) || a.length !== B * T)) throw new Error(`${name} must be an Int32Array of ${B}·${T} = ${B * T} values (one per token)`);
+    };
+    check('positions', opts.positions);
+    check('segments', opts.segments);
+    let positions = opts.positions;
+    if (positions) {
+      for (const p of positions) if (p < 0 || p >= this.config.contextLength) throw new Error(`position ${p} is outside the context window (0 … ${this.config.contextLength - 1})`);
+    } else {
+      positions = new Int32Array(B * T);
+      for (let i = 0; i < B * T; i++) positions[i] = i % T;
+    }
+    return { positions, segments: opts.segments };
+  }
+
   /** ids (B, T) int32 -> logits (B, T, vocab), and whatever else opts ask for. */
   forward(ids: Tensor, opts: ForwardOptions = {}): ForwardResult {
     if (ids.dtype !== 'int32' || ids.rank !== 2) throw new Error(`forward expects int32 ids of shape (batch, seq), got ${ids.dtype} ${formatShape(ids.shape)}`);
@@ -186,6 +216,7 @@ export class Model {
     if (end > this.config.contextLength) {
       throw new Error(`${end} positions exceed the context window of ${this.config.contextLength} tokens`);
     }
+    const layout = this.tokenLayout(B, T, opts);
     const lastOnly = opts.lastPositionOnly === true;
     if (lastOnly && (opts.targets || opts.hiddenStates)) throw new Error('lastPositionOnly gives logits for one position: it cannot be combined with targets or hiddenStates');
     const L = this.config.layers;
@@ -202,8 +233,8 @@ export class Model {
     });
     const c = this.config;
     const logits = c.arch === 'gpt2'
-      ? gpt2Forward(c, this.params, ids, starts, ctx, opts.kvCache, this.quantized, lastOnly)
-      : llamaForward(c, this.params, ids, starts, ctx, opts.kvCache, this.invFreq!, this.quantized, lastOnly);
+      ? gpt2Forward(c, this.params, ids, starts, ctx, opts.kvCache, this.quantized, lastOnly, layout)
+      : llamaForward(c, this.params, ids, starts, ctx, opts.kvCache, this.invFreq!, this.quantized, lastOnly, layout);
     if (opts.kvCache) for (let b = 0; b < B; b++) opts.kvCache.lengths[b] += T;
     const result: ForwardResult = { logits, cache: ctx.cache };
     if (opts.hiddenStates) {
