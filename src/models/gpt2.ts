@@ -4,6 +4,7 @@
 
 import * as op from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { type LinearAdapter, withAdapter } from './adapters.js';
 import { attend } from './attention-block.js';
 import { positionIds, type TokenLayout } from './positions.js';
 import type { Gpt2Config } from './config.js';
@@ -15,12 +16,12 @@ type Params = ReadonlyMap<string, Tensor>;
 type Quantized = ReadonlyMap<string, QuantizedMatrix>;
 
 /** ids (B, T) int32, row b at positions starts[b] … starts[b]+T-1 (or as `layout` says) -> logits (B, T, vocab), or (B, 1, vocab) for the last position only. */
-export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, starts: Int32Array, ctx: HookContext, cache?: KVCache, quantized: Quantized = new Map(), lastOnly = false, layout?: TokenLayout): Tensor {
+export function gpt2Forward(c: Gpt2Config, p: Params, ids: Tensor, starts: Int32Array, ctx: HookContext, cache?: KVCache, quantized: Quantized = new Map(), lastOnly = false, layout?: TokenLayout, adapter?: LinearAdapter | null): Tensor {
   /** x (…, in) · W (in, out) + b, Conv1D as Hugging Face stores it (a quantized copy holds Wᵀ). */
   const conv1d = (x: Tensor, name: string, bias: Tensor | undefined) => {
     const q = quantized.get(name);
-    if (q) return op.linearQ8(x, q, bias);
-    return bias ? op.matmulBias(x, p.get(name)!, bias) : op.matmul(x, p.get(name)!);
+    const out = q ? op.linearQ8(x, q, bias) : bias ? op.matmulBias(x, p.get(name)!, bias) : op.matmul(x, p.get(name)!);
+    return withAdapter(adapter, name.slice(0, -'.weight'.length), x, out, op.add); // + LoRA, when attached
   };
   const [B, T] = ids.shape;
   const C = c.dim, H = c.heads, D = C / H;

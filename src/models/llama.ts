@@ -3,6 +3,7 @@
 
 import * as op from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { type LinearAdapter, withAdapter } from './adapters.js';
 import { attend } from './attention-block.js';
 import { ropeRows, type TokenLayout } from './positions.js';
 import type { LlamaConfig, RopeScaling } from './config.js';
@@ -35,11 +36,12 @@ function applyLlama3Scaling(inv: Float32Array, s: RopeScaling): void {
 }
 
 /** ids (B, T) int32, row b at positions starts[b] … starts[b]+T-1 (or as `layout` says) -> logits (B, T, vocab). */
-export function llamaForward(c: LlamaConfig, p: Params, ids: Tensor, starts: Int32Array, ctx: HookContext, cache?: KVCache, invFreq = llamaInverseFrequencies(c), quantized: Quantized = new Map(), lastOnly = false, layout?: TokenLayout): Tensor {
+export function llamaForward(c: LlamaConfig, p: Params, ids: Tensor, starts: Int32Array, ctx: HookContext, cache?: KVCache, invFreq = llamaInverseFrequencies(c), quantized: Quantized = new Map(), lastOnly = false, layout?: TokenLayout, adapter?: LinearAdapter | null): Tensor {
   /** x · Wᵀ (+ b) by parameter name, through the quantized copy when there is one. */
   const linear = (x: Tensor, name: string, bias?: Tensor) => {
     const q = quantized.get(name);
-    return q ? op.linearQ8(x, q, bias) : op.linear(x, p.get(name)!, bias);
+    const out = q ? op.linearQ8(x, q, bias) : op.linear(x, p.get(name)!, bias);
+    return withAdapter(adapter, name.slice(0, -'.weight'.length), x, out, op.add); // + LoRA, when attached
   };
   const [B, T] = ids.shape;
   const H = c.heads, Hkv = c.kvHeads, D = c.headDim;

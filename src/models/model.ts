@@ -12,6 +12,7 @@ import { type HookFn, HookContext, type HookOptions } from './hooks.js';
 import { KVCache } from './kv-cache.js';
 import { llamaForward, llamaInverseFrequencies } from './llama.js';
 import type { TokenLayout } from './positions.js';
+import type { LinearAdapter } from './adapters.js';
 
 export interface ForwardOptions extends HookOptions {
   /** Continue from a KV cache (generation); row b's positions start at cache.lengths[b] (rows may differ). */
@@ -85,6 +86,8 @@ export class Model {
   readonly quantized = new Map<string, op.QuantizedMatrix>();
   /** Matrices whose float32 copies were dropped (quantize with keepFloat: false): inference only. */
   private readonly floatDropped = new Set<string>();
+  /** Added to the linear layers' outputs (a LoRA adapter), or null. The model does not own it. */
+  adapter: LinearAdapter | null = null;
 
   constructor(readonly config: ModelConfig, readonly params: Map<string, Tensor>, int8?: Int8Weights) {
     const expected = parameterShapes(config);
@@ -233,8 +236,8 @@ export class Model {
     });
     const c = this.config;
     const logits = c.arch === 'gpt2'
-      ? gpt2Forward(c, this.params, ids, starts, ctx, opts.kvCache, this.quantized, lastOnly, layout)
-      : llamaForward(c, this.params, ids, starts, ctx, opts.kvCache, this.invFreq!, this.quantized, lastOnly, layout);
+      ? gpt2Forward(c, this.params, ids, starts, ctx, opts.kvCache, this.quantized, lastOnly, layout, this.adapter)
+      : llamaForward(c, this.params, ids, starts, ctx, opts.kvCache, this.invFreq!, this.quantized, lastOnly, layout, this.adapter);
     if (opts.kvCache) for (let b = 0; b < B; b++) opts.kvCache.lengths[b] += T;
     const result: ForwardResult = { logits, cache: ctx.cache };
     if (opts.hiddenStates) {
