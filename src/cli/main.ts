@@ -19,6 +19,7 @@ const COMMANDS: Record<string, string> = {
   info: './commands/info.js',
   convert: './commands/convert.js',
   train: './commands/train.js',
+  sft: './commands/sft.js',
   eval: './commands/eval.js',
   lens: './commands/lens.js',
   attention: './commands/attention.js',

@@ -10,7 +10,7 @@ import type { ModelConfig } from '../models/config.js';
 import type { LinearAdapter } from '../models/adapters.js';
 import type { Model } from '../models/model.js';
 import * as op from '../ops/index.js';
-import { keep, noGrad, tidy } from '../tensor/engine.js';
+import { isGradEnabled, keep, noGrad, tidy } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type LinearModule, selectModules } from './modules.js';
 
@@ -43,7 +43,7 @@ export function peftNames(module: string): { A: string; B: string } {
 export class LoraAdapter implements LinearAdapter {
   /** Multiplies every layer's scale (`--lora DIR:0.5`); 1 as trained. */
   multiplier = 1;
-  /** Dropout is applied only while training. */
+  /** Dropout is applied only while training (and only when gradients are being recorded). */
   training = false;
   private readonly dropoutRng: op.Rng;
 
@@ -102,7 +102,7 @@ export class LoraAdapter implements LinearAdapter {
     if (!l) return null;
     const p = this.config.dropout;
     let input = x;
-    if (this.training && p > 0) {
+    if (this.training && p > 0 && isGradEnabled()) { // never while evaluating (no gradients)
       const keepMask = new Float32Array(x.size);
       for (let i = 0; i < keepMask.length; i++) keepMask[i] = this.dropoutRng.next() < p ? 0 : 1 / (1 - p);
       input = op.mul(x, op.tensor(keepMask, x.shape));

@@ -32,6 +32,8 @@ export interface TrainState {
   history: LossRecord[];
   /** Seconds spent training so far (across resumes). */
   seconds: number;
+  /** What else a kind of training needs to resume exactly (fine-tuning: the adapter's settings and dropout RNG). */
+  extra?: Record<string, unknown>;
 }
 
 function named(prefix: string, tensors: ReadonlyMap<string, { shape: readonly number[]; floats(): Float32Array | Float64Array }>): NamedTensor[] {
@@ -46,7 +48,12 @@ export function saveCheckpoint(dir: string, model: Model, tokenizer: Tokenizer |
     if (!existsSync(path)) saveTokenizer(tokenizer, path);
   }
   writeFileAtomic(join(dir, 'model.safetensors'), writeSafetensors(named('', model.params as never)));
-  const tensors = [...named('param.', model.params as never)];
+  saveTrainState(dir, model.params as never, moments, state);
+}
+
+/** Writes dir/train-state.safetensors: the trained tensors, their AdamW moments and the state. */
+export function saveTrainState(dir: string, params: ReadonlyMap<string, never>, moments: { m: ReadonlyMap<string, never>; v: ReadonlyMap<string, never> } | null, state: TrainState): void {
+  const tensors = [...named('param.', params)];
   if (moments) tensors.push(...named('adam_m.', moments.m), ...named('adam_v.', moments.v));
   writeFileAtomic(join(dir, STATE_FILE), writeSafetensors(tensors, { state: JSON.stringify(state) }));
 }

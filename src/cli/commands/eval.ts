@@ -9,7 +9,7 @@ export const summary = 'report loss per token and bits per byte on a text file';
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, { ...MODEL_OPTIONS, file: { type: 'string' }, context: { type: 'string' }, 'val-fraction': { type: 'string' }, json: { type: 'boolean' } },
-    'usage: glasslm eval --file F [--model M] [--tokenizer T] [--context N] [--val-fraction X (only the last X of the tokens, as train holds out)] [--json]',
+    'usage: glasslm eval --file F [--model M] [--tokenizer T] [--lora DIR[:S]] [--context N] [--val-fraction X (only the last X of the tokens, as train holds out)] [--json]',
     { positionals: false });
   if (!parsed) return 0;
   const { values } = parsed;
