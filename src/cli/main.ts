@@ -20,6 +20,7 @@ const COMMANDS: Record<string, string> = {
   convert: './commands/convert.js',
   train: './commands/train.js',
   sft: './commands/sft.js',
+  merge: './commands/merge.js',
   eval: './commands/eval.js',
   lens: './commands/lens.js',
   attention: './commands/attention.js',

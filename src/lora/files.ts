@@ -8,6 +8,8 @@ import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { ModelConfig } from '../models/config.js';
 import type { LoraAdapter } from './adapter.js';
 import { adapterFromPeft, peftConfig, peftTensors } from './peft.js';
+import { loraToGguf } from './gguf.js';
+import { writeGgufFile } from '../io/gguf/write-file.js';
 
 export function saveLora(adapter: LoraAdapter, dir: string, modelConfig: ModelConfig, baseModel = ''): void {
   writeFileAtomic(join(dir, 'adapter_model.safetensors'), writeSafetensors(peftTensors(adapter), { format: 'pt' }));
@@ -48,4 +50,9 @@ export function attachLora(model: { config: ModelConfig; adapter: unknown }, spe
   adapter.multiplier = multiplier;
   model.adapter = adapter;
   return adapter;
+}
+
+/** Writes the adapter as a llama.cpp GGUF LoRA file (node-llama-cpp's `lora` option, llama-cli --lora). */
+export function saveLoraGguf(adapter: LoraAdapter, path: string, modelConfig: ModelConfig): void {
+  writeGgufFile(path, loraToGguf(adapter, modelConfig));
 }
