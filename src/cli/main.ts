@@ -21,6 +21,7 @@ const COMMANDS: Record<string, string> = {
   train: './commands/train.js',
   sft: './commands/sft.js',
   merge: './commands/merge.js',
+  chat: './commands/chat.js',
   eval: './commands/eval.js',
   lens: './commands/lens.js',
   attention: './commands/attention.js',
