@@ -3,3 +3,4 @@ export { alpacaPrompt, parseSftText, recordToExample, type SftExample } from './
 export { encodeExample, encodeExamples, maskedTargets, type EncodeReport, type SftSequence } from './encode.js';
 export { packSequences, sampleRows, type PackedRows } from './pack.js';
 export { holdOut, sftBatches } from './batches.js';
+export { choiceLogLikelihoods, completionLoss, parseChoiceQuestions, scoreChoices, type ChoiceQuestion, type ChoiceResult } from './evaluate.js';
