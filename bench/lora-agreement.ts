@@ -14,12 +14,12 @@ import { generateIds } from '../src/generate/generate.js';
 import { createLora } from '../src/lora/adapter.js';
 import { saveLoraGguf } from '../src/lora/files.js';
 import { configFromHf } from '../src/models/config.js';
-import { loadModel } from '../src/models/load.js';
+import { loadModel } from '../src/models/load-file.js';
 import { Model } from '../src/models/model.js';
-import { saveGgufModel } from '../src/models/save.js';
+import { saveGgufModel } from '../src/models/save-file.js';
 import * as op from '../src/ops/index.js';
 import { noGrad, tidy } from '../src/tensor/engine.js';
-import { loadTokenizer } from '../src/tokenizer/index.js';
+import { loadTokenizer } from '../src/tokenizer/load-file.js';
 
 const { values } = parseArgs({ options: { tokens: { type: 'string', default: '20' } } });
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

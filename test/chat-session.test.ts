@@ -10,7 +10,7 @@ import { ChatSession, addChatTokens, defaultChatTemplate } from '../src/chat/ind
 import { Model } from '../src/models/model.js';
 import { configFromHf } from '../src/models/config.js';
 import * as op from '../src/ops/index.js';
-import { loadTokenizer } from '../src/tokenizer/index.js';
+import { loadTokenizer } from '../src/tokenizer/load-file.js';
 
 test('a full window drops the oldest turns (the latest message stays); replies stop at <|im_end|>; an oversized message is refused', () => {
   const base = loadTokenizer(join(projectRoot, 'models', 'builtin', 'tokenizer.json'));

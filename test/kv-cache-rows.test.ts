@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
-import { loadHfModel } from '../src/models/load.js';
+import { loadHfModel } from '../src/models/load-file.js';
 import type { Model } from '../src/models/model.js';
 import * as op from '../src/ops/index.js';
 import { getBackend, noGrad, setBackend, tidy } from '../src/tensor/engine.js';

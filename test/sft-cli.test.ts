@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { projectRoot, sharedPath, skipUnlessShared } from './shared.js';
 import { Model } from '../src/models/model.js';
 import { configFromHf } from '../src/models/config.js';
-import { saveHfModel } from '../src/models/save.js';
+import { saveHfModel } from '../src/models/save-file.js';
 import * as op from '../src/ops/index.js';
-import { loadTokenizer } from '../src/tokenizer/index.js';
+import { loadTokenizer } from '../src/tokenizer/load-file.js';
 import { readSafetensors } from '../src/io/safetensors.js';
 
 const skip = skipUnlessShared('data', 'instruct', 'instruction-data.json');

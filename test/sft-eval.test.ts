@@ -15,7 +15,7 @@ import { Model } from '../src/models/model.js';
 import { configFromHf } from '../src/models/config.js';
 import * as op from '../src/ops/index.js';
 import { tidy } from '../src/tensor/engine.js';
-import { loadTokenizer } from '../src/tokenizer/index.js';
+import { loadTokenizer } from '../src/tokenizer/load-file.js';
 
 const tok = loadTokenizer(join(projectRoot, 'models', 'builtin', 'tokenizer.json'));
 const tiny = () => Model.init(configFromHf({ model_type: 'gpt2', vocab_size: tok.vocabSize, n_embd: 16, n_layer: 1, n_head: 2, n_positions: 64 }), new op.Rng(4));

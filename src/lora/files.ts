@@ -4,16 +4,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
-import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import { readSafetensors } from '../io/safetensors.js';
 import type { ModelConfig } from '../models/config.js';
 import type { LoraAdapter } from './adapter.js';
-import { adapterFromPeft, peftConfig, peftTensors } from './peft.js';
+import { adapterFromPeft, peftFiles } from './peft.js';
 import { loraToGguf } from './gguf.js';
 import { writeGgufFile } from '../io/gguf/write-file.js';
 
 export function saveLora(adapter: LoraAdapter, dir: string, modelConfig: ModelConfig, baseModel = ''): void {
-  writeFileAtomic(join(dir, 'adapter_model.safetensors'), writeSafetensors(peftTensors(adapter), { format: 'pt' }));
-  writeFileAtomic(join(dir, 'adapter_config.json'), JSON.stringify(peftConfig(adapter, modelConfig, baseModel), null, 2) + '\n');
+  for (const [name, bytes] of peftFiles(adapter, modelConfig, baseModel)) writeFileAtomic(join(dir, name), bytes);
 }
 
 /** Reads a PEFT adapter folder for a model of `modelConfig`. */

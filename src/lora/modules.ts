@@ -1,7 +1,8 @@
 // The linear layers LoRA can adapt, by Hugging Face module name, and PEFT's rule for choosing them:
 // a target 'q_proj' matches every module whose name is 'q_proj' or ends in '.q_proj'.
 
-import { type ModelConfig, parameterShapes } from '../models/config.js';
+import type { ModelConfig } from '../models/config.js';
+import { familyOf } from '../models/families/index.js';
 
 export interface LinearModule {
   /** Module name, e.g. 'transformer.h.0.attn.c_attn' or 'model.layers.0.self_attn.q_proj'. */
@@ -12,25 +13,19 @@ export interface LinearModule {
   conv1d: boolean;
 }
 
-/** Whether an architecture stores its projections as Conv1D (in, out). */
-function isConv1d(config: ModelConfig): boolean {
-  return config.arch === 'gpt2';
-}
-
-/** Every projection matrix of the blocks (not the embeddings or the output head). */
+/** Every linear layer an adapter may target, as the model's family lists them (the blocks' projections, not the head). */
 export function linearModules(config: ModelConfig): LinearModule[] {
-  const conv1d = isConv1d(config);
-  const out: LinearModule[] = [];
-  for (const [name, shape] of parameterShapes(config)) {
-    if (shape.length !== 2 || !name.endsWith('.weight') || /(wte|wpe|embed_tokens|lm_head)\.weight$/.test(name)) continue;
-    out.push({ name: name.slice(0, -'.weight'.length), in: conv1d ? shape[0] : shape[1], out: conv1d ? shape[1] : shape[0], conv1d });
-  }
-  return out;
+  return familyOf(config).linears(config).filter((l) => l.adaptable).map((l) => ({
+    name: l.weight.slice(0, -'.weight'.length), in: l.in, out: l.out, conv1d: l.layout === 'in-out',
+  }));
 }
 
-/** PEFT's default targets: the attention's query/value (Llama) or fused qkv (GPT-2) projections. */
+/** PEFT's default targets: the attention's query and value projections, or GPT-2's fused c_attn. */
 export function defaultTargets(config: ModelConfig): string[] {
-  return config.arch === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj'];
+  const short = new Set(linearModules(config).map((m) => m.name.split('.').pop()!));
+  if (short.has('q_proj') && short.has('v_proj')) return ['q_proj', 'v_proj'];
+  if (short.has('c_attn')) return ['c_attn'];
+  return [...short];
 }
 
 /** Whether a PEFT target (a module name, or its last part) names this module. */

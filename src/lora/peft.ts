@@ -8,6 +8,7 @@ import type { ModelConfig } from '../models/config.js';
 import type { NamedTensor } from '../io/types.js';
 import * as op from '../ops/index.js';
 import { keep } from '../tensor/engine.js';
+import { writeSafetensors } from '../io/safetensors.js';
 import { type LoraConfig, type LoraLayer, LoraAdapter, loraScale, peftNames } from './adapter.js';
 import { linearModules, matchesTarget } from './modules.js';
 
@@ -24,7 +25,7 @@ export function peftConfig(adapter: LoraAdapter, modelConfig: ModelConfig, baseM
     lora_alpha: c.alpha,
     lora_dropout: c.dropout,
     target_modules: c.targets === 'all-linear' ? 'all-linear' : [...c.targets],
-    fan_in_fan_out: modelConfig.arch === 'gpt2', // GPT-2's Conv1D stores weights (in, out)
+    fan_in_fan_out: linearModules(modelConfig).some((m) => m.conv1d), // GPT-2's Conv1D stores weights (in, out)
     bias: 'none',
     use_rslora: c.rslora === true,
     use_dora: false,
@@ -95,4 +96,13 @@ export function adapterFromPeft(configJson: unknown, tensors: ReadonlyMap<string
   }
   if (layers.size === 0) throw new Error(`${what}: holds no LoRA weights`);
   return new LoraAdapter(config, layers);
+}
+
+/** The adapter's folder as files (name -> bytes): adapter_model.safetensors, then adapter_config.json. */
+export function peftFiles(adapter: LoraAdapter, modelConfig: ModelConfig, baseModel = ''): Map<string, Uint8Array> {
+  const enc = new TextEncoder();
+  return new Map([
+    ['adapter_model.safetensors', writeSafetensors(peftTensors(adapter), { format: 'pt' })],
+    ['adapter_config.json', enc.encode(JSON.stringify(peftConfig(adapter, modelConfig, baseModel), null, 2) + '\n')],
+  ]);
 }

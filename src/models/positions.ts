@@ -1,18 +1,10 @@
-// Token positions when each batch row starts at its own position (rows of a KV cache that hold
-// different sequences): position ids for learned embeddings, and rotary embeddings per row.
+// Token positions for a forward pass: the same T positions in every row (the usual case), or each
+// token's own (rows of a KV cache that hold different sequences, batched by a server; or short
+// examples packed into one row, each restarting at 0): position ids for learned embeddings, and
+// rotary embeddings.
 
 import * as op from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-
-/**
- * Sequences packed into rows (supervised fine-tuning): every token's own position (B·T, row-major,
- * restarting at 0 for each example) and, optionally, the segment (example) each token belongs
- * to; a token attends only to earlier tokens of its own segment.
- */
-export interface TokenLayout {
-  positions: Int32Array;
-  segments?: Int32Array;
-}
 
 /** True when every row starts at the same position. */
 export function sameStart(starts: Int32Array): boolean {
@@ -20,21 +12,21 @@ export function sameStart(starts: Int32Array): boolean {
   return true;
 }
 
-/** Positions starts[b] … starts[b]+T-1 of each row: (T) int32 when the rows agree, else (B, T). */
-export function positionIds(starts: Int32Array, T: number, layout?: TokenLayout): Tensor {
-  if (layout) return op.tensor(layout.positions, [starts.length, T], 'int32');
-  if (sameStart(starts)) return op.arange(starts[0], starts[0] + T);
-  const ids = new Int32Array(starts.length * T);
-  for (let b = 0; b < starts.length; b++) for (let t = 0; t < T; t++) ids[b * T + t] = starts[b] + t;
-  return op.tensor(ids, [starts.length, T]);
+/** Where the tokens sit: `positions` (T) shared by every row, or `rowPositions` (B·T) when the rows differ. */
+export interface TokenPositions {
+  positions: Int32Array;
+  rowPositions?: Int32Array;
 }
 
-/** Rotary embedding of x (B, T, heads, headDim), row b at positions starts[b] … starts[b]+T-1. */
-export function ropeRows(x: Tensor, starts: Int32Array, invFreq: Float32Array, layout?: TokenLayout): Tensor {
+/** Position ids for a learned position table: (T) int32, or (B, T) when rows differ. */
+export function positionIds(p: TokenPositions, B: number, T: number): Tensor {
+  return p.rowPositions ? op.tensor(p.rowPositions, [B, T], 'int32') : op.tensor(p.positions, [T], 'int32');
+}
+
+/** Rotary embedding of x (B, T, heads, headDim) at the tokens' positions. */
+export function ropeAt(x: Tensor, p: TokenPositions, invFreq: Float32Array): Tensor {
+  if (!p.rowPositions) return op.rope(x, p.positions, invFreq);
   const [B, T, H, D] = x.shape;
   // every token at its own position: one sequence of B·T tokens for the rotary kernel
-  if (layout) return op.reshape(op.rope(op.reshape(x, [1, B * T, H, D]), layout.positions, invFreq), [B, T, H, D]);
-  const at = (start: number) => Int32Array.from({ length: T }, (_, t) => start + t);
-  if (sameStart(starts)) return op.rope(x, at(starts[0]), invFreq);
-  return op.concat(Array.from(starts, (start, b) => op.rope(op.slice(x, 0, b, b + 1), at(start), invFreq)), 0); // (B, T, heads, headDim)
+  return op.reshape(op.rope(op.reshape(x, [1, B * T, H, D]), p.rowPositions, invFreq), [B, T, H, D]);
 }

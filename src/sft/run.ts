@@ -12,15 +12,17 @@ import { tokenizerConfigFields } from '../chat/sources.js';
 import type { ChatTemplate } from '../chat/template.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { type LoraAdapter, type LoraConfig, createLora } from '../lora/adapter.js';
-import { saveLora } from '../lora/files.js';
+import { peftFiles } from '../lora/peft.js';
 import type { Model } from '../models/model.js';
 import * as op from '../ops/index.js';
-import { loadTokenizer } from '../tokenizer/index.js';
+import { loadTokenizer } from '../tokenizer/load-file.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { STATE_FILE, loadCheckpoint, saveTrainState } from '../train/checkpoint.js';
+import { STATE_FILE, trainStateBytes } from '../train/checkpoint.js';
+import { loadCheckpoint } from '../train/checkpoint-file.js';
 import { resolveTrainOptions, type TrainOptions } from '../train/options.js';
 import { type TrainEvents, trainLoop } from '../train/run.js';
-import { Trainer } from '../train/trainer.js';
+import { Trainer } from '../train/trainer-file.js';
+import type { Trainer as BytesTrainer } from '../train/trainer.js';
 import { sftBatches, holdOut } from './batches.js';
 import { encodeExamples } from './encode.js';
 import { parseSftText, type SftExample } from './records.js';
@@ -153,11 +155,12 @@ export function runSft(job: SftJob, events: TrainEvents = {}): SftResult {
     model.adapter = adapter;
     adapter.training = true;
     const a = adapter;
-    const save = (dir: string, t: Trainer) => {
-      saveLora(a, dir, model.config, job.modelPath);
-      saveTrainState(dir, a.params() as never, { m: t.optimizer.m as never, v: t.optimizer.v as never }, { ...t.state(), extra: { lora: job.lora, dropoutRng: a.rngState, base: job.modelPath } });
-    };
-    trainer = new Trainer(model, batches, options, tokenizer, { trainable: adapter.params(), save });
+    // the adapter in PEFT's layout, then the training state (last, so a complete state has a complete adapter)
+    const files = (t: BytesTrainer) => new Map([
+      ...peftFiles(a, model.config, job.modelPath),
+      [STATE_FILE, trainStateBytes(a.params() as never, t.moments(), { ...t.state(), extra: { lora: job.lora, dropoutRng: a.rngState, base: job.modelPath } })],
+    ]);
+    trainer = new Trainer(model, batches, options, tokenizer, { trainable: adapter.params(), files });
     if (loaded) {
       for (const [name, t] of adapter.params()) {
         const saved = loaded.params.get(name);

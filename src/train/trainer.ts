@@ -8,7 +8,7 @@ import * as op from '../ops/index.js';
 import { noGrad, tidy } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { type LoadedState, type LossRecord, type TrainState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { type LoadedState, type LossRecord, type TrainState, checkpointFiles } from './checkpoint.js';
 import { type Batch, type BatchSource, isBatchSource, tokenStream } from './batches.js';
 import { AdamW, clipGradNorm, scaleGrads, zeroGrad } from './optimizer.js';
 import type { TrainOptions } from './options.js';
@@ -22,12 +22,12 @@ export interface StepReport {
   tokens: number;
 }
 
-/** What a trainer updates and how it saves; the default is every parameter of the model. */
+/** What a trainer updates and how it checkpoints; the default is every parameter of the model. */
 export interface TrainerParts {
   /** The parameters to train (the rest of the model stays frozen), by name. Default: the model's own. */
   trainable?: ReadonlyMap<string, Tensor>;
-  /** Writes a checkpoint (default: the model's files and train-state.safetensors, see saveCheckpoint). */
-  save?: (dir: string, trainer: Trainer) => void;
+  /** The checkpoint's files (default: the model's files and train-state.safetensors, see checkpointFiles). */
+  files?: (trainer: Trainer) => Map<string, Uint8Array>;
 }
 
 export class Trainer {
@@ -61,11 +61,13 @@ export class Trainer {
     this.rng = new op.Rng(options.seed);
   }
 
-  /** Rebuilds a trainer from dir/train-state.safetensors, continuing exactly where it stopped. */
-  static resume(dir: string, data: { train: Int32Array; val: Int32Array } | BatchSource, tokenizer: Tokenizer | null = null, overrides: Partial<TrainOptions> = {}): Trainer {
-    const loaded: LoadedState = loadCheckpoint(dir);
+  /**
+   * Rebuilds a trainer from a training state (readTrainState of train-state.safetensors), continuing
+   * exactly where it stopped. (Node: Trainer.resume(dir) from 'glasslm/node' reads the folder.)
+   */
+  static fromCheckpoint(loaded: LoadedState, data: { train: Int32Array; val: Int32Array } | BatchSource, tokenizer: Tokenizer | null = null, overrides: Partial<TrainOptions> = {}): Trainer {
     const model = modelFromTensors(loaded.state.config, loaded.params.values());
-    const trainer = new Trainer(model, data, { ...loaded.state.options, ...overrides }, tokenizer);
+    const trainer = new this(model, data, { ...loaded.state.options, ...overrides }, tokenizer);
     trainer.restore(loaded);
     return trainer;
   }
@@ -145,8 +147,14 @@ export class Trainer {
     };
   }
 
-  save(dir: string): void {
-    if (this.parts.save) return this.parts.save(dir, this);
-    saveCheckpoint(dir, this.model, this.tokenizer, { m: this.optimizer.m as never, v: this.optimizer.v as never }, this.state());
+  /** The checkpoint as files (name -> bytes), a folder that `--model` and fromCheckpoint read. */
+  checkpointFiles(): Map<string, Uint8Array> {
+    if (this.parts.files) return this.parts.files(this);
+    return checkpointFiles(this.model, this.tokenizer, this.moments(), this.state());
+  }
+
+  /** The AdamW moments by parameter name. */
+  moments(): { m: ReadonlyMap<string, never>; v: ReadonlyMap<string, never> } {
+    return { m: this.optimizer.m as never, v: this.optimizer.v as never };
   }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadChatTemplate } from '../../chat/load.js';
 import { tokenizerConfigFields } from '../../chat/sources.js';
 import { parseLoraSpec, loadLora, saveLoraGguf } from '../../lora/files.js';
-import { saveGgufModel, saveHfModel } from '../../models/save.js';
+import { saveGgufModel, saveHfModel } from '../../models/save-file.js';
 import { loadModelAndTokenizer } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
