@@ -11,7 +11,7 @@ import {
   defaultChatTemplate, encodeChat, encodeConversation, type ChatMessage,
 } from '../src/chat/index.js';
 import { loadChatTemplate } from '../src/chat/load.js';
-import { loadTokenizer } from '../src/node.js';
+import { loadTokenizer } from '../src/tokenizer/load-file.js';
 import { Model } from '../src/models/model.js';
 import { configFromHf } from '../src/models/config.js';
 import * as op from '../src/ops/index.js';

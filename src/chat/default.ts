@@ -18,6 +18,25 @@ export const DEFAULT_CHAT_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+/**
+ * A template for a vocabulary without chat markers (a LoRA adapter cannot add tokens to its
+ * frozen base): plain-text labels, the vocabulary's eos token ending each assistant turn.
+ *
+ *   {system}\n\nUser: {user}\nAssistant: {assistant}{eos}\n
+ *
+ * and a generation prompt is `Assistant:`.
+ */
+export const PLAIN_CHAT_TEMPLATE =
+  "{% for message in messages %}{% if message['role'] == 'system' %}{{ message['content'] + '\n\n' }}" +
+  "{% elif message['role'] == 'user' %}{{ 'User: ' + message['content'] + '\n' }}" +
+  "{% else %}{{ 'Assistant: ' + message['content'] + eos_token + '\n' }}{% endif %}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}";
+
+/** The plain template for a vocabulary whose end-of-text token is `eosToken`. */
+export function plainChatTemplate(eosToken: string): ChatTemplate {
+  return new ChatTemplate(PLAIN_CHAT_TEMPLATE, { eosToken });
+}
+
 /** The default template; its eos (what ends an assistant turn) is <|im_end|>. */
 export function defaultChatTemplate(): ChatTemplate {
   return new ChatTemplate(DEFAULT_CHAT_TEMPLATE, { eosToken: IM_END });

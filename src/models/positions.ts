@@ -1,6 +1,7 @@
-// Token positions when each batch row starts at its own position (rows of a KV cache that hold
-// different sequences, batched by a server). Positions are (T) when every row agrees (the usual
-// case) and (B·T) when they differ: row b's positions at [b·T, (b+1)·T).
+// Token positions for a forward pass: the same T positions in every row (the usual case), or each
+// token's own (rows of a KV cache that hold different sequences, batched by a server; or short
+// examples packed into one row, each restarting at 0): position ids for learned embeddings, and
+// rotary embeddings.
 
 import * as op from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -11,22 +12,21 @@ export function sameStart(starts: Int32Array): boolean {
   return true;
 }
 
-/** Positions starts[b] … starts[b]+T-1: (T) when the rows agree, else (B·T). */
-export function positionsFor(starts: Int32Array, T: number): Int32Array {
-  const rows = sameStart(starts) ? 1 : starts.length;
-  const out = new Int32Array(rows * T);
-  for (let b = 0; b < rows; b++) for (let t = 0; t < T; t++) out[b * T + t] = starts[b] + t;
-  return out;
+/** Where the tokens sit: `positions` (T) shared by every row, or `rowPositions` (B·T) when the rows differ. */
+export interface TokenPositions {
+  positions: Int32Array;
+  rowPositions?: Int32Array;
 }
 
-/** Position ids as a tensor for a learned position table: (T), or (B, T) when rows differ. */
-export function positionIds(positions: Int32Array, B: number, T: number): Tensor {
-  return op.tensor(positions, positions.length === T ? [T] : [B, T], 'int32');
+/** Position ids for a learned position table: (T) int32, or (B, T) when rows differ. */
+export function positionIds(p: TokenPositions, B: number, T: number): Tensor {
+  return p.rowPositions ? op.tensor(p.rowPositions, [B, T], 'int32') : op.tensor(p.positions, [T], 'int32');
 }
 
-/** Rotary embedding of x (B, T, heads, headDim) at `positions` ((T), or (B·T) per row). */
-export function ropeAt(x: Tensor, positions: Int32Array, invFreq: Float32Array): Tensor {
-  const [B, T] = x.shape;
-  if (positions.length === T) return op.rope(x, positions, invFreq);
-  return op.concat(Array.from({ length: B }, (_, b) => op.rope(op.slice(x, 0, b, b + 1), positions.subarray(b * T, (b + 1) * T), invFreq)), 0); // (B, T, heads, headDim)
+/** Rotary embedding of x (B, T, heads, headDim) at the tokens' positions. */
+export function ropeAt(x: Tensor, p: TokenPositions, invFreq: Float32Array): Tensor {
+  if (!p.rowPositions) return op.rope(x, p.positions, invFreq);
+  const [B, T, H, D] = x.shape;
+  // every token at its own position: one sequence of B·T tokens for the rotary kernel
+  return op.reshape(op.rope(op.reshape(x, [1, B * T, H, D]), p.rowPositions, invFreq), [B, T, H, D]);
 }
