@@ -20,11 +20,20 @@ let server: RunningServer;
 let client: OpenAI;
 
 before(async () => {
-  server = await startServer(['--parallel', '4'], { GLASSLM_API_KEY: KEY });
+  server = await startServer(['--parallel', '4', '--cors', 'http://page.example'], { GLASSLM_API_KEY: KEY });
   client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: KEY, maxRetries: 0 });
 });
 after(async () => {
   assert.equal(await server.stop(), 0, 'SIGTERM ends the server with exit code 0');
+});
+
+test('CORS: the allowed origin gets the header (the behaviour test checks that none is sent without --cors)', async () => {
+  const r = await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}`, origin: 'http://page.example' } });
+  assert.equal(r.headers.get('access-control-allow-origin'), 'http://page.example');
+  const other = await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}`, origin: 'http://evil.example' } });
+  assert.notEqual(other.headers.get('access-control-allow-origin'), 'http://evil.example');
+  const preflight = await fetch(`${server.url}/v1/chat/completions`, { method: 'OPTIONS', headers: { origin: 'http://page.example', 'access-control-request-method': 'POST' } });
+  assert.ok(preflight.status === 204 || preflight.status === 200, `preflight ${preflight.status}`);
 });
 
 test('models lists the built-in model', async () => {
