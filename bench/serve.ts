@@ -5,7 +5,8 @@
 // model's single-stream `generate` speed in this process (the no-server baseline), and llama.cpp
 // (node-llama-cpp, one context with as many sequences as clients) on the same GGUF when installed
 // (sh scripts/install-llama-cpp.sh). The machine is shared: figures are indicative.
-// usage: node dist/bench/serve.js [--seconds 30] [--clients 1,4,8,16] [--models builtin,gpt2] [--tokens 64]
+// usage: node dist/bench/serve.js [--seconds 30] [--clients 1,4,8,16] [--models builtin,gpt2] [--tokens 64] [--threads 1]
+// (one thread for every side by default: on these 2-core shared machines a second thread slows decode down)
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -22,10 +23,10 @@ import { setBackend } from '../src/tensor/engine.js';
 import { loadTokenizer, saveGgufModel } from '../src/node.js';
 
 const { values } = parseArgs({ options: {
-  seconds: { type: 'string', default: '30' }, clients: { type: 'string', default: '1,4,8,16' }, models: { type: 'string', default: 'builtin,gpt2' }, tokens: { type: 'string', default: '64' },
+  seconds: { type: 'string', default: '30' }, clients: { type: 'string', default: '1,4,8,16' }, models: { type: 'string', default: 'builtin,gpt2' }, tokens: { type: 'string', default: '64' }, threads: { type: 'string', default: '1' },
 } });
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const seconds = Number(values.seconds), tokens = Number(values.tokens);
+const seconds = Number(values.seconds), tokens = Number(values.tokens), threads = Number(values.threads);
 const clientCounts = values.clients!.split(',').map(Number);
 const maxClients = Math.max(...clientCounts);
 const peerPath = join(root, 'bench', 'peers', 'llama', 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
@@ -41,7 +42,7 @@ function quantile(xs: number[], q: number): number {
 
 /** Starts a server for `model` (undefined: built-in) and resolves its URL once /health is ok. */
 async function startServer(model: string | undefined): Promise<{ url: string; proc: ChildProcess }> {
-  const args = [join(root, 'bin', 'glasslm.js'), 'serve', '--port', '0', '--parallel', String(maxClients), '--max-queue', '64', ...(model ? ['--model', model] : [])];
+  const args = [join(root, 'bin', 'glasslm.js'), 'serve', '--port', '0', '--threads', String(threads), '--parallel', String(maxClients), '--max-queue', '64', ...(model ? ['--model', model] : [])];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((res, rej) => {
@@ -112,7 +113,7 @@ async function level(url: string, model: string, clients: number, eos: number | 
 
 /** Single-stream greedy decode in this process (what `glasslm generate` does), tokens/s. */
 async function generateBaseline(modelPath: string | undefined): Promise<number> {
-  setBackend((await selectBackend('auto')).backend);
+  setBackend((await selectBackend('auto', threads)).backend);
   const { model, tokenizer } = loadModelAndTokenizer({ model: modelPath });
   const ids = [...(tokenizer.bos !== undefined ? [tokenizer.bos] : []), ...tokenizer.encode(PROMPT)];
   const best: number[] = [];
@@ -127,20 +128,20 @@ async function generateBaseline(modelPath: string | undefined): Promise<number> 
 }
 
 /** llama.cpp: one context with `clients` sequences, each decoding greedily and concurrently, tokens/s. */
-async function llamaCppLevel(llama: any, model: any, clients: number): Promise<number> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const context = await model.createContext({ contextSize: 512 * clients, sequences: clients });
+async function llamaCppLevel(model: any, clients: number): Promise<number> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const context = await model.createContext({ contextSize: 256, sequences: clients, threads });
   const promptTokens = model.tokenize(PROMPT);
   let produced = 0;
   const t0 = performance.now(), end = t0 + seconds * 1000;
-  await Promise.all(Array.from({ length: clients }, async (_, i) => {
+  await Promise.all(Array.from({ length: clients }, async () => {
     const seq = context.getSequence();
     while (performance.now() < end) {
-      await seq.clearHistory();
+      // each request from an empty sequence, as a new server request would be
+      if (seq.nextTokenIndex > 0) await seq.eraseContextTokenRanges([{ start: 0, end: seq.nextTokenIndex }]);
       let n = 0;
       for await (const _ of seq.evaluate(promptTokens, { temperature: 0 })) if (++n >= tokens) break;
       produced += n;
     }
-    void i;
   }));
   const rate = produced / ((performance.now() - t0) / 1000);
   await context.dispose();
@@ -170,7 +171,7 @@ try {
       label = 'GPT-2-small shape (124M, random weights, F32 GGUF)';
       eos = tokenizer.eos;
     } else throw new Error(`unknown model '${which}' (builtin, gpt2)`);
-    console.log(`${label}: ${tokens}-token greedy streaming completions, ${seconds} s per level`);
+    console.log(`${label}: ${tokens}-token greedy streaming completions, ${seconds} s per level, ${threads} thread${threads === 1 ? '' : 's'} each side`);
     const baseline = await generateBaseline(modelPath);
     console.log(`  glasslm generate (one stream, in process): ${fmt(baseline)} tokens/s`);
     const { url, proc } = await startServer(modelPath);
@@ -198,7 +199,7 @@ try {
       }
       const m = await llama.loadModel({ modelPath: path });
       for (const c of clientCounts) {
-        const rate = await llamaCppLevel(llama, m, c);
+        const rate = await llamaCppLevel(m, c);
         const ours = results.find((r) => r.clients === c)!;
         console.log(`  llama.cpp, ${String(c).padStart(2)} sequences: ${fmt(rate).padStart(7)} tokens/s → glasslm serve ${fmt(ours.tokensPerS / rate, 2)}×`);
       }
