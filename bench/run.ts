@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, each beside its peer measured in the same run on this machine.
 // Each line states the workload, glasslm's figure, the peer's figure and the ratio. Peers that are
 // not installed are named with the command that installs them.
-// usage: node dist/bench/run.js [--only train,decode,matmul,tokenizer,load,browser]
+// usage: node dist/bench/run.js [--only train,decode,matmul,tokenizer,load,browser,serve]
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -89,4 +89,9 @@ if (wants('browser') && existsSync(join(root, 'dist/bench/browser-decode.js'))) 
       console.log(`  ${row.workload}: browser ${fmt(row.browser_decode_tokens_per_s)} tokens/s, Node ${fmt(row.node_decode_tokens_per_s)} tokens/s → browser ${ratio(row.browser_decode_tokens_per_s, row.node_decode_tokens_per_s)} of Node; page open to first token ${fmt(row.page_open_to_first_token_ms, 0)} ms; same tokens: ${row.same_tokens} (${row.browser_backend})`);
     }
   }
+}
+
+if (wants('serve') && existsSync(join(root, 'dist/bench/serve.js'))) {
+  console.log('\nglasslm serve, concurrent streaming clients (continuous batching):');
+  passthrough('dist/bench/serve.js', process.env.GLASSLM_BENCH_SERVE_SECONDS ? ['--seconds', process.env.GLASSLM_BENCH_SERVE_SECONDS] : []);
 }

@@ -37,6 +37,15 @@ export * as io from './io/index.js';
 // tokenizers (loadTokenizerFromFiles reads any of the formats from bytes)
 export * from './tokenizer/index.js';
 
+// chat templates, supervised fine-tuning data and LoRA adapters (objects and bytes; files: glasslm/node)
+export * as chat from './chat/index.js';
+export { ChatTemplate, ChatSession, type ChatMessage } from './chat/index.js';
+export * as sft from './sft/index.js';
+export * as lora from './lora/index.js';
+export { growVocabulary } from './models/resize.js';
+export type { LinearAdapter } from './models/adapters.js';
+export { type Batch, type BatchSource, tokenStream } from './train/batches.js';
+
 // generation and training
 export { generateIds, generateText, type GenerateOptions, type TextGenerateOptions, type TextGenerateResult } from './generate/generate.js';
 export { Sampler, type SamplingOptions } from './generate/sampler.js';

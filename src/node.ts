@@ -16,6 +16,11 @@ export { saveHfModel, saveGgufModel } from './models/save-file.js';
 // tokenizers by path
 export { loadTokenizer, saveTokenizer, saveHfJson, loadHfJson, loadGpt2Files, loadGguf, loadLlama2c } from './tokenizer/load-file.js';
 
+// chat templates from checkpoint folders / GGUF files; LoRA adapter folders; fine-tuning jobs
+export { loadChatTemplate, resolveChatTemplate } from './chat/load.js';
+export { attachLora, loadLora, parseLoraSpec, saveLora, saveLoraGguf } from './lora/files.js';
+export { runSft, readSftFiles, type SftJob, type SftResult, type TemplateChoice } from './sft/run.js';
+
 // training with folders: Trainer here adds save(dir) and Trainer.resume(dir) (it shadows the main entry's)
 export { Trainer } from './train/trainer-file.js';
 export { saveCheckpoint, loadCheckpoint } from './train/checkpoint-file.js';

@@ -7,7 +7,8 @@ import { setBackend } from '../tensor/engine.js';
 
 export interface Command {
   summary: string;
-  run(argv: string[]): Promise<number>;
+  /** globals: --backend / --threads, for commands that pick their backend themselves (serve runs the model in a worker). */
+  run(argv: string[], globals?: { backend?: string; threads?: number }): Promise<number>;
 }
 
 /** Command name -> module path, loaded lazily so `glasslm tokenize` does not load the model code. */
@@ -19,6 +20,9 @@ const COMMANDS: Record<string, string> = {
   info: './commands/info.js',
   convert: './commands/convert.js',
   train: './commands/train.js',
+  sft: './commands/sft.js',
+  merge: './commands/merge.js',
+  chat: './commands/chat.js',
   eval: './commands/eval.js',
   lens: './commands/lens.js',
   attention: './commands/attention.js',
@@ -27,6 +31,7 @@ const COMMANDS: Record<string, string> = {
   neurons: './commands/neurons.js',
   vectors: './commands/vectors.js',
   experts: './commands/experts.js',
+  serve: './commands/serve.js',
 };
 
 async function loadCommand(name: string): Promise<Command | undefined> {
@@ -56,7 +61,7 @@ async function printHelp(): Promise<void> {
 }
 
 /** Commands that run no model and so need no backend. */
-const NO_BACKEND = new Set(['tokenize', 'info', 'convert']);
+const NO_BACKEND = new Set(['tokenize', 'info', 'convert', 'serve']);
 
 /**
  * Takes the global options out of argv: --backend auto|cpu|wasm and --threads N, which every
@@ -101,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
       setBackend(selected.backend);
       if (backend || threads || selected.fellBack || process.env.GLASSLM_VERBOSE) console.error(selected.note);
     }
-    return await cmd.run(rest);
+    return await cmd.run(rest, { backend, threads });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     console.error(`glasslm ${name}: ${message}`);

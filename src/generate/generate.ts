@@ -3,9 +3,9 @@
 import type { Model } from '../models/model.js';
 import * as op from '../ops/index.js';
 import { noGrad, tidy } from '../tensor/engine.js';
-import { StreamDecoder } from '../tokenizer/stream-decode.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { type SampledToken, Sampler, type SamplingOptions } from './sampler.js';
+import { TextStream } from './text-stream.js';
 
 export interface GenerateOptions extends SamplingOptions {
   /** Most new tokens to produce. Default 128. */
@@ -91,14 +91,11 @@ export function generateText(model: Model, tokenizer: Tokenizer, prompt: string,
   const addBos = opts.addBos ?? tokenizer.bos !== undefined;
   const promptIds = [...(addBos && tokenizer.bos !== undefined ? [tokenizer.bos] : []), ...(prompt ? tokenizer.encode(prompt) : [])];
   const stopIds = [...(opts.stopIds ?? [])];
-  if ((opts.stopAtEos ?? true) && tokenizer.eos !== undefined) stopIds.push(tokenizer.eos);
-  const decoder = new StreamDecoder(tokenizer);
-  // decoding depends on the previous token (llama2.c drops the space after BOS): start from the prompt's last
-  if (promptIds.length > 0) decoder.push(promptIds[promptIds.length - 1]);
-  const stops = (opts.stop ?? []).filter((s) => s.length > 0);
+  const stopAtEos = (opts.stopAtEos ?? true) && tokenizer.eos !== undefined;
+  if (stopAtEos) stopIds.push(tokenizer.eos!);
+  // end-of-text is not shown; decoding starts from the prompt's last id
+  const stream = new TextStream(tokenizer, opts.stop ?? [], promptIds.at(-1), new Set(stopAtEos ? [tokenizer.eos!] : []));
   const tokens: GeneratedToken[] = [];
-  let text = '';
-  let emitted = 0; // characters of text already passed to onText
   const gen = generateIds(model, promptIds, { ...opts, stopIds });
   let stopReason: StopReason = 'max_tokens';
   for (;;) {
@@ -109,38 +106,15 @@ export function generateText(model: Model, tokenizer: Tokenizer, prompt: string,
     }
     const t = next.value;
     tokens.push(t);
-    if (stopIds.includes(t.id) && t.id === tokenizer.eos) continue; // end-of-text is not shown
-    text += decoder.push(t.id);
-    const hit = stops.map((s) => text.indexOf(s)).filter((i) => i >= 0);
-    if (hit.length > 0) {
-      text = text.slice(0, Math.min(...hit));
+    const piece = stream.push(t.id);
+    if (piece) onText?.({ ...t, text: piece });
+    if (stream.stopped) {
       stopReason = 'stop_string';
       gen.return('stop_string');
-    }
-    // hold back text that could be the start of a stop string
-    const hold = stopReason === 'stop_string' ? 0 : longestStopPrefix(text, stops);
-    const ready = text.length - hold;
-    if (ready > emitted) {
-      onText?.({ ...t, text: text.slice(emitted, ready) });
-      emitted = ready;
-    }
-    if (stopReason === 'stop_string') break;
-  }
-  if (stopReason !== 'stop_string') text += decoder.flush();
-  if (text.length > emitted && tokens.length > 0) onText?.({ ...tokens[tokens.length - 1], text: text.slice(emitted) });
-  return { promptIds, tokens, text, stopReason };
-}
-
-/** Length of the longest suffix of text that is a proper prefix of some stop string. */
-function longestStopPrefix(text: string, stops: readonly string[]): number {
-  let best = 0;
-  for (const s of stops) {
-    for (let n = Math.min(s.length - 1, text.length); n > best; n--) {
-      if (text.endsWith(s.slice(0, n))) {
-        best = n;
-        break;
-      }
+      break;
     }
   }
-  return best;
+  const rest = stream.finish();
+  if (rest && tokens.length > 0) onText?.({ ...tokens[tokens.length - 1], text: rest });
+  return { promptIds, tokens, text: stream.text, stopReason };
 }

@@ -61,8 +61,15 @@ export interface AttentionShape {
 /** What a forward pass is given: token ids, their positions (computed once, by Model.forward), hooks and cache. */
 export interface ForwardInputs {
   ids: Tensor; // (B, T) int32
-  /** Absolute position of each of the T tokens. */
+  /** Absolute position of each of the T tokens (the same in every row). */
   positions: Int32Array; // (T)
+  /**
+   * Each token's own position when rows differ (B·T, row-major; positions is then unused): rows of
+   * a KV cache holding different lengths, or packed examples restarting at 0. See ./positions.ts.
+   */
+  rowPositions?: Int32Array;
+  /** Packed examples: each token's segment (B·T); attention stays inside a segment. */
+  segments?: Int32Array;
   ctx: HookContext;
   cache?: KVCache;
   /** When given, a routed model pushes each layer's router logits (B·T, experts) here (for the load-balancing loss). */

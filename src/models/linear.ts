@@ -8,10 +8,13 @@ import type { QuantizedMatrix } from '../ops/quantized.js';
 import { tidy } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { LinearSpec } from './family.js';
+import type { LinearAdapter } from './adapters.js';
 
 export class Projections {
   /** The model's linear layers by weight name. */
   readonly specs: ReadonlyMap<string, LinearSpec>;
+  /** Adds to the outputs of the layers it adapts (LoRA), or null. */
+  adapter: LinearAdapter | null = null;
 
   constructor(
     private readonly params: ReadonlyMap<string, Tensor>,
@@ -38,10 +41,15 @@ export class Projections {
     const s = this.spec(weight);
     const bias = s.bias === undefined ? undefined : this.params.get(s.bias);
     const q = this.quantized.get(s.int8Key ?? weight);
-    if (q) return op.linearQ8(x, q, bias);
-    const w = this.params.get(weight)!;
-    const wio = s.layout === 'in-out' ? w : op.transpose(w); // (in, out)
-    return bias ? op.matmulBias(x, wio, bias) : op.matmul(x, wio);
+    let out: Tensor;
+    if (q) out = op.linearQ8(x, q, bias);
+    else {
+      const w = this.params.get(weight)!;
+      const wio = s.layout === 'in-out' ? w : op.transpose(w); // (in, out)
+      out = bias ? op.matmulBias(x, wio, bias) : op.matmul(x, wio);
+    }
+    const d = this.adapter?.delta(weight.slice(0, -'.weight'.length), x); // + LoRA, when attached
+    return d ? op.add(out, d) : out;
   }
 
   /** Rows of an embedding table for ids (B, T) -> (B, T, d): the float table, or the int8 copy where only that is kept (a tied head). */

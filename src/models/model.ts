@@ -11,12 +11,14 @@ import type { AnyFamily, LinearSpec } from './family.js';
 import { familyOf } from './families/index.js';
 import { type HookFn, HookContext, type HookOptions } from './hooks.js';
 import { KVCache } from './kv-cache.js';
+import { sameStart } from './positions.js';
 import { Projections } from './linear.js';
 import { loadBalancingLoss } from './moe.js';
 import { finalNorm, unembedNormed } from './readout.js';
+import type { LinearAdapter } from './adapters.js';
 
 export interface ForwardOptions extends HookOptions {
-  /** Continue from a KV cache (generation); positions start at cache.length. */
+  /** Continue from a KV cache (generation); row b's positions start at cache.lengths[b] (rows may differ). */
   kvCache?: KVCache;
   /** Return hidden_states as Hugging Face does: the embedding output, each block's output, and the last after the final norm. */
   hiddenStates?: boolean;
@@ -35,6 +37,16 @@ export interface ForwardOptions extends HookOptions {
    * targets, the unweighted load-balancing loss is returned as `auxLoss` either way.
    */
   routerAuxLoss?: boolean;
+  /**
+   * Each token's position, (B, T) row-major, instead of 0 … T-1 in every row: packed examples
+   * restart at 0. Not with a KV cache.
+   */
+  positions?: Int32Array;
+  /**
+   * Each token's segment id, (B, T) row-major: a token attends only to earlier tokens with the
+   * same id, so packed examples never see each other. Not with a KV cache.
+   */
+  segments?: Int32Array;
 }
 
 export interface ForwardResult {
@@ -94,6 +106,15 @@ export class Model {
   readonly quantized = new Map<string, op.QuantizedMatrix>();
   /** Matrices whose float32 copies were dropped (quantize with keepFloat: false): inference only. */
   private readonly floatDropped = new Set<string>();
+
+  /** Added to the linear layers' outputs (a LoRA adapter), or null. The model does not own it. */
+  get adapter(): LinearAdapter | null {
+    return this.proj.adapter;
+  }
+
+  set adapter(a: LinearAdapter | null) {
+    this.proj.adapter = a;
+  }
 
   constructor(readonly config: ModelConfig, readonly params: Map<string, Tensor>, int8?: Int8Weights) {
     this.family = familyOf(config);
@@ -185,16 +206,40 @@ export class Model {
     }
   }
 
+  /**
+   * Each token's position (B·T) when the rows differ: opts.positions (packed examples), or rows of
+   * a KV cache that hold different lengths (starts[b] + t); undefined when every row has starts[0] + t.
+   */
+  private rowPositions(B: number, T: number, starts: Int32Array, opts: ForwardOptions): Int32Array | undefined {
+    if (opts.positions || opts.segments) {
+      if (opts.kvCache) throw new Error('positions and segments (packed rows) cannot be used with a KV cache');
+      for (const [name, a] of [['positions', opts.positions], ['segments', opts.segments]] as const) {
+        if (a && (!(a instanceof Int32Array) || a.length !== B * T)) throw new Error(`${name} must be an Int32Array of ${B}·${T} = ${B * T} values (one per token)`);
+      }
+      if (opts.positions) {
+        for (const p of opts.positions) if (p < 0 || p >= this.config.contextLength) throw new Error(`position ${p} is outside the context window (0 … ${this.config.contextLength - 1})`);
+        return opts.positions;
+      }
+      return undefined;
+    }
+    if (sameStart(starts)) return undefined;
+    const out = new Int32Array(B * T);
+    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out[b * T + t] = starts[b] + t;
+    return out;
+  }
+
   /** ids (B, T) int32 -> logits (B, T, vocab), and whatever else opts ask for. */
   forward(ids: Tensor, opts: ForwardOptions = {}): ForwardResult {
     if (ids.dtype !== 'int32' || ids.rank !== 2) throw new Error(`forward expects int32 ids of shape (batch, seq), got ${ids.dtype} ${formatShape(ids.shape)}`);
     const [B, T] = ids.shape;
     if (T === 0) throw new Error('forward needs at least one token');
-    const start = opts.kvCache?.length ?? 0;
-    if (start + T > this.config.contextLength) {
-      throw new Error(`${start + T} positions exceed the context window of ${this.config.contextLength} tokens`);
-    }
     if (opts.kvCache && opts.kvCache.batch !== B) throw new Error(`the KV cache was made for batch ${opts.kvCache.batch}, not ${B}`);
+    const starts = opts.kvCache ? opts.kvCache.lengths.slice() : new Int32Array(B); // (B): each row's first position
+    const end = Math.max(...starts) + T;
+    if (end > this.config.contextLength) {
+      throw new Error(`${end} positions exceed the context window of ${this.config.contextLength} tokens`);
+    }
+    const rowPositions = this.rowPositions(B, T, starts, opts);
     const lastOnly = opts.lastPositionOnly === true;
     if (lastOnly && (opts.targets || opts.hiddenStates)) throw new Error('lastPositionOnly gives logits for one position: it cannot be combined with targets or hiddenStates');
     const L = this.config.layers;
@@ -210,15 +255,15 @@ export class Model {
       cache: (name) => wanted.has(name) || (typeof userCache === 'function' ? userCache(name) : !!userCache?.includes(name)),
     });
     const c = this.config;
-    const positions = Int32Array.from({ length: T }, (_, t) => start + t); // the one place positions come from
+    const positions = Int32Array.from({ length: T }, (_, t) => starts[0] + t); // the one place positions come from
     const routing = this.family.routing?.(c);
     const routerLogits = routing && opts.targets ? [] as Tensor[] : undefined;
-    let resid = this.family.forward(c, this, { ids, positions, ctx, cache: opts.kvCache, routerLogits }); // (B, T, C)
+    let resid = this.family.forward(c, this, { ids, positions, rowPositions, segments: opts.segments, ctx, cache: opts.kvCache, routerLogits }); // (B, T, C)
     if (lastOnly) resid = op.slice(resid, 1, T - 1, T); // (B, 1, C): a prompt needs only its last prediction
     const readout = this.family.readout(c);
     const final = ctx.point('ln_final.hook_normalized', finalNorm(readout, this.params, resid));
     const logits = unembedNormed(readout, this, final); // (B, T, vocab)
-    if (opts.kvCache) opts.kvCache.length += T;
+    if (opts.kvCache) for (let b = 0; b < B; b++) opts.kvCache.lengths[b] += T;
     const result: ForwardResult = { logits, cache: ctx.cache };
     if (opts.hiddenStates) {
       result.hiddenStates = [];

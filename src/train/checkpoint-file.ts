@@ -10,7 +10,12 @@ import { type LoadedState, type Moments, type TrainState, STATE_FILE, checkpoint
 
 /** Writes the model files and the training state into dir (an existing tokenizer.json is kept). */
 export function saveCheckpoint(dir: string, model: Model, tokenizer: Tokenizer | null, moments: Moments | null, state: TrainState): void {
-  for (const [name, bytes] of checkpointFiles(model, tokenizer, moments, state)) {
+  writeCheckpointFiles(dir, checkpointFiles(model, tokenizer, moments, state));
+}
+
+/** Writes checkpoint files (name -> bytes) into dir in their order, each atomically; an existing tokenizer.json is kept. */
+export function writeCheckpointFiles(dir: string, files: ReadonlyMap<string, Uint8Array>): void {
+  for (const [name, bytes] of files) {
     const path = join(dir, name);
     if (name === 'tokenizer.json' && existsSync(path)) continue;
     writeFileAtomic(path, bytes);

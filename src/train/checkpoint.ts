@@ -29,6 +29,8 @@ export interface TrainState {
   history: LossRecord[];
   /** Seconds spent training so far (across resumes). */
   seconds: number;
+  /** What else a kind of training needs to resume exactly (fine-tuning: the adapter's settings and dropout RNG). */
+  extra?: Record<string, unknown>;
 }
 
 function named(prefix: string, tensors: ReadonlyMap<string, { shape: readonly number[]; floats(): Float32Array | Float64Array }>): NamedTensor[] {
@@ -49,10 +51,15 @@ export function checkpointFiles(model: Model, tokenizer: Tokenizer | null, momen
   files.set('config.json', enc.encode(JSON.stringify(configToHf(model.config), null, 2) + '\n'));
   if (tokenizer) files.set('tokenizer.json', enc.encode(tokenizerJsonText(tokenizer)));
   files.set('model.safetensors', writeSafetensors(named('', model.params as never)));
-  const tensors = [...named('param.', model.params as never)];
-  if (moments) tensors.push(...named('adam_m.', moments.m), ...named('adam_v.', moments.v));
-  files.set(STATE_FILE, writeSafetensors(tensors, { state: JSON.stringify(state) }));
+  files.set(STATE_FILE, trainStateBytes(model.params as never, moments, state));
   return files;
+}
+
+/** train-state.safetensors: the trained tensors (param.*), their AdamW moments and the state in the metadata. */
+export function trainStateBytes(params: ReadonlyMap<string, never>, moments: Moments | null, state: TrainState): Uint8Array {
+  const tensors = [...named('param.', params)];
+  if (moments) tensors.push(...named('adam_m.', moments.m), ...named('adam_v.', moments.v));
+  return writeSafetensors(tensors, { state: JSON.stringify(state) });
 }
 
 export interface LoadedState {

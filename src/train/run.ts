@@ -90,10 +90,20 @@ export function runTraining(job: TrainJob, events: TrainEvents = {}): { trainer:
   const o = trainer.options;
   info(`model: ${trainer.model.config.arch}, ${trainer.model.numParameters.toLocaleString('en-US')} parameters; ${o.steps} steps of ${o.batchSize}×${o.contextLength} tokens${o.gradAccumSteps > 1 ? ` × ${o.gradAccumSteps} accumulated` : ''}`);
 
+  return { trainer, valLoss: trainLoop(trainer, job.out, events) };
+}
+
+/**
+ * Runs a trainer to its last step: validation every evalInterval steps (and at the end), a
+ * checkpoint and loss.svg in `out` every checkpointInterval steps (and at the end). Returns the
+ * last validation loss. Shared by pre-training and fine-tuning.
+ */
+export function trainLoop(trainer: Trainer, out: string, events: TrainEvents = {}): number {
+  const o = trainer.options;
   const save = () => {
-    trainer.save(job.out);
-    writeFileAtomic(join(job.out, 'loss.svg'), lossCurveSvg(trainer.history, `${job.out}: loss by step`));
-    events.onSave?.(job.out, trainer.step);
+    trainer.save(out);
+    writeFileAtomic(join(out, 'loss.svg'), lossCurveSvg(trainer.history, `${out}: loss by step`));
+    events.onSave?.(out, trainer.step);
   };
   let valLoss = NaN;
   let recent: number[] = [];
@@ -112,5 +122,5 @@ export function runTraining(job: TrainJob, events: TrainEvents = {}): { trainer:
     if ((o.checkpointInterval > 0 && r.step % o.checkpointInterval === 0) || last) save();
   }
   if (Number.isNaN(valLoss)) valLoss = trainer.evaluate();
-  return { trainer, valLoss };
+  return valLoss;
 }

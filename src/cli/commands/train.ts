@@ -26,7 +26,7 @@ runtime:             --backend auto|cpu|wasm --threads N (global options)
 Writes DIR/config.json, model.safetensors, tokenizer.json (usable with --model DIR),
 train-state.safetensors (for --resume) and loss.svg.`;
 
-const TRAIN_FLAGS: Record<string, keyof typeof DEFAULT_TRAIN_OPTIONS> = {
+export const TRAIN_FLAGS: Record<string, keyof typeof DEFAULT_TRAIN_OPTIONS> = {
   steps: 'steps', 'batch-size': 'batchSize', 'grad-accum': 'gradAccumSteps', lr: 'lr', 'min-lr': 'minLr', warmup: 'warmupSteps',
   'decay-steps': 'decaySteps', 'weight-decay': 'weightDecay', beta1: 'beta1', beta2: 'beta2', 'grad-clip': 'gradClip',
   'eval-interval': 'evalInterval', 'eval-batches': 'evalBatches', 'checkpoint-interval': 'checkpointInterval', seed: 'seed',

@@ -6,18 +6,18 @@
 import * as op from '../../../ops/index.js';
 import type { Tensor } from '../../../tensor/tensor.js';
 import { attend } from '../../attention-block.js';
+import { positionIds } from '../../positions.js';
 import type { ForwardInputs, Weights } from '../../family.js';
 import type { Gpt2Config } from './config.js';
 
-/** ids (B, T) int32 at positions inp.positions -> the final residual stream (B, T, C), before ln_f. */
+/** ids (B, T) int32 at positions inp.positions (or inp.rowPositions) -> the final residual stream (B, T, C), before ln_f. */
 export function gpt2Forward(c: Gpt2Config, w: Weights, inp: ForwardInputs): Tensor {
   const { ids, ctx, cache } = inp;
   const p = w.params;
   const [B, T] = ids.shape;
   const C = c.dim, H = c.heads, D = C / H;
   const tokens = ctx.point('hook_embed', w.proj.embed('transformer.wte.weight', ids)); // (B, T, C)
-  const positions = op.tensor(inp.positions, [T], 'int32');
-  const pos = ctx.point('hook_pos_embed', op.embedding(p.get('transformer.wpe.weight')!, positions)); // (T, C)
+  const pos = ctx.point('hook_pos_embed', op.embedding(p.get('transformer.wpe.weight')!, positionIds(inp, B, T))); // (T, C), or (B, T, C) when rows differ
   let resid = op.add(tokens, pos); // (B, T, C)
   for (let l = 0; l < c.layers; l++) {
     const weight = (name: string) => p.get(`transformer.h.${l}.${name}`)!;
@@ -29,7 +29,7 @@ export function gpt2Forward(c: Gpt2Config, w: Weights, inp: ForwardInputs): Tens
     const h1 = ctx.point(b + 'ln1.hook_normalized', op.layerNorm(resid, weight('ln_1.weight'), bias('ln_1.bias'), c.normEps));
     const qkv = proj(h1, 'attn.c_attn'); // (B, T, 3C)
     const [q, k, v] = op.split(qkv, -1, [C, C, C]).map((t) => op.reshape(t, [B, T, H, D]));
-    const z = attend(ctx, b + 'attn.', l, q, k, v, cache); // (B, T, C)
+    const z = attend(ctx, b + 'attn.', l, q, k, v, cache, undefined, inp.segments); // (B, T, C)
     const attnOut = ctx.point(b + 'hook_attn_out', proj(z, 'attn.c_proj'));
     resid = ctx.point(b + 'hook_resid_mid', op.add(resid, attnOut));
     // MLP

@@ -6,6 +6,7 @@ import type { Tensor } from '../../../tensor/tensor.js';
 import { attend } from '../../attention-block.js';
 import { routedMlp } from '../../moe.js';
 import { moeLayer } from './experts.js';
+import { ropeAt } from '../../positions.js';
 import type { ForwardInputs, Weights } from '../../family.js';
 import type { LlamaConfig } from './config.js';
 import { llamaInverseFrequencies } from './rope.js';
@@ -13,9 +14,9 @@ import { llamaInverseFrequencies } from './rope.js';
 /** Inverse frequencies per config, computed once. */
 const invFreqs = new WeakMap<LlamaConfig, Float32Array>();
 
-/** ids (B, T) int32 at positions inp.positions -> the final residual stream (B, T, C), before the final norm. */
+/** ids (B, T) int32 at positions inp.positions (or inp.rowPositions) -> the final residual stream (B, T, C), before the final norm. */
 export function llamaForward(c: LlamaConfig, w: Weights, inp: ForwardInputs): Tensor {
-  const { ids, ctx, cache, positions } = inp;
+  const { ids, ctx, cache } = inp;
   let invFreq = invFreqs.get(c);
   if (!invFreq) invFreqs.set(c, (invFreq = llamaInverseFrequencies(c)));
   const p = w.params;
@@ -32,7 +33,7 @@ export function llamaForward(c: LlamaConfig, w: Weights, inp: ForwardInputs): Te
     const q = op.reshape(proj(h1, 'self_attn.q_proj'), [B, T, H, D]);
     const k = op.reshape(proj(h1, 'self_attn.k_proj'), [B, T, Hkv, D]);
     const v = op.reshape(proj(h1, 'self_attn.v_proj'), [B, T, Hkv, D]);
-    const z = attend(ctx, b + 'attn.', l, op.rope(q, positions, invFreq), op.rope(k, positions, invFreq), v, cache, c.slidingWindow); // (B, T, H·D)
+    const z = attend(ctx, b + 'attn.', l, ropeAt(q, inp, invFreq), ropeAt(k, inp, invFreq), v, cache, c.slidingWindow, inp.segments); // (B, T, H·D)
     const attnOut = ctx.point(b + 'hook_attn_out', proj(z, 'self_attn.o_proj'));
     resid = ctx.point(b + 'hook_resid_mid', op.add(resid, attnOut));
     const h2 = ctx.point(b + 'ln2.hook_normalized', op.rmsNorm(resid, weight('post_attention_layernorm.weight'), c.normEps));

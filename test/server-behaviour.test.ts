@@ -1,0 +1,174 @@
+// `glasslm serve` under load and abuse, against a real server process on loopback: every error
+// path answers with OpenAI's error JSON and the right status; N concurrent greedy requests give
+// exactly what each gives alone (continuous batching); a client that drops mid-stream frees its
+// slot within a second and is counted; SIGTERM lets a running stream finish and exits 0.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { BUILTIN_MODEL_DIR } from '../src/cli/model-args.js';
+import { loadTokenizer } from '../src/node.js';
+import { type RunningServer, metricValue, startServer } from './server-helpers.js';
+
+/** The built-in model tells short stories: end-of-text is banned where a request must run long. */
+const noEnd = { logit_bias: { [loadTokenizer(BUILTIN_MODEL_DIR).eos!]: -100 } };
+
+const KEY = 'k3y-for-tests';
+const PARALLEL = 4, QUEUE = 2;
+let server: RunningServer;
+
+before(async () => {
+  server = await startServer(['--parallel', String(PARALLEL), '--max-queue', String(QUEUE), '--body-limit', '4096', '--api-key', KEY]);
+});
+after(async () => {
+  await server.stop();
+});
+
+const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+
+async function post(path: string, body: unknown, headers: Record<string, string> = auth) {
+  const r = await fetch(`${server.url}${path}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: r.status, headers: r.headers, json: (await r.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** Asserts OpenAI's error shape, status, and (when given) param and code. */
+function isError(r: { status: number; json: any }, status: number, param?: string | null, code?: string) { // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal(r.status, status, JSON.stringify(r.json));
+  const e = r.json.error;
+  assert.ok(e && typeof e.message === 'string' && e.message.length > 0 && typeof e.type === 'string' && 'param' in e && 'code' in e, JSON.stringify(r.json));
+  if (param !== undefined) assert.equal(e.param, param);
+  if (code !== undefined) assert.equal(e.code, code);
+}
+
+test('every error path answers with OpenAI error JSON', async () => {
+  const ok = { prompt: 'Once upon a time', max_tokens: 2 };
+  assert.equal((await post('/v1/completions', ok)).status, 200);
+  isError(await post('/v1/completions', '{"prompt": "x",'), 400, null, 'invalid_json');
+  isError(await post('/v1/completions', { ...ok, max_tokens: '3' }), 400, 'max_tokens');
+  isError(await post('/v1/completions', { ...ok, temperature: 'hot' }), 400, 'temperature');
+  isError(await post('/v1/chat/completions', { messages: 'hi' }), 400, 'messages');
+  isError(await post('/v1/chat/completions', { messages: [{ role: 'wizard', content: 'hi' }] }), 400, 'messages.0.role');
+  isError(await post('/v1/completions', { ...ok, max_tokens: -5 }), 400, 'max_tokens');
+  isError(await post('/v1/completions', { ...ok, max_tokens: 1_000_000 }), 400, 'max_tokens', 'context_length_exceeded');
+  isError(await post('/v1/completions', { ...ok, top_p: 0 }), 400, 'top_p');
+  isError(await post('/v1/completions', { ...ok, n: PARALLEL + 1 }), 400, 'n');
+  isError(await post('/v1/completions', { ...ok, frobnicate: true }), 400, 'frobnicate');
+  isError(await post('/v1/completions', { ...ok, prompt: [99999] }), 400, 'prompt', 'invalid_token');
+  isError(await post('/v1/completions', { ...ok, model: 'gpt-4' }), 404, 'model', 'model_not_found');
+  isError(await post('/v1/completions', { ...ok, model: '/etc/passwd' }), 404, 'model', 'model_not_found');
+  isError(await post('/v1/completions', { prompt: 'the dog '.repeat(150), max_tokens: 1 }), 400, 'prompt', 'context_length_exceeded');
+  isError(await post('/v1/chat/completions', { messages: [{ role: 'user', content: 'the dog '.repeat(150) }] }), 400, 'messages', 'context_length_exceeded');
+  isError(await post('/v1/completions', ok, { 'content-type': 'application/json' }), 401, null, 'invalid_api_key');
+  isError(await post('/v1/completions', ok, { ...auth, authorization: 'Bearer wrong' }), 401, null, 'invalid_api_key');
+  isError(await post('/v1/completions', { prompt: 'x'.repeat(5000) }), 413, null, 'body_too_large');
+  const missing = await fetch(`${server.url}/v1/nothing`, { headers: auth });
+  assert.equal(missing.status, 404);
+  // health needs no key; CORS headers only with --cors
+  assert.equal((await fetch(`${server.url}/health`)).status, 200);
+  const models = await fetch(`${server.url}/v1/models`, { headers: { ...auth, origin: 'http://evil.example' } });
+  assert.equal(models.headers.get('access-control-allow-origin'), null);
+});
+
+/** A streaming completion read with node:http so the test controls the socket. */
+function stream(body: Record<string, unknown>, onChunk?: (text: string, req: ReturnType<typeof httpRequest>) => void): Promise<{ status: number; text: string; done: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${server.url}/v1/completions`, { method: 'POST', headers: auth }, (res) => {
+      let raw = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        raw += d;
+        onChunk?.(raw, req);
+      });
+      const finish = () => {
+        const text = raw.split('\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6)).choices?.[0]?.text ?? '').join('');
+        resolve({ status: res.statusCode!, text, done: raw.includes('data: [DONE]') });
+      };
+      res.on('end', finish);
+      res.on('close', finish);
+    });
+    req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve({ status: 0, text: '', done: false }) : reject(e)));
+    req.end(JSON.stringify({ ...body, stream: true }));
+  });
+}
+
+test('a full queue answers 429 with Retry-After', async () => {
+  await idle();
+  // more long streams at once than the slots and the queue hold (the built-in model is fast: they
+  // must arrive together, not one after another)
+  const controller = new AbortController();
+  const long = () => fetch(`${server.url}/v1/completions`, { method: 'POST', headers: auth, signal: controller.signal, body: JSON.stringify({ prompt: 'Once', max_tokens: 250, stream: true, temperature: 1, ...noEnd }) });
+  const replies = await Promise.all(Array.from({ length: PARALLEL + QUEUE + 3 }, long));
+  const statuses = replies.map((r) => r.status).sort();
+  assert.equal(statuses.filter((s) => s === 200).length, PARALLEL + QUEUE, `statuses ${statuses}`);
+  const refused = replies.find((r) => r.status === 429)!;
+  assert.equal(refused.headers.get('retry-after'), '1');
+  isError({ status: 429, json: await refused.json() }, 429, null, 'queue_full');
+  controller.abort();
+  const metrics = await (await fetch(`${server.url}/metrics`, { headers: auth })).text();
+  assert.equal(metricValue(metrics, 'glasslm_rejected_requests_total'), 3);
+  await idle();
+});
+
+/** Waits until the server runs nothing; returns the milliseconds it took. */
+async function idle(limitMs = 5000): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    const h = (await (await fetch(`${server.url}/health`)).json()) as { models: { running: number; queued: number }[] };
+    if (h.models[0].running === 0 && h.models[0].queued === 0) return Date.now() - t0;
+    if (Date.now() - t0 > limitMs) throw new Error(`still busy after ${limitMs} ms: ${JSON.stringify(h)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('N concurrent greedy requests give exactly what each gives alone', async () => {
+  await idle();
+  const prompts = ['Once upon a time', 'The little dog', 'Lily and Tom went to the park. They', 'One day, a big'];
+  const ask = async (prompt: string) => (await post('/v1/completions', { prompt, max_tokens: 24, temperature: 0 })).json.choices[0].text as string;
+  const alone: string[] = [];
+  for (const p of prompts) alone.push(await ask(p));
+  const together = await Promise.all(prompts.map(ask));
+  assert.deepEqual(together, alone);
+  // and streamed concurrently, joining at different steps
+  const streamed = await Promise.all(prompts.map(async (prompt, i) => {
+    await new Promise((r) => setTimeout(r, 15 * i));
+    return (await stream({ prompt, max_tokens: 24, temperature: 0 })).text;
+  }));
+  assert.deepEqual(streamed, alone);
+});
+
+test('a client that drops mid-stream is cancelled: its slot is free within a second and /metrics counts it', async () => {
+  await idle();
+  const m0 = await (await fetch(`${server.url}/metrics`, { headers: auth })).text();
+  const before = metricValue(m0, 'glasslm_cancelled_requests_total{reason="disconnect"}'), tokens0 = metricValue(m0, 'glasslm_generated_tokens_total');
+  let dropped = 0;
+  await stream({ prompt: 'Once upon a time', max_tokens: 250, temperature: 1, ...noEnd }, (raw, req) => {
+    if (!dropped && raw.split('data: {').length > 3) {
+      dropped = Date.now();
+      req.destroy(); // the client goes away after a few tokens
+    }
+  });
+  assert.ok(dropped > 0, 'the stream was dropped mid-way');
+  const took = await idle(1000);
+  const text = await (await fetch(`${server.url}/metrics`, { headers: auth })).text();
+  assert.equal(metricValue(text, 'glasslm_cancelled_requests_total{reason="disconnect"}'), before + 1);
+  const made = metricValue(text, 'glasslm_generated_tokens_total') - tokens0;
+  assert.ok(made > 0 && made < 250, `the generation was cut short (${made} of 250 tokens)`);
+  console.log(`slot free ${took} ms after the check began (${Date.now() - dropped} ms after the drop)`);
+});
+
+test('SIGTERM: a running stream finishes, new connections are refused, exit code 0', async () => {
+  await idle();
+  let signalled = false;
+  const result = stream({ prompt: 'Once upon a time', max_tokens: 60, temperature: 0, ...noEnd }, (raw) => {
+    if (!signalled && raw.includes('data: {')) {
+      signalled = true;
+      server.proc.kill('SIGTERM');
+    }
+  });
+  const r = await result;
+  assert.ok(signalled);
+  assert.equal(r.status, 200);
+  assert.ok(r.done, 'the stream ended with data: [DONE]');
+  assert.equal(await server.stop(), 0);
+  await assert.rejects(fetch(`${server.url}/health`));
+});
