@@ -26,6 +26,7 @@ const COMMANDS: Record<string, string> = {
   patch: './commands/patch.js',
   neurons: './commands/neurons.js',
   vectors: './commands/vectors.js',
+  dpo: './commands/dpo.js',
 };
 
 async function loadCommand(name: string): Promise<Command | undefined> {

@@ -36,6 +36,8 @@ export interface DpoJob {
   /** src/train's options: steps, batchSize (pairs), contextLength (most tokens of prompt + answer), lr, … */
   options: Partial<TrainOptions>;
   resume: boolean;
+  /** Use only the file's first this many pairs (0 or absent: all). */
+  limit?: number;
   /** Chat template for prompts given as messages. */
   renderPrompt?: PromptRenderer;
 }
@@ -88,13 +90,15 @@ export function runDpo(job: DpoJob, base: BaseModel, events: DpoEvents = {}): { 
   if (options.contextLength > base.model.contextLength) throw new Error(`context ${options.contextLength} is longer than the model's ${base.model.contextLength}`);
   const settings = saved ? { loss: saved.dpo.loss, beta: saved.dpo.beta, precomputeReference: saved.dpo.precomputeReference } : job.settings;
 
-  const pairs = loadPreferenceFile(job.data);
+  const all = loadPreferenceFile(job.data);
+  if (job.limit !== undefined && !(Number.isInteger(job.limit) && job.limit >= 0)) throw new Error(`the pair limit must be a whole number ≥ 0, got ${job.limit}`);
+  const pairs = job.limit ? all.slice(0, job.limit) : all;
   const split = splitPairs(pairs, job.heldOutFraction);
   const data = {
     train: tokenizePairs(split.train, base.tokenizer, options.contextLength, job.renderPrompt),
     heldOut: tokenizePairs(split.heldOut, base.tokenizer, options.contextLength, job.renderPrompt),
   };
-  info(`${pairs.length.toLocaleString('en-US')} preference pairs: ${data.train.length} for training, ${data.heldOut.length} held out`);
+  info(`${pairs.length.toLocaleString('en-US')} preference pairs${pairs.length < all.length ? ` (the first of ${all.length.toLocaleString('en-US')})` : ''}: ${data.train.length} for training, ${data.heldOut.length} held out`);
 
   // the reference: the starting weights, frozen (a copy when base.model becomes the policy); the
   // policy: base.model, or on resume the checkpoint's weights. runDpo owns base.model from here.
