@@ -27,6 +27,8 @@ const COMMANDS: Record<string, string> = {
   neurons: './commands/neurons.js',
   vectors: './commands/vectors.js',
   dpo: './commands/dpo.js',
+  reward: './commands/reward.js',
+  score: './commands/score.js',
 };
 
 async function loadCommand(name: string): Promise<Command | undefined> {

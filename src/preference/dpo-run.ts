@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { modelFromTensors } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { STATE_FILE, loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import { STATE_FILE, type TrainState, loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
 import { lossCurveSvg } from '../train/loss-plot.js';
 import { type TrainOptions, resolveTrainOptions } from '../train/options.js';
 import { type PreferencePair, splitPairs } from './data.js';
@@ -65,10 +65,10 @@ export function tokenizePairs(pairs: readonly PreferencePair[], tokenizer: Token
   });
 }
 
-/** The model path a DPO run in dir started from (for --resume without --model). */
-export function dpoRunBase(dir: string): string | undefined {
+/** The model path a DPO, reward or RL run in dir started from (for --resume without --model). */
+export function runBasePath(dir: string): string | undefined {
   if (!existsSync(join(dir, STATE_FILE))) return undefined;
-  return (loadCheckpoint(dir).state as DpoState & { basePath?: string }).basePath;
+  return (loadCheckpoint(dir).state as TrainState & { basePath?: string }).basePath;
 }
 
 /**

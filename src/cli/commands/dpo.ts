@@ -1,6 +1,6 @@
 // `glasslm dpo`: tune a model on preference pairs with Direct Preference Optimization.
 
-import { dpoRunBase, runDpo } from '../../preference/dpo-run.js';
+import { runBasePath, runDpo } from '../../preference/dpo-run.js';
 import { PREFERENCE_LOSSES, type PreferenceLossType } from '../../preference/losses.js';
 import { loadModelAndTokenizer, numberOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   const beta = numberOption('beta', v.beta, 0.1);
   if (!(beta > 0)) throw new Error(`--beta must be > 0, got ${beta}`);
   // on --resume the reference is the model the run started from
-  const modelPath = v.model ?? (v.resume ? dpoRunBase(v.out) : undefined);
+  const modelPath = v.model ?? (v.resume ? runBasePath(v.out) : undefined);
   const { model, tokenizer, modelPath: path } = loadModelAndTokenizer({ model: modelPath, tokenizer: v.tokenizer, dtype: 'f32' });
   let bar: ProgressBar | null = null;
   const { trainer, final } = runDpo({
