@@ -3,10 +3,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeCheckpoint, loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
-import { loadTokenizer } from '../tokenizer/index.js';
+import { attachLora } from '../lora/files.js';
 import type { Tokenizer } from '../tokenizer/types.js';
+import { describeCheckpoint, loadModel, loadTokenizer } from '../node.js';
 
 /** The built-in model's folder (committed in the repository; dist/src/cli -> project root). */
 export const BUILTIN_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'builtin');
@@ -15,7 +15,11 @@ export const MODEL_OPTIONS = {
   model: { type: 'string' },
   tokenizer: { type: 'string' },
   dtype: { type: 'string' },
+  lora: { type: 'string' },
 } as const;
+
+/** The help line for --lora, shared by every command that runs a model. */
+export const LORA_HELP = '  --lora DIR[:S]     apply a LoRA adapter (PEFT folder), its scale times S (default 1)';
 
 /** Where a model's tokenizer is, when --tokenizer is not given. */
 function defaultTokenizerPath(modelPath: string): string {
@@ -30,7 +34,7 @@ function defaultTokenizerPath(modelPath: string): string {
  * Loads --model (or the built-in model) and its tokenizer (or --tokenizer), for commands that run
  * the model (not train it). --dtype q8_0, or a GGUF file of Q8_0 matrices, runs them as int8.
  */
-export function loadModelAndTokenizer(values: { model?: string; tokenizer?: string; dtype?: string }): { model: Model; tokenizer: Tokenizer; modelPath: string } {
+export function loadModelAndTokenizer(values: { model?: string; tokenizer?: string; dtype?: string; lora?: string }): { model: Model; tokenizer: Tokenizer; modelPath: string } {
   if (values.dtype !== undefined && values.dtype !== 'f32' && values.dtype !== 'q8_0') throw new Error(`--dtype must be f32 or q8_0, got '${values.dtype}'`);
   const modelPath = values.model ?? BUILTIN_MODEL_DIR;
   if (!values.model && !existsSync(join(BUILTIN_MODEL_DIR, 'config.json'))) {
@@ -44,6 +48,7 @@ export function loadModelAndTokenizer(values: { model?: string; tokenizer?: stri
   if (tokenizer.vocabSize > model.config.vocabSize) {
     throw new Error(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}: they do not belong together`);
   }
+  if (values.lora !== undefined) attachLora(model, values.lora);
   return { model, tokenizer, modelPath };
 }
 

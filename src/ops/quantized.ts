@@ -1,5 +1,6 @@
 // Weight-only int8 matrices (GGUF's Q8_0 quantization, held as Q8 rows: src/backend/q8-rows.ts)
-// and the product with them. Inference only: a quantized matrix has no gradient.
+// and the product with them. A quantized matrix is frozen (it has no gradient), but the gradient
+// flows through the product to its input x, so adapters before it (LoRA on an int8 base) train.
 
 import { dequantizeQ8Row, packQ8Rows, q8RowBytes, quantizeQ8Rows } from '../backend/q8-rows.js';
 import { formatShape } from '../tensor/shape.js';
@@ -7,6 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { getBackend, keep } from '../tensor/engine.js';
 import type { Backend } from '../backend/backend.js';
 import { contiguous, transpose } from './views.js';
+import { record } from './record.js';
 import { matmul, matmulBias } from './matmul.js';
 
 /** W (rows, cols) quantized as Q8_0 (cols divisible by 32), as Q8 rows in backend memory. */
@@ -67,7 +69,8 @@ export function linearQ8(x: Tensor, w: QuantizedMatrix, bias?: Tensor | null): T
   const out = Tensor.output([...x.shape.slice(0, -1), w.rows], 'float32', x.backend);
   const b = bias ? (contiguous(bias).data() as Float32Array) : null;
   x.backend.matmulQ8(contiguous(x).data() as Float32Array, w.data.data() as Uint8Array, out.data() as Float32Array, m, w.rows, k, b);
-  return out;
+  // d/dx (x · Wᵀ) = g · W, with W expanded (the bias is frozen with the matrix)
+  return record(out, 'linearQ8', [x], (g) => [matmul(g, w.dequantize())]);
 }
 
 /** Rows `ids` (any shape, int32) of a Q8_0 matrix expanded to float32: (…ids, cols). Inference only. */

@@ -62,7 +62,7 @@ export class ByteLevelBPE implements Tokenizer {
   private ids = new Int32Array(256);
   private ranks = new Float64Array(256);
 
-  constructor(cfg: ByteLevelBPEConfig) {
+  constructor(private readonly cfg: ByteLevelBPEConfig) {
     this.pretokenizer = cfg.pretokenizer;
     this.pattern = cfg.pattern;
     this.merges = cfg.merges;
@@ -122,6 +122,23 @@ export class ByteLevelBPE implements Tokenizer {
     this.description =
       `byte-level BPE, ${V} tokens, ${cfg.merges.length} merges, ${cfg.patternName ?? 'custom'} pre-tokenizer` +
       (this.specialTokens.size > 0 ? `, special: ${[...this.specialTokens.keys()].join(' ')}` : '');
+  }
+
+  /**
+   * The same vocabulary with more special tokens (text -> id; ids not yet used, or the id a token
+   * already has). Used to add a chat template's markers such as '<|im_start|>'.
+   */
+  withSpecialTokens(tokens: ReadonlyMap<string, number>): ByteLevelBPE {
+    const specialTokens = new Map(this.specialTokens);
+    for (const [s, id] of tokens) {
+      const have = this.stringToId.get(s);
+      if (have !== undefined && (have !== id || !this.specialTokens.has(s))) {
+        throw new Error(`'${s}' is already token ${have}${this.specialTokens.has(s) ? '' : ' (not a special token)'}; it cannot become special token ${id}`);
+      }
+      if (have === undefined && this.idToString[id] !== undefined) throw new Error(`token id ${id} is already '${this.idToString[id]}'`);
+      specialTokens.set(s, id);
+    }
+    return new ByteLevelBPE({ ...this.cfg, specialTokens });
   }
 
   /** Forgets the piece -> ids cache (for benchmarks that time a cold start). */

@@ -19,6 +19,7 @@ to each earlier token per layer and head, and the attention rollout.
 
   --model M          model folder, .gguf or llama2.c .bin (default: the built-in model)
   --tokenizer T      tokenizer file or folder (default: the model's own)
+  --lora DIR[:S]     apply a LoRA adapter (PEFT folder), its scale times S (default 1)
   --layer L --head H the pattern to print (default 0, 0)
   --query POS        where position POS's information came from (--query=-1: the last)
   --induction-len N  random tokens repeated twice for the induction score (default 20)

@@ -21,6 +21,7 @@ norm's scale is frozen at its value on the real residual, so the parts add up to
 
   --model M          model folder, .gguf or llama2.c .bin (default: the built-in model)
   --tokenizer T      tokenizer file or folder (default: the model's own)
+  --lora DIR[:S]     apply a LoRA adapter (PEFT folder), its scale times S (default 1)
   --token TOKEN      the token whose logit to split (text of one token, or #id)
   --wrong TOKEN      split logit(token) − logit(wrong) instead
   --position POS     the position (default the last; --position=-2 counts from the end)

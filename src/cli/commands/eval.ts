@@ -1,18 +1,55 @@
-// `glasslm eval`: loss per token and bits per byte of a model on a text file.
+// `glasslm eval`: loss per token and bits per byte of a model on a text file; multiple-choice
+// accuracy by log-likelihood; the loss on a fine-tuning file's completions.
 
 import { existsSync, readFileSync } from 'node:fs';
+import { resolveChatTemplate } from '../../chat/load.js';
+import { parseLoraSpec } from '../../lora/files.js';
+import { completionLoss, parseChoiceQuestions, scoreChoices } from '../../sft/evaluate.js';
+import { parseSftText } from '../../sft/records.js';
 import { evaluateText } from '../../train/evaluate.js';
 import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
-export const summary = 'report loss per token and bits per byte on a text file';
+export const summary = 'loss and bits per byte on a text file; multiple-choice accuracy (--choices); loss on SFT completions (--sft)';
+
+const HELP = `usage: glasslm eval (--file F | --choices Q.jsonl | --sft DATA) [--model M] [--tokenizer T] [--lora DIR[:S]] [--json]
+
+  --file F           loss per token and bits per byte of a text (--context N, --val-fraction X: only
+                     the last X of the tokens, as train holds out)
+  --choices Q.jsonl  multiple choice: {"question", "choices": [...], "answer": index} per line; each
+                     choice scored by its log-likelihood after the question; accuracy reported (and
+                     per-character accuracy, which does not favour short choices)
+  --sft DATA         the mean loss on the assistant's (completion's) tokens of a fine-tuning file
+                     (messages / Alpaca / prompt-completion), rendered with --template (as chat picks it)`;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand(argv, { ...MODEL_OPTIONS, file: { type: 'string' }, context: { type: 'string' }, 'val-fraction': { type: 'string' }, json: { type: 'boolean' } },
-    'usage: glasslm eval --file F [--model M] [--tokenizer T] [--context N] [--val-fraction X (only the last X of the tokens, as train holds out)] [--json]',
-    { positionals: false });
+  const parsed = parseCommand(argv, {
+    ...MODEL_OPTIONS, file: { type: 'string' }, choices: { type: 'string' }, sft: { type: 'string' }, template: { type: 'string' },
+    context: { type: 'string' }, 'val-fraction': { type: 'string' }, json: { type: 'boolean' },
+  }, HELP, { positionals: false });
   if (!parsed) return 0;
   const { values } = parsed;
+  const modes = [values.file, values.choices, values.sft].filter((x) => x !== undefined).length;
+  if (modes !== 1) throw new Error('give one of --file, --choices or --sft');
+  if (values.choices !== undefined) {
+    if (!existsSync(values.choices)) throw new Error(`file '${values.choices}' does not exist`);
+    const questions = parseChoiceQuestions(readFileSync(values.choices, 'utf8'), values.choices);
+    const { model, tokenizer } = loadModelAndTokenizer(values);
+    const r = scoreChoices(model, tokenizer, questions);
+    if (values.json) console.log(JSON.stringify({ file: values.choices, questions: r.questions, accuracy: r.accuracy, accuracy_per_char: r.accuracyPerChar }));
+    else console.log(`${values.choices}: ${r.questions} questions; accuracy ${(100 * r.accuracy).toFixed(1)}% (per-character ${(100 * r.accuracyPerChar).toFixed(1)}%)`);
+    return 0;
+  }
+  if (values.sft !== undefined) {
+    if (!existsSync(values.sft)) throw new Error(`file '${values.sft}' does not exist`);
+    const examples = parseSftText(readFileSync(values.sft, 'utf8'), values.sft);
+    const { model, tokenizer, modelPath } = loadModelAndTokenizer(values);
+    const { template, source } = resolveChatTemplate({ choice: values.template, adapterDir: values.lora ? parseLoraSpec(values.lora).dir : undefined, modelPath, tokenizer });
+    const r = completionLoss(model, tokenizer, template, examples);
+    if (values.json) console.log(JSON.stringify({ file: values.sft, template: source, examples: r.examples, tokens: r.tokens, loss_per_token: r.loss }));
+    else console.log(`${values.sft}: ${r.examples} examples, ${r.tokens.toLocaleString('en-US')} completion tokens; loss ${r.loss.toFixed(4)} nats/token (template: ${source})`);
+    return 0;
+  }
   if (!values.file) throw new Error('--file is required');
   if (!existsSync(values.file)) throw new Error(`file '${values.file}' does not exist`);
   const { model, tokenizer } = loadModelAndTokenizer(values);

@@ -10,6 +10,7 @@ const HELP = `usage: glasslm generate [PROMPT] [options]
 
   --model M          model folder, .gguf or llama2.c .bin (default: the built-in model)
   --tokenizer T      tokenizer file or folder (default: the model's own)
+  --lora DIR[:S]     apply a LoRA adapter (PEFT folder), its scale times S (default 1)
   --dtype q8_0|f32   run the matrices as int8 (GGUF Q8_0 blocks, quantized on load; the default
                      for a GGUF file of Q8_0 matrices, as llama.cpp) or as float32
   --max-tokens N     most new tokens (default 200)

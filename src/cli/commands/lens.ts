@@ -19,6 +19,7 @@ shows the top token, shaded by its probability.
 
   --model M          model folder, .gguf or llama2.c .bin (default: the built-in model)
   --tokenizer T      tokenizer file or folder (default: the model's own)
+  --lora DIR[:S]     apply a LoRA adapter (PEFT folder), its scale times S (default 1)
   --k K              top tokens per cell in --json (default 5)
   --target TOKEN     follow one token (text of one token, or #id) through the layers: rank and probability
   --no-bos           do not put BOS before the prompt

@@ -14,6 +14,7 @@ const HELP = `usage: glasslm neurons PROMPT [options]            the most active
 
   --model M          model folder, .gguf or llama2.c .bin (default: the built-in model)
   --tokenizer T      tokenizer file or folder (default: the model's own)
+  --lora DIR[:S]     apply a LoRA adapter (PEFT folder), its scale times S (default 1)
   --position POS     position in the prompt (default the last; --position=-2 counts from the end)
   --layer L          only this layer
   --top K            neurons or contexts to show (default 10 / 5)

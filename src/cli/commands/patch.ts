@@ -20,6 +20,7 @@ logit(answer) − logit(wrong) at the last position that comes back: 0 = none, 1
 
   --model M          model folder, .gguf or llama2.c .bin (default: the built-in model)
   --tokenizer T      tokenizer file or folder (default: the model's own)
+  --lora DIR[:S]     apply a LoRA adapter (PEFT folder), its scale times S (default 1)
   --clean TEXT       the clean prompt
   --corrupted TEXT   the corrupted prompt (the same number of tokens)
   --answer TOKEN     the clean answer (default: the clean run's top token); text or #id
