@@ -57,6 +57,24 @@ test('DPO resumed after a kill gives exactly the losses and weights of an uninte
   assert.throws(() => runDpo(job(dir, data), base(), {}), /already holds a training run/);
 });
 
+test('LoRA DPO: the base (the reference) is unchanged bit for bit, the adapter trains, resume is exact', () => {
+  const dir = tmp(), data = join(dir, 'pairs.jsonl');
+  writeFileSync(data, toyPairs(16));
+  const lora = { rank: 2, alpha: 4, dropout: 0.1, targets: 'all-linear' as const };
+  const loraJob = (out: string, resume = false): DpoJob => ({ ...job(dir, data, resume), out: join(dir, out), lora });
+  const b0 = base();
+  const before = new Map([...b0.model.params].map(([n, t]) => [n, Buffer.from(t.floats().slice().buffer)]));
+  const straight: number[] = [];
+  const a = runDpo(loraJob('straight'), b0, { onStep: (r) => straight.push(r.loss) });
+  for (const [name, t] of b0.model.params) assert.ok(Buffer.from(t.floats().slice().buffer).equals(before.get(name)!), `base parameter ${name} changed`);
+  assert.ok([...a.trainer.trainable.values()].some((t) => t.toArray().some((v) => v !== 0)));
+  assert.ok(a.final!.margin > 0, `held-out margin ${a.final!.margin}`);
+  const first: number[] = [], second: number[] = [];
+  assert.throws(() => runDpo(loraJob('run'), base(), { onStep: (r) => first.push(r.loss), onSave: (_d, step) => { if (step === 3) throw new Error('killed'); } }), /killed/);
+  runDpo(loraJob('run', true), base(), { onStep: (r) => second.push(r.loss) });
+  assert.deepEqual([...first, ...second], straight, 'per-step losses after resume are bit-identical');
+});
+
 test('the reference is unchanged bit for bit after DPO, the policy moves, held-out accuracy rises', () => {
   const pairs = tokenizePairs(parsePreferenceData(toyPairs(24), 'toy.jsonl'), TOK, 32);
   const policy = tinyModel('gpt2', 11, TOK.vocabSize);

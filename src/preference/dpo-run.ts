@@ -9,7 +9,8 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { modelFromTensors } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { STATE_FILE, type TrainState, loadCheckpoint, saveCheckpoint } from '../train/checkpoint.js';
+import { STATE_FILE, type TrainState } from '../train/checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint-file.js';
 import { lossCurveSvg } from '../train/loss-plot.js';
 import { type TrainOptions, resolveTrainOptions } from '../train/options.js';
 import { type PreferencePair, splitPairs } from './data.js';
@@ -17,7 +18,12 @@ import { loadPreferenceFile } from './data-file.js';
 import { type DpoSettings, type DpoState, type DpoStepReport, DpoTrainer, type TokenizedPair } from './dpo-trainer.js';
 import { type PromptRenderer, encodeExample, promptText } from './logprobs.js';
 import type { PreferenceStats } from './losses.js';
-import { CopyReference, frozenCopy } from './reference.js';
+import { AdapterOffReference, CopyReference, type Reference, frozenCopy } from './reference.js';
+import { type LoraAdapter, type LoraConfig, createLora } from '../lora/adapter.js';
+import { peftFiles } from '../lora/peft.js';
+import { trainStateBytes } from '../train/checkpoint.js';
+import { writeCheckpointFiles } from '../train/checkpoint-file.js';
+import * as op from '../ops/index.js';
 
 /** The starting model (policy at step 0, and the reference throughout) and its tokenizer. */
 export interface BaseModel {
@@ -36,6 +42,8 @@ export interface DpoJob {
   /** src/train's options: steps, batchSize (pairs), contextLength (most tokens of prompt + answer), lr, … */
   options: Partial<TrainOptions>;
   resume: boolean;
+  /** Train a LoRA adapter over the frozen base (the reference is the base with the adapter off). */
+  lora?: LoraConfig;
   /** Use only the file's first this many pairs (0 or absent: all). */
   limit?: number;
   /** Chat template for prompts given as messages. */
@@ -59,8 +67,8 @@ export function tokenizePairs(pairs: readonly PreferencePair[], tokenizer: Token
       throw new Error(`${p.source.file}:${p.source.line}: ${(err as Error).message}`);
     }
     return {
-      chosen: encodeExample(tokenizer, prompt, p.chosen, { maxLength }),
-      rejected: encodeExample(tokenizer, prompt, p.rejected, { maxLength }),
+      chosen: encodeExample(tokenizer, prompt, p.chosen, { maxLength, promptSpecial: 'messages' in p.prompt }),
+      rejected: encodeExample(tokenizer, prompt, p.rejected, { maxLength, promptSpecial: 'messages' in p.prompt }),
     };
   });
 }
@@ -102,12 +110,33 @@ export function runDpo(job: DpoJob, base: BaseModel, events: DpoEvents = {}): { 
 
   // the reference: the starting weights, frozen (a copy when base.model becomes the policy); the
   // policy: base.model, or on resume the checkpoint's weights. runDpo owns base.model from here.
-  const reference = new CopyReference(saved ? base.model : frozenCopy(base.model));
-  const policy = saved ? modelFromTensors(saved.config, loaded!.params.values()) : base.model;
+  // With LoRA: the policy is base.model plus an adapter, the reference the same weights with it off.
+  const lora = saved ? (saved.extra?.lora as LoraConfig | undefined) : job.lora;
+  let reference: Reference, policy: Model, adapter: LoraAdapter | null = null;
+  if (lora) {
+    policy = base.model;
+    adapter = createLora(policy.config, lora, new op.Rng(options.seed));
+    if (saved) {
+      for (const [name, t] of adapter.params()) {
+        const p = loaded!.params.get(name);
+        if (!p || p.data.length !== t.size) throw new Error(`${join(job.out, STATE_FILE)}: no matching '${name}'`);
+        t.floats().set(p.data);
+      }
+      adapter.rngState = (saved.extra?.dropoutRng as number[]) ?? adapter.rngState;
+    }
+    policy.adapter = adapter;
+    adapter.training = true;
+    policy.setTrainable(false);
+    reference = new AdapterOffReference(policy);
+  } else {
+    reference = new CopyReference(saved ? base.model : frozenCopy(base.model));
+    policy = saved ? modelFromTensors(saved.config, loaded!.params.values()) : base.model;
+  }
   const t0 = performance.now();
-  const trainer = new DpoTrainer(policy, reference, data, options, settings);
+  const trainer = new DpoTrainer(policy, reference, data, options, settings, adapter ? adapter.params() : policy.params);
+  if (adapter) info(`LoRA rank ${lora!.rank}, alpha ${lora!.alpha} on ${adapter.layers.size} layers: ${adapter.numParameters.toLocaleString('en-US')} trainable parameters; base frozen`);
   if (settings.precomputeReference) {
-    reference.dispose(); // every pair is scored: the second copy of the weights can go
+    reference.dispose(); // every pair is scored: a second copy of the weights can go
     info(`reference log-probabilities precomputed for every pair in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   if (saved) {
@@ -124,8 +153,14 @@ export function runDpo(job: DpoJob, base: BaseModel, events: DpoEvents = {}): { 
     return stats;
   };
   const save = () => {
-    const state = { ...trainer.state(), basePath: base.path };
-    saveCheckpoint(job.out, policy, base.tokenizer, { m: trainer.optimizer.m as never, v: trainer.optimizer.v as never }, state);
+    const moments = { m: trainer.optimizer.m as never, v: trainer.optimizer.v as never };
+    if (adapter) {
+      // the adapter in PEFT's layout, then the training state (last: a complete state has a complete adapter)
+      const state = { ...trainer.state(), basePath: base.path, extra: { lora, dropoutRng: adapter.rngState } };
+      writeCheckpointFiles(job.out, new Map([...peftFiles(adapter, policy.config, base.path), [STATE_FILE, trainStateBytes(adapter.params() as never, moments, state)]]));
+    } else {
+      saveCheckpoint(job.out, policy, base.tokenizer, moments, { ...trainer.state(), basePath: base.path } as DpoState);
+    }
     writeFileAtomic(join(job.out, 'loss.svg'), lossCurveSvg(trainer.history, `${job.out}: DPO ${settings.loss} loss by step (validation: held-out pairs)`));
     events.onSave?.(job.out, trainer.step);
   };
@@ -149,5 +184,6 @@ export function runDpo(job: DpoJob, base: BaseModel, events: DpoEvents = {}): { 
     if ((options.checkpointInterval > 0 && r.step % options.checkpointInterval === 0) || last) save();
   }
   reference.dispose();
+  if (adapter) adapter.training = false;
   return { trainer, final };
 }

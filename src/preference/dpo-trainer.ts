@@ -43,6 +43,8 @@ export interface DpoEval extends PreferenceStats {
 /** What DPO adds to src/train's checkpoint state. */
 export interface DpoState extends TrainState {
   dpo: DpoSettings & { evals: DpoEval[] };
+  /** The model the run started from (its reference). */
+  basePath?: string;
 }
 
 interface RefScores {

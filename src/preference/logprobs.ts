@@ -32,6 +32,8 @@ export interface EncodeOptions {
   addBos?: boolean;
   /** End the completion with the tokenizer's end-of-text token (default: when it has one), so that stopping is learned too. */
   addEos?: boolean;
+  /** The prompt was rendered by a chat template: its special-token strings become special tokens. */
+  promptSpecial?: boolean;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface EncodeOptions {
 export function encodeExample(tokenizer: Tokenizer, prompt: string, completion: string, opts: EncodeOptions): TokenizedExample {
   const bos = (opts.addBos ?? true) && tokenizer.bos !== undefined ? [tokenizer.bos] : [];
   const eos = (opts.addEos ?? true) && tokenizer.eos !== undefined ? [tokenizer.eos] : [];
-  let p = [...bos, ...tokenizer.encodeOrdinary(prompt)];
+  let p = [...bos, ...(opts.promptSpecial ? tokenizer.encode(prompt, { allowedSpecial: 'all' }) : tokenizer.encodeOrdinary(prompt))];
   let c = [...tokenizer.encodeOrdinary(completion), ...eos];
   if (p.length === 0) throw new Error('the prompt is empty: it needs at least one token to condition on');
   if (c.length === 0) throw new Error('the completion is empty');

@@ -39,6 +39,27 @@ export class CopyReference implements Reference {
   }
 }
 
+/**
+ * The reference as the policy's own base with its adapter switched off (LoRA): one copy of the
+ * weights; the base never trains, so switching the adapter off gives the starting model exactly.
+ */
+export class AdapterOffReference implements Reference {
+  readonly description = 'the base weights with the adapter switched off';
+  constructor(readonly model: Model) {}
+
+  run<T>(fn: (model: Model) => T): T {
+    const adapter = this.model.adapter;
+    this.model.adapter = null;
+    try {
+      return noGrad(() => fn(this.model));
+    } finally {
+      this.model.adapter = adapter;
+    }
+  }
+
+  dispose(): void {} // the weights are the policy's
+}
+
 /** log π_ref(completion | prompt) for each example, in batches of batchSize, as float64. */
 export function referenceLogProbs(ref: Reference, examples: readonly TokenizedExample[], batchSize: number): Float64Array {
   const out = new Float64Array(examples.length);

@@ -4,7 +4,7 @@ import { runBasePath, runDpo } from '../../preference/dpo-run.js';
 import { PREFERENCE_LOSSES, type PreferenceLossType } from '../../preference/losses.js';
 import { loadModelAndTokenizer, numberOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
-import { TUNE_HELP, TUNE_OPTIONS, tuneOptions } from '../preference-args.js';
+import { LORA_HELP, LORA_OPTIONS, TUNE_HELP, TUNE_OPTIONS, loraFromFlags, promptRenderer, tuneOptions } from '../preference-args.js';
 import { ProgressBar } from '../progress.js';
 
 export const summary = 'tune a model on preference pairs with DPO (sigmoid, IPO or hinge loss; checkpoints, --resume)';
@@ -17,16 +17,18 @@ data:      --data FILE   JSONL {prompt|messages, chosen, rejected}, or Alpaca JS
 dpo:       --loss sigmoid|ipo|hinge (default sigmoid)  --beta B (default 0.1)
            --precompute-ref  score every pair with the reference once, then free its weights
 model:     --model M (default the built-in model)  --tokenizer T
+${LORA_HELP}
 ${TUNE_HELP}
 
 Logs per step the loss, the chosen and rejected rewards β·(log π − log π_ref), their margin and
 accuracy; evaluates them on the held-out pairs before training and every --eval-interval steps.
 Writes DIR/config.json, model.safetensors, tokenizer.json (usable with --model DIR),
-train-state.safetensors (for --resume) and loss.svg.`;
+train-state.safetensors (for --resume) and loss.svg; with --lora, the adapter in PEFT's layout
+(adapter_config.json, adapter_model.safetensors: use it with --model BASE --lora DIR).`;
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, {
-    ...TUNE_OPTIONS, data: { type: 'string' }, 'held-out': { type: 'string' }, limit: { type: 'string' }, loss: { type: 'string' }, beta: { type: 'string' }, 'precompute-ref': { type: 'boolean' },
+    ...TUNE_OPTIONS, ...LORA_OPTIONS, data: { type: 'string' }, 'held-out': { type: 'string' }, limit: { type: 'string' }, loss: { type: 'string' }, beta: { type: 'string' }, 'precompute-ref': { type: 'boolean' },
   }, HELP, { positionals: false });
   if (!parsed) return 0;
   const v = parsed.values;
@@ -43,6 +45,8 @@ export async function run(argv: string[]): Promise<number> {
   const { trainer, final } = runDpo({
     data: v.data, out: v.out, resume: v.resume === true,
     limit: numberOption('limit', v.limit, 0),
+    lora: loraFromFlags(v, model.config),
+    renderPrompt: promptRenderer(v.template, path, tokenizer),
     heldOutFraction: numberOption('held-out', v['held-out'], 0.1),
     settings: { loss, beta, precomputeReference: v['precompute-ref'] === true },
     options: tuneOptions(v, { steps: 100, batchSize: 8, lr: 1e-4, minLr: 1e-5, warmupSteps: 10, evalInterval: 25, checkpointInterval: 25, weightDecay: 0 }),

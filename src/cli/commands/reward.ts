@@ -4,7 +4,7 @@ import { runBasePath } from '../../preference/dpo-run.js';
 import { runRewardTraining } from '../../preference/reward-train.js';
 import { loadModelAndTokenizer, numberOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
-import { TUNE_HELP, TUNE_OPTIONS, tuneOptions } from '../preference-args.js';
+import { TUNE_HELP, TUNE_OPTIONS, promptRenderer, tuneOptions } from '../preference-args.js';
 import { ProgressBar } from '../progress.js';
 
 export const summary = 'train a reward model on preference pairs (Bradley–Terry loss, held-out pair accuracy)';
@@ -23,7 +23,7 @@ times a learned vector score.weight (1, width). Writes DIR/config.json and model
 glasslm score --model DIR uses it.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand(argv, { ...TUNE_OPTIONS, data: { type: 'string' }, 'held-out': { type: 'string' }, limit: { type: 'string' } }, HELP, { positionals: false });
+  const parsed = parseCommand(argv, { ...TUNE_OPTIONS, data: { type: 'string' }, 'held-out': { type: 'string' }, limit: { type: 'string' }, template: { type: 'string' } }, HELP, { positionals: false });
   if (!parsed) return 0;
   const v = parsed.values;
   if (!v.data) throw new Error('--data FILE is required');
@@ -33,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
   let bar: ProgressBar | null = null;
   const { trainer, final } = runRewardTraining({
     data: v.data, out: v.out, resume: v.resume === true, limit: numberOption('limit', v.limit, 0),
+    renderPrompt: promptRenderer(v.template, path, tokenizer),
     heldOutFraction: numberOption('held-out', v['held-out'], 0.1),
     options: tuneOptions(v, { steps: 100, batchSize: 8, lr: 3e-4, minLr: 3e-5, warmupSteps: 10, evalInterval: 25, checkpointInterval: 25, weightDecay: 0 }),
   }, { model, tokenizer, path }, {

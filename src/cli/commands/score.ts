@@ -6,7 +6,7 @@ import { tokenizePairs } from '../../preference/dpo-run.js';
 import { encodeExample } from '../../preference/logprobs.js';
 import { loadRewardModel, pairRankStats, scorePairs } from '../../preference/reward-train.js';
 import { noGrad, tidy } from '../../tensor/engine.js';
-import { loadTokenizer } from '../../tokenizer/index.js';
+import { loadTokenizer } from '../../tokenizer/load-file.js';
 import { numberOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
