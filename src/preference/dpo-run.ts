@@ -6,11 +6,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
-import { modelFromTensors } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { STATE_FILE, type TrainState } from '../train/checkpoint.js';
-import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint-file.js';
+import { loadCheckpoint } from '../train/checkpoint-file.js';
 import { lossCurveSvg } from '../train/loss-plot.js';
 import { type TrainOptions, resolveTrainOptions } from '../train/options.js';
 import { type PreferencePair, splitPairs } from './data.js';
@@ -18,12 +17,8 @@ import { loadPreferenceFile } from './data-file.js';
 import { type DpoSettings, type DpoState, type DpoStepReport, DpoTrainer, type TokenizedPair } from './dpo-trainer.js';
 import { type PromptRenderer, encodeExample, promptText } from './logprobs.js';
 import type { PreferenceStats } from './losses.js';
-import { AdapterOffReference, CopyReference, type Reference, frozenCopy } from './reference.js';
-import { type LoraAdapter, type LoraConfig, createLora } from '../lora/adapter.js';
-import { peftFiles } from '../lora/peft.js';
-import { trainStateBytes } from '../train/checkpoint.js';
-import { writeCheckpointFiles } from '../train/checkpoint-file.js';
-import * as op from '../ops/index.js';
+import type { LoraConfig } from '../lora/adapter.js';
+import { savePolicyCheckpoint, setupPolicy } from './policy.js';
 
 /** The starting model (policy at step 0, and the reference throughout) and its tokenizer. */
 export interface BaseModel {
@@ -111,29 +106,10 @@ export function runDpo(job: DpoJob, base: BaseModel, events: DpoEvents = {}): { 
   // the reference: the starting weights, frozen (a copy when base.model becomes the policy); the
   // policy: base.model, or on resume the checkpoint's weights. runDpo owns base.model from here.
   // With LoRA: the policy is base.model plus an adapter, the reference the same weights with it off.
-  const lora = saved ? (saved.extra?.lora as LoraConfig | undefined) : job.lora;
-  let reference: Reference, policy: Model, adapter: LoraAdapter | null = null;
-  if (lora) {
-    policy = base.model;
-    adapter = createLora(policy.config, lora, new op.Rng(options.seed));
-    if (saved) {
-      for (const [name, t] of adapter.params()) {
-        const p = loaded!.params.get(name);
-        if (!p || p.data.length !== t.size) throw new Error(`${join(job.out, STATE_FILE)}: no matching '${name}'`);
-        t.floats().set(p.data);
-      }
-      adapter.rngState = (saved.extra?.dropoutRng as number[]) ?? adapter.rngState;
-    }
-    policy.adapter = adapter;
-    adapter.training = true;
-    policy.setTrainable(false);
-    reference = new AdapterOffReference(policy);
-  } else {
-    reference = new CopyReference(saved ? base.model : frozenCopy(base.model));
-    policy = saved ? modelFromTensors(saved.config, loaded!.params.values()) : base.model;
-  }
+  const setup = setupPolicy(base, saved ? (saved.extra?.lora as LoraConfig | undefined) : job.lora, loaded, options.seed, job.out);
+  const { policy, reference, adapter, lora } = setup;
   const t0 = performance.now();
-  const trainer = new DpoTrainer(policy, reference, data, options, settings, adapter ? adapter.params() : policy.params);
+  const trainer = new DpoTrainer(policy, reference, data, options, settings, setup.trainable);
   if (adapter) info(`LoRA rank ${lora!.rank}, alpha ${lora!.alpha} on ${adapter.layers.size} layers: ${adapter.numParameters.toLocaleString('en-US')} trainable parameters; base frozen`);
   if (settings.precomputeReference) {
     reference.dispose(); // every pair is scored: a second copy of the weights can go
@@ -153,14 +129,7 @@ export function runDpo(job: DpoJob, base: BaseModel, events: DpoEvents = {}): { 
     return stats;
   };
   const save = () => {
-    const moments = { m: trainer.optimizer.m as never, v: trainer.optimizer.v as never };
-    if (adapter) {
-      // the adapter in PEFT's layout, then the training state (last: a complete state has a complete adapter)
-      const state = { ...trainer.state(), basePath: base.path, extra: { lora, dropoutRng: adapter.rngState } };
-      writeCheckpointFiles(job.out, new Map([...peftFiles(adapter, policy.config, base.path), [STATE_FILE, trainStateBytes(adapter.params() as never, moments, state)]]));
-    } else {
-      saveCheckpoint(job.out, policy, base.tokenizer, moments, { ...trainer.state(), basePath: base.path } as DpoState);
-    }
+    savePolicyCheckpoint(job.out, setup, base, { m: trainer.optimizer.m as never, v: trainer.optimizer.v as never }, { ...trainer.state(), basePath: base.path });
     writeFileAtomic(join(job.out, 'loss.svg'), lossCurveSvg(trainer.history, `${job.out}: DPO ${settings.loss} loss by step (validation: held-out pairs)`));
     events.onSave?.(job.out, trainer.step);
   };

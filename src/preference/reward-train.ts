@@ -14,7 +14,6 @@ import { modelFromTensors } from '../models/load.js';
 import type { Model } from '../models/model.js';
 import * as op from '../ops/index.js';
 import { keep, noGrad, tidy } from '../tensor/engine.js';
-import type { Tensor } from '../tensor/tensor.js';
 import { STATE_FILE, type LossRecord, type TrainState } from '../train/checkpoint.js';
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint-file.js';
 import { lossCurveSvg } from '../train/loss-plot.js';
