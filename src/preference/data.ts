@@ -85,11 +85,8 @@ function answer(rec: Record<string, unknown>, key: string, fail: Fail): string {
   return nonEmptyString(rec, key, fail);
 }
 
-/** One record (already JSON-parsed) as a pair; `fail` throws the named error. */
-function toPair(v: unknown, file: string, line: number): PreferencePair {
-  const fail: Fail = (key, message) => {
-    throw new PreferenceDataError(file, line, key, message);
-  };
+/** One record's prompt (prompt, messages or Alpaca instruction + input). */
+function toPrompt(v: unknown, fail: Fail): PreferencePrompt {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(null, `a record must be a JSON object, got ${describe(v)}`);
   const rec = v as Record<string, unknown>;
   let prompt: PreferencePrompt;
@@ -108,7 +105,49 @@ function toPair(v: unknown, file: string, line: number): PreferencePair {
   } else {
     prompt = { text: nonEmptyString(rec, 'prompt', fail) };
   }
+  return prompt;
+}
+
+/** One record (already JSON-parsed) as a pair; `fail` throws the named error. */
+function toPair(v: unknown, file: string, line: number): PreferencePair {
+  const fail: Fail = (key, message) => {
+    throw new PreferenceDataError(file, line, key, message);
+  };
+  const prompt = toPrompt(v, fail);
+  const rec = v as Record<string, unknown>;
   return { prompt, chosen: answer(rec, 'chosen', fail), rejected: answer(rec, 'rejected', fail), source: { file, line } };
+}
+
+export interface PromptRecord {
+  prompt: PreferencePrompt;
+  source: { file: string; line: number };
+}
+
+/** Prompts only (for RL): the same layouts, any answers ignored. */
+export function parsePromptData(text: string, file: string): PromptRecord[] {
+  const records: { v: unknown; line: number }[] = [];
+  if (text.trimStart().startsWith('[')) {
+    let arr: unknown;
+    try {
+      arr = JSON.parse(text);
+    } catch (err) {
+      throw new PreferenceDataError(file, 1, null, `not valid JSON (${(err as Error).message})`);
+    }
+    if (!Array.isArray(arr)) throw new PreferenceDataError(file, 1, null, 'expected a JSON array of records');
+    const lines = arrayElementLines(text);
+    arr.forEach((v, i) => records.push({ v, line: lines[i] ?? 1 }));
+  } else {
+    text.split('\n').forEach((l, i) => {
+      if (l.trim() === '') return;
+      try {
+        records.push({ v: JSON.parse(l), line: i + 1 });
+      } catch (err) {
+        throw new PreferenceDataError(file, i + 1, null, `not valid JSON (${(err as Error).message})`);
+      }
+    });
+  }
+  if (records.length === 0) throw new PreferenceDataError(file, 1, null, 'holds no records');
+  return records.map(({ v, line }) => ({ prompt: toPrompt(v, (key, message) => { throw new PreferenceDataError(file, line, key, message); }), source: { file, line } }));
 }
 
 /** JSONL: one record per non-blank line. */
