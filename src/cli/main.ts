@@ -32,6 +32,7 @@ const COMMANDS: Record<string, string> = {
   dpo: './commands/dpo.js',
   reward: './commands/reward.js',
   score: './commands/score.js',
+  rl: './commands/rl.js',
 };
 
 async function loadCommand(name: string): Promise<Command | undefined> {
