@@ -33,6 +33,7 @@ const COMMANDS: Record<string, string> = {
   reward: './commands/reward.js',
   score: './commands/score.js',
   rl: './commands/rl.js',
+  compare: './commands/compare.js',
 };
 
 async function loadCommand(name: string): Promise<Command | undefined> {
