@@ -48,7 +48,7 @@ test('dpo, reward, score, rl and compare run on the built-in model; errors are c
   assert.match(r.err, /glasslm rl: reward function .*throws\.mjs threw on completion .*: no judge today/);
   r = await run([...rl, '--reward-fn', join(dir, 'len.mjs'), '--out', join(dir, 'rl')]);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /mean reward/);
+  assert.match(r.out, /mean of the last 1 steps:  reward/);
   r = await run([...rl, '--reward-model', join(dir, 'rm'), '--out', join(dir, 'rl-rm')]);
   assert.equal(r.code, 0, r.err);
   r = await run(['compare', '--b', join(dir, 'dpo'), '--prompt', 'Tom asked for the ball.', '--max-tokens', '3', '--json']);

@@ -42,10 +42,18 @@ test('a reward model learns a toy preference, is saved, and loads back with the 
   for (let i = 0; i < 20; i++) lines.push(JSON.stringify({ prompt: `q${'abcde'[i % 5]}: `, chosen: i % 2 ? 'thank you kindly.' : 'yes, with pleasure.', rejected: i % 2 ? 'shut up!' : 'no, go away!' }));
   writeFileSync(join(dir, 'pairs.jsonl'), lines.join('\n'));
   const evals: number[] = [];
-  const { trainer, final } = runRewardTraining({
-    data: join(dir, 'pairs.jsonl'), out: join(dir, 'rm'), heldOutFraction: 0.25, resume: false,
+  const job = (out: string, resume = false) => ({
+    data: join(dir, 'pairs.jsonl'), out: join(dir, out), heldOutFraction: 0.25, resume,
     options: { steps: 15, batchSize: 4, contextLength: 32, lr: 3e-3, warmupSteps: 1, evalInterval: 5, checkpointInterval: 5, seed: 2 },
-  }, { model: tinyModel('llama', 6, TOK.vocabSize), tokenizer: TOK, path: 'tiny' }, { onEval: (e) => evals.push(e.accuracy) });
+  });
+  const base = () => ({ model: tinyModel('llama', 6, TOK.vocabSize), tokenizer: TOK, path: 'tiny' });
+  const straight: number[] = [];
+  const { trainer, final } = runRewardTraining(job('rm'), base(), { onEval: (e) => evals.push(e.accuracy), onStep: (r) => straight.push(r.loss) });
+  // killed after the checkpoint at step 5, then resumed: the same losses, bit for bit
+  const resumed: number[] = [];
+  assert.throws(() => runRewardTraining(job('rm2'), base(), { onStep: (r) => resumed.push(r.loss), onSave: (_d, s) => { if (s === 5) throw new Error('killed'); } }), /killed/);
+  runRewardTraining(job('rm2', true), base(), { onStep: (r) => resumed.push(r.loss) });
+  assert.deepEqual(resumed, straight);
   assert.equal(final!.accuracy, 1, `held-out pair accuracy by evaluation: ${evals.join(', ')}`);
   assert.ok(final!.margin > trainer.evals[0].margin);
   const loaded = loadRewardModel(join(dir, 'rm'));

@@ -64,8 +64,12 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   (bar as ProgressBar | null)?.done();
-  const last = trainer.log.slice(-5);
-  const mean = (k: 'reward' | 'kl') => last.reduce((a, r) => a + r[k], 0) / Math.max(1, last.length);
-  console.log(`done: ${trainer.step} steps in ${trainer.seconds.toFixed(1)} s; last ${last.length} steps: mean reward ${mean('reward').toFixed(4)}, KL ${mean('kl').toFixed(4)}; model in ${v.out}`);
+  const n = Math.max(1, Math.min(10, Math.floor(trainer.log.length / 2)));
+  const mean = (rows: typeof trainer.log, k: 'reward' | 'kl' | 'length' | 'entropy') => rows.reduce((a, r) => a + r[k], 0) / Math.max(1, rows.length);
+  const first = trainer.log.slice(0, n), last = trainer.log.slice(-n);
+  const line = (rows: typeof trainer.log) => `reward ${mean(rows, 'reward').toFixed(4)}, KL ${mean(rows, 'kl').toFixed(4)}, length ${mean(rows, 'length').toFixed(1)}, entropy ${mean(rows, 'entropy').toFixed(3)}`;
+  console.log(`done: ${trainer.step} steps in ${trainer.seconds.toFixed(1)} s; model in ${v.out}`);
+  console.log(`  mean of the first ${first.length} steps: ${line(first)}`);
+  console.log(`  mean of the last ${last.length} steps:  ${line(last)}`);
   return 0;
 }
