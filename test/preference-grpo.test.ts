@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { groupAdvantages, grpoLoss } from '../src/preference/grpo-loss.js';
@@ -83,4 +83,11 @@ test('GRPO resumed after a kill continues exactly; logs reward, KL, length, entr
   const b = runGrpo(job('run', true), base(), reward, { onStep: (r) => second.push([r.loss, r.reward, r.kl, r.length, r.entropy]) });
   assert.deepEqual([...first, ...second], straight);
   for (const [name, t] of a.policy.params) assert.deepEqual(b.policy.params.get(name)!.toArray(), t.toArray(), name);
+  // with LoRA the base (the reference) stays bit for bit, and the adapter is saved in PEFT's layout
+  const lb = base();
+  const before = [...lb.model.params].map(([n, t]) => [n, t.toArray()] as const);
+  const l = runGrpo({ ...job('lora'), lora: { rank: 2, alpha: 4, dropout: 0, targets: 'all-linear' } }, lb, reward);
+  for (const [n, v] of before) assert.deepEqual(lb.model.params.get(n)!.toArray(), v, n);
+  assert.ok([...l.trainable.values()].some((t) => t.toArray().some((x) => x !== 0)), 'the adapter trained');
+  assert.ok(existsSync(join(dir, 'lora', 'adapter_model.safetensors')) && existsSync(join(dir, 'lora', 'adapter_config.json')));
 });
