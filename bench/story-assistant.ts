@@ -25,7 +25,7 @@ const shared = process.env.GLASSLM_SHARED ?? join(root, '..', 'shared');
 const [action, ...rest] = process.argv.slice(2);
 const { values } = parseArgs({ args: rest, options: {
   out: { type: 'string' }, heldout: { type: 'string' }, model: { type: 'string' }, lora: { type: 'string' }, n: { type: 'string', default: '20' },
-  'heldout-fraction': { type: 'string', default: '0.05' }, 'max-story-tokens': { type: 'string', default: '190' },
+  'heldout-fraction': { type: 'string', default: '0.05' }, 'max-tokens': { type: 'string', default: '200' }, 'max-story-tokens': { type: 'string', default: '190' },
 } });
 const builtin = join(root, 'models', 'builtin');
 
@@ -63,10 +63,10 @@ if (action === 'data') {
   const stop = source.startsWith('plain') ? ['\nUser:'] : [];
   const ask = (content: string, maxTokens: number) => new ChatSession(model, tok, template, { temperature: 0, maxTokens, stopStrings: stop }).send(content).reply;
   const wordTasks = tasks.filter((t) => t.kind === 'words').slice(0, n);
-  const fractions = wordTasks.map((t) => wordsUsed(ask(t.messages[0].content, 200), t.words!));
+  const fractions = wordTasks.map((t) => wordsUsed(ask(t.messages[0].content, Number(values['max-tokens'])), t.words!));
   const whoTasks = tasks.filter((t) => t.kind === 'who').slice(0, n);
   const whoRight = whoTasks.filter((t) => answersWho(ask(t.messages[0].content, 8), t.name!)).length;
-  const example = ask(wordTasks[0].messages[0].content, 120);
+  const example = ask(wordTasks[0].messages[0].content, Number(values['max-tokens']));
   console.log(JSON.stringify({
     model: modelPath, lora: values.lora ?? null, template: source,
     requestedWordFraction: +(fractions.reduce((a, b) => a + b, 0) / fractions.length).toFixed(3), wordTasks: fractions.length,
