@@ -42,6 +42,7 @@ export * as chat from './chat/index.js';
 export { ChatTemplate, ChatSession, type ChatMessage } from './chat/index.js';
 export * as sft from './sft/index.js';
 export * as lora from './lora/index.js';
+export * as preference from './preference/index.js';
 export { growVocabulary } from './models/resize.js';
 export type { LinearAdapter } from './models/adapters.js';
 export { type Batch, type BatchSource, tokenStream } from './train/batches.js';

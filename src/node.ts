@@ -29,3 +29,8 @@ export { runTraining, type TrainJob, type TrainEvents, type TokenizerSpec } from
 
 // checkpoint formats with file helpers (shadows the main entry's bytes-only io)
 export * as io from './io/node.js';
+export { loadPreferenceFile } from './preference/data-file.js';
+export { runDpo, runBasePath, tokenizePairs, type DpoJob, type BaseModel } from './preference/dpo-run.js';
+export { runRewardTraining, loadRewardModel, scorePairs, type RewardJob } from './preference/reward-train.js';
+export { runGrpo, type GrpoJob } from './preference/grpo-run.js';
+export { loadRewardModule } from './preference/reward-module.js';

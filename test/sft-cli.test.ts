@@ -14,6 +14,8 @@ import { saveHfModel } from '../src/models/save-file.js';
 import * as op from '../src/ops/index.js';
 import { loadTokenizer } from '../src/tokenizer/load-file.js';
 import { readSafetensors } from '../src/io/safetensors.js';
+import { createLora } from '../src/lora/adapter.js';
+import { saveLora } from '../src/lora/files.js';
 
 const skip = skipUnlessShared('data', 'instruct', 'instruction-data.json');
 
@@ -97,6 +99,30 @@ test('sft refuses malformed data by file, line and key, before training', () => 
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /bad\.jsonl:2: key 'completion' is missing/);
     assert.ok(!existsSync(join(dir, 'o', 'train-state.safetensors')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('glasslm merge folds an adapter in: generate with --lora equals generate with the merged model; --gguf-adapter writes llama.cpp\'s file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'glasslm-merge-'));
+  try {
+    const base = tinyModel(dir);
+    const config = configFromHf(JSON.parse(readFileSync(join(base, 'config.json'), 'utf8')));
+    const adapter = createLora(config, { rank: 4, alpha: 8, dropout: 0, targets: 'all-linear' }, new op.Rng(1));
+    const rng = new op.Rng(2);
+    for (const l of adapter.layers.values()) { const b = l.B.floats(); for (let i = 0; i < b.length; i++) b[i] = rng.normal() * 0.3; }
+    saveLora(adapter, join(dir, 'lora'), config);
+    const gen = (...args: string[]) => glasslm('generate', 'Once upon a time', '--temperature', '0', '--max-tokens', '12', ...args);
+    const plain = gen('--model', base), adapted = gen('--model', base, '--lora', join(dir, 'lora'));
+    assert.equal(adapted.status, 0, adapted.stderr);
+    assert.notEqual(adapted.stdout, plain.stdout, 'the adapter changes the greedy text');
+    const m = glasslm('merge', '--model', base, '--lora', join(dir, 'lora'), '--out', join(dir, 'merged'));
+    assert.equal(m.status, 0, m.stderr);
+    assert.equal(gen('--model', join(dir, 'merged')).stdout, adapted.stdout);
+    const g = glasslm('merge', '--model', base, '--lora', join(dir, 'lora'), '--gguf-adapter', join(dir, 'lora.gguf'));
+    assert.equal(g.status, 0, g.stderr);
+    assert.ok(readFileSync(join(dir, 'lora.gguf')).subarray(0, 4).toString() === 'GGUF');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

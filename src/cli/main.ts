@@ -32,6 +32,11 @@ const COMMANDS: Record<string, string> = {
   vectors: './commands/vectors.js',
   experts: './commands/experts.js',
   serve: './commands/serve.js',
+  dpo: './commands/dpo.js',
+  reward: './commands/reward.js',
+  score: './commands/score.js',
+  rl: './commands/rl.js',
+  compare: './commands/compare.js',
 };
 
 async function loadCommand(name: string): Promise<Command | undefined> {

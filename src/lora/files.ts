@@ -1,7 +1,7 @@
 // A LoRA adapter folder on disk (Node): adapter_config.json + adapter_model.safetensors, as PEFT
 // saves them, written atomically.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readSafetensors } from '../io/safetensors.js';
@@ -12,6 +12,7 @@ import { loraToGguf } from './gguf.js';
 import { writeGgufFile } from '../io/gguf/write-file.js';
 
 export function saveLora(adapter: LoraAdapter, dir: string, modelConfig: ModelConfig, baseModel = ''): void {
+  mkdirSync(dir, { recursive: true });
   for (const [name, bytes] of peftFiles(adapter, modelConfig, baseModel)) writeFileAtomic(join(dir, name), bytes);
 }
 

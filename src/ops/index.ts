@@ -11,6 +11,7 @@ export { embedding } from './embedding.js';
 export { rope, ropeInverseFrequencies } from './rope.js';
 export { attention, type AttentionOptions } from './attention.js';
 export { crossEntropy } from './loss.js';
+export { tokenLogProbs } from './token-logprobs.js';
 export { contiguous, reshape, permute, transpose, slice, split, concat, unsqueeze, broadcastTo } from './views.js';
 export { QuantizedMatrix, embeddingQ8, linearQ8 } from './quantized.js';
 export { gatherRows, scatterRows } from './rows.js';

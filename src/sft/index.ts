@@ -4,3 +4,4 @@ export { encodeExample, encodeExamples, maskedTargets, type EncodeReport, type S
 export { packSequences, sampleRows, type PackedRows } from './pack.js';
 export { holdOut, sftBatches } from './batches.js';
 export { choiceLogLikelihoods, completionLoss, parseChoiceQuestions, scoreChoices, type ChoiceQuestion, type ChoiceResult } from './evaluate.js';
+export { answersWho, mainCharacter, pickWords, splitStories, storyTasks, wordsUsed, type StoryTask, type StoryTaskKind } from './stories.js';

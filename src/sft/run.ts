@@ -83,7 +83,11 @@ function chooseTemplate(job: SftJob, needsTemplate: boolean, info: (s: string) =
     return s;
   };
   let choice = job.template;
-  if (typeof choice === 'object') return { model, tokenizer, template: loadChatTemplate(choice.file) ?? (() => { throw new Error(`${choice.file}: holds no chat template`); })() };
+  if (typeof choice === 'object') {
+    const template = loadChatTemplate(choice.file);
+    if (!template) throw new Error(`${choice.file}: holds no chat template`);
+    return { model, tokenizer, template };
+  }
   if (choice === 'auto') {
     const own = loadChatTemplate(job.modelPath);
     if (own) {
