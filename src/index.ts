@@ -29,7 +29,7 @@ export * as io from './io/index.js';
 export * from './tokenizer/index.js';
 
 // generation and training
-export { generateIds, generateText, type GenerateOptions, type TextGenerateOptions, type TextGenerateResult } from './generate/generate.js';
+export { generateIds, generateText, textSteps, type GenerateOptions, type TextGenerateOptions, type TextGenerateResult } from './generate/generate.js';
 export { Sampler, type SamplingOptions } from './generate/sampler.js';
 export { Trainer } from './train/trainer.js';
 export { runTraining, type TrainJob } from './train/run.js';
@@ -38,3 +38,4 @@ export { evaluateText, evaluateIds } from './train/evaluate.js';
 
 // seeing inside
 export * as inspect from './inspect/index.js';
+export { textTrainer, checkpointFiles, type TextTrainingJob } from './train/in-memory.js';
