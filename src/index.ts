@@ -19,7 +19,7 @@ export { selectBackend } from './backend/select.js';
 // models and checkpoints
 export { Model, nextTokenTargets, type ForwardOptions, type ForwardResult } from './models/model.js';
 export { configFromHf, configToHf, parameterShapes, type ModelConfig, type Gpt2Config, type LlamaConfig } from './models/config.js';
-export { loadModel, loadHfModel, loadGgufModel, loadLlama2cModel, modelFromTensors } from './models/load.js';
+export { loadModel, loadHfModel, loadGgufModel, loadLlama2cModel, modelFromTensors, parameterCounts } from './models/load.js';
 export { saveHfModel, saveGgufModel } from './models/save.js';
 export { KVCache } from './models/kv-cache.js';
 export type { HookFn, HookOptions } from './models/hooks.js';

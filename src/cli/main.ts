@@ -26,6 +26,7 @@ const COMMANDS: Record<string, string> = {
   patch: './commands/patch.js',
   neurons: './commands/neurons.js',
   vectors: './commands/vectors.js',
+  web: './commands/web.js',
 };
 
 async function loadCommand(name: string): Promise<Command | undefined> {
@@ -55,7 +56,7 @@ async function printHelp(): Promise<void> {
 }
 
 /** Commands that run no model and so need no backend. */
-const NO_BACKEND = new Set(['tokenize', 'info', 'convert']);
+const NO_BACKEND = new Set(['tokenize', 'info', 'convert', 'web']);
 
 /**
  * Takes the global options out of argv: --backend auto|cpu|wasm and --threads N, which every

@@ -7,7 +7,7 @@ export { directLogitAttribution, type AttributionResult, type AttributionPart, t
 export { runPatched, activationPatching, type Patch, type PatchingResult, type PatchingOptions } from './patching.js';
 export { topNeurons, neuronContexts, neuronTrace, type NeuronTrace, type TopNeuronsResult, type NeuronActivation, type NeuronContextsResult, type NeuronContext } from './neurons.js';
 export { nearestTokens, contextualVectors, cosine, pca2, embeddingMatrix, type NearestTokens, type ContextualVectors } from './embeddings.js';
-export { trainWord2Vec, tokenizeCorpus, type Word2VecOptions, WordVectors } from './word2vec.js';
+export { trainWord2Vec, tokenizeCorpus, type Word2VecOptions, type WordVectors } from './word2vec.js';
 export { VectorIndex, evaluateAnalogies, type AnalogyEvaluation } from './word2vec-query.js';
 export { formatWord2VecText, parseWord2VecText } from './word2vec-io.js';
 export { queryKeyValues, type QueryKeyValues } from './qkv.js';

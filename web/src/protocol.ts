@@ -111,7 +111,7 @@ export interface Requests {
   generate: { params: GenerateParams; result: GenerateDone };
   tokenize: { params: { text: string; bos: boolean }; result: { ids: number[]; pieces: TokenPiece[]; description: string } };
   lens: { params: { prompt: string; k: number }; result: inspect.LensResult };
-  attention: { params: { prompt: string }; result: inspect.AttentionResult & { headTypes: inspect.HeadScores; induction: number[][]; qkv: inspect.QueryKeyValues | null } };
+  attention: { params: { prompt: string }; result: Omit<inspect.AttentionResult, 'q' | 'k' | 'v'> & { headTypes: inspect.HeadScores; induction: number[][] } };
   qkv: { params: { prompt: string; layer: number; head: number; query: number }; result: inspect.QueryKeyValues };
   attribute: { params: { prompt: string; position?: number; token?: string; wrong?: string }; result: inspect.AttributionResult };
   patch: { params: { clean: string; corrupted: string; answer?: string; wrong?: string }; result: inspect.PatchingResult };
@@ -119,7 +119,7 @@ export interface Requests {
   neuronTrace: { params: { prompt: string; layer: number; neuron: number }; result: inspect.NeuronTrace };
   nearest: { params: { word: string; k: number }; result: inspect.NearestTokens };
   analogy: { params: { a: string; b: string; c: string; k: number }; result: inspect.TokenAnalogy };
-  contextual: { params: { sentences: string[]; word: string }; result: inspect.ContextualVectors[] };
+  contextual: { params: { sentences: string[]; word: string }; result: inspect.ContextualDrift };
   project: { params: { words: string[] }; result: inspect.TokenProjection };
   cost: { params: { prompt: string }; result: inspect.AttentionCost };
   train: { params: TrainParams; result: ModelInfo };
