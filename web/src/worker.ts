@@ -22,13 +22,25 @@ function need(): { model: Model; tokenizer: Tokenizer } {
   return { model, tokenizer };
 }
 
-/** Lets queued messages (a stop request) in between steps of a long job. */
-const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/** Lets queued messages (a stop request) in between steps of a long job: a message to ourselves, which (unlike setTimeout) is not clamped to 4 ms. */
+const channel = new MessageChannel();
+const waiting: (() => void)[] = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+const pause = () => new Promise<void>((resolve) => { waiting.push(resolve); channel.port2.postMessage(null); });
 
 async function init(p: { threads?: number }): Promise<BackendInfo> {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   try {
-    const backend = await createWasmBackend({ threads: isolated ? p.threads : 1, sharedMemory: isolated });
+    let backend;
+    try {
+      backend = await createWasmBackend({ threads: isolated ? p.threads : 1, sharedMemory: isolated });
+    } catch (err) {
+      if (!isolated) throw err;
+      // threads failed to start: the single-thread build still runs, and the page says why
+      backend = await createWasmBackend({ threads: 1, sharedMemory: false });
+      setBackend(backend);
+      return { note: `WebAssembly ${backend.simd}, 1 thread (threads failed to start: ${(err as Error).message})`, threads: 1, crossOriginIsolated: isolated };
+    }
     setBackend(backend);
     const why = isolated ? '' : ' — this page is not cross-origin isolated (no COOP/COEP headers), so it runs on one thread';
     return { note: `WebAssembly ${backend.simd}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${why}${backend.notes && backend.threads === 1 && isolated ? ` (${backend.notes})` : ''}`, threads: backend.threads, crossOriginIsolated: isolated };

@@ -90,7 +90,7 @@ export function AttentionView({ client, text, setText, info }: ViewProps) {
   return (
     <section>
       <h2>Attention</h2>
-      <form class="controls" onSubmit={(e) => { e.preventDefault(); go(); }}>
+      <form class="controls" noValidate onSubmit={(e) => { e.preventDefault(); go(); }}>
         <Field label="text" wide><textarea name="prompt" rows={2} value={prompt} onInput={(e) => setPrompt((e.target as HTMLTextAreaElement).value)} /></Field>
         <Field label="layer"><select name="layer" value={layer} onChange={(e) => setLayer(Number((e.target as HTMLSelectElement).value))}>{[...Array(info.layers).keys()].map((l) => <option key={l} value={l}>{l}</option>)}</select></Field>
         <Field label="head"><select name="head" value={head} onChange={(e) => setHead(Number((e.target as HTMLSelectElement).value))}>{[...Array(info.heads).keys()].map((h) => <option key={h} value={h}>{h}</option>)}</select></Field>

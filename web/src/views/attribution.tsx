@@ -27,7 +27,7 @@ export function AttributionView({ client, text, setText }: ViewProps) {
     <section>
       <h2>Attribution</h2>
       <p class="hint">The last residual stream is a sum of parts; with the final norm's scale frozen, the logit is a sum of one number per part.</p>
-      <form class="controls" onSubmit={(e) => { e.preventDefault(); go(); }}>
+      <form class="controls" noValidate onSubmit={(e) => { e.preventDefault(); go(); }}>
         <Field label="text" wide><textarea name="prompt" rows={2} value={prompt} onInput={(e) => setPrompt((e.target as HTMLTextAreaElement).value)} /></Field>
         <Field label="token (default: the top prediction)"><TextInput name="token" value={token} onInput={setToken} placeholder="e.g. ' Lily' or #123" /></Field>
         <Field label="minus token (optional)"><TextInput name="wrong" value={wrong} onInput={setWrong} /></Field>

@@ -24,7 +24,7 @@ export function ContextView({ client, text }: ViewProps) {
   return (
     <section>
       <h2>Context and cost</h2>
-      <form class="controls" onSubmit={(e) => { e.preventDefault(); go(); }}>
+      <form class="controls" noValidate onSubmit={(e) => { e.preventDefault(); go(); }}>
         <Field label="text" wide><textarea name="prompt" rows={3} value={prompt} onInput={(e) => setPrompt((e.target as HTMLTextAreaElement).value)} /></Field>
         <RunButton busy={busy} onClick={go}>Measure</RunButton>
       </form>

@@ -42,7 +42,7 @@ export function GenerateView({ client, text, setText }: ViewProps) {
   return (
     <section>
       <h2>Generate</h2>
-      <form class="controls" onSubmit={(e) => { e.preventDefault(); if (!running) start(); }}>
+      <form class="controls" noValidate onSubmit={(e) => { e.preventDefault(); if (!running) start(); }}>
         <Field label="prompt" wide><textarea name="prompt" rows={2} value={prompt} onInput={(e) => setPrompt((e.target as HTMLTextAreaElement).value)} /></Field>
         <Field label="temperature (0 = greedy)"><NumberInput name="temperature" value={temperature} step={0.1} min={0} onInput={setTemperature} /></Field>
         <Field label="top-k (0 = all)"><NumberInput name="topk" value={topK} min={0} onInput={setTopK} /></Field>
@@ -60,7 +60,7 @@ export function GenerateView({ client, text, setText }: ViewProps) {
         {tokens.map((t, i) => (
           <span key={i} class="tok" tabIndex={0} style={{ background: probabilityColor(t.prob), color: t.prob > 0.6 ? 'white' : 'inherit' }}
             aria-label={`${JSON.stringify(t.text)}: probability ${t.prob.toFixed(3)}`}>
-            {t.text}
+            <span class="ttext">{t.text}</span>
             <span class="alts" role="tooltip">
               <b>p = {t.prob.toFixed(3)}</b>
               {t.alternatives.map((a) => <span key={a.id} class={a.id === t.id ? 'chosen' : ''}>{show(a.token)} <i>{a.prob.toFixed(3)}</i></span>)}

@@ -38,7 +38,7 @@ export function LensView({ client, text, setText }: ViewProps) {
     <section>
       <h2>Logit lens</h2>
       <p class="hint">Each layer's residual stream read through the final norm and the unembedding, as if the model stopped there: the guess sharpens with depth. Rows: the input to each block, then the last block's output (the model's own prediction).</p>
-      <form class="controls" onSubmit={(e) => { e.preventDefault(); go(); }}>
+      <form class="controls" noValidate onSubmit={(e) => { e.preventDefault(); go(); }}>
         <Field label="text (the prompt, or prompt + generated text)" wide><textarea name="prompt" rows={2} value={prompt} onInput={(e) => setPrompt((e.target as HTMLTextAreaElement).value)} /></Field>
         <RunButton busy={busy} onClick={go}>Show</RunButton>
       </form>

@@ -34,7 +34,7 @@ export function NeuronsView({ client, text, setText }: ViewProps) {
   return (
     <section>
       <h2>Neurons</h2>
-      <form class="controls" onSubmit={(e) => { e.preventDefault(); go(); }}>
+      <form class="controls" noValidate onSubmit={(e) => { e.preventDefault(); go(); }}>
         <Field label="text" wide><textarea name="prompt" rows={2} value={prompt} onInput={(e) => setPrompt((e.target as HTMLTextAreaElement).value)} /></Field>
         {top && <Field label="position"><select name="position" value={top.position} onChange={(e) => { const p = Number((e.target as HTMLSelectElement).value); setPosition(p); go(p); }}>{labels.map((l, i) => <option key={i} value={i}>{l}</option>)}</select></Field>}
         <RunButton busy={busy} onClick={() => go()}>Show</RunButton>

@@ -40,7 +40,7 @@ export function PatchingView({ client }: ViewProps) {
     <section>
       <h2>Patching</h2>
       <p class="hint">Two prompts of the same length in tokens. Each cell: run the corrupted prompt with one activation copied from the clean run; 1 = the clean answer fully restored.</p>
-      <form class="controls" onSubmit={(e) => { e.preventDefault(); go(); }}>
+      <form class="controls" noValidate onSubmit={(e) => { e.preventDefault(); go(); }}>
         <Field label="clean prompt" wide><TextInput name="clean" value={clean} onInput={setClean} /></Field>
         <Field label="corrupted prompt" wide><TextInput name="corrupted" value={corrupted} onInput={setCorrupted} /></Field>
         <Field label="answer token (default: clean top)"><TextInput name="answer" value={answer} onInput={setAnswer} /></Field>

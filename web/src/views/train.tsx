@@ -66,7 +66,7 @@ export function TrainView({ client, onModel }: ViewProps) {
   return (
     <section>
       <h2>Train in this tab</h2>
-      <form class="controls" onSubmit={(e) => { e.preventDefault(); if (!running) start(); }}>
+      <form class="controls" noValidate onSubmit={(e) => { e.preventDefault(); if (!running) start(); }}>
         <Field label="training text (paste, or drop a .txt file here)" wide>
           <textarea name="text" rows={4} value={p.text} onInput={(e) => set('text')((e.target as HTMLTextAreaElement).value)} onDrop={drop} onDragOver={(e) => e.preventDefault()} />
         </Field>

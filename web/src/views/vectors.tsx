@@ -35,14 +35,14 @@ export function VectorsView({ client }: ViewProps) {
       <h2>Word vectors</h2>
       <p class="hint">In the model's token embeddings (one row per token; a word must be one token: a leading space matters).</p>
       <div class="row">
-        <form class="card" onSubmit={(e) => { e.preventDefault(); run1(async () => setNearest(await client.request('nearest', { word, k: 10 }))); }}>
+        <form class="card" noValidate onSubmit={(e) => { e.preventDefault(); run1(async () => setNearest(await client.request('nearest', { word, k: 10 }))); }}>
           <h3>Nearest tokens</h3>
           <Field label="token"><TextInput name="word" value={word} onInput={setWord} /></Field>
           <RunButton busy={busy1} onClick={() => run1(async () => setNearest(await client.request('nearest', { word, k: 10 })))}>Find</RunButton>
           <ErrorBox message={err1} />
           {nearest && <Numbers open testid="nearest-table" head={['token', 'cosine']} rows={nearest.neighbours.map((n) => [show(n.token ?? `#${n.id}`), n.score])} />}
         </form>
-        <form class="card" onSubmit={(e) => e.preventDefault()}>
+        <form class="card" noValidate onSubmit={(e) => e.preventDefault()}>
           <h3>Analogy: a − b + c</h3>
           <Field label="a"><TextInput name="a" value={abc[0]} onInput={(v) => setAbc([v, abc[1], abc[2]])} /></Field>
           <Field label="b"><TextInput name="b" value={abc[1]} onInput={(v) => setAbc([abc[0], v, abc[2]])} /></Field>
@@ -53,7 +53,7 @@ export function VectorsView({ client }: ViewProps) {
         </form>
       </div>
       <div class="row">
-        <form class="card" onSubmit={(e) => e.preventDefault()}>
+        <form class="card" noValidate onSubmit={(e) => e.preventDefault()}>
           <h3>One word, two sentences</h3>
           <Field label="sentence 1" wide><TextInput name="s1" value={s1} onInput={setS1} /></Field>
           <Field label="sentence 2" wide><TextInput name="s2" value={s2} onInput={setS2} /></Field>
@@ -62,7 +62,7 @@ export function VectorsView({ client }: ViewProps) {
           <ErrorBox message={err3} />
           {driftOpts && <PlotFigure options={driftOpts} label="cosine similarity of the word's vectors by layer" />}
         </form>
-        <form class="card" onSubmit={(e) => e.preventDefault()}>
+        <form class="card" noValidate onSubmit={(e) => e.preventDefault()}>
           <h3>PCA of chosen tokens</h3>
           <Field label="tokens, comma-separated (the first keeps its space)" wide><TextInput name="words" value={words} onInput={setWords} /></Field>
           <RunButton busy={busy4} onClick={() => run4(async () => setProj(await client.request('project', { words: words.split(',').map((w, i) => (i === 0 ? w : ' ' + w.trim())) })))}>Project</RunButton>
