@@ -1,7 +1,8 @@
 // Vite builds the page (web/) into dist/web: a static site that runs glasslm in the browser.
 //
-// - `glasslm` resolves to the library's source (src/index.ts): the page uses it exactly as a user
-//   of the package would, and Vite bundles only what it reaches.
+// - `glasslm` resolves to the library as built by `npm run build` (dist/src/index.js, the package's
+//   main entry): the page uses it exactly as a user of the package would, and Vite follows its
+//   `new URL(..., import.meta.url)` forms to emit the .wasm kernels and the kernel worker.
 // - The page's model work runs in a module Worker (src/worker.ts).
 // - The built-in model's files are copied into the site (models/builtin/) with a manifest
 //   (models/default.json), so that any static file host serves a working page.
@@ -38,7 +39,7 @@ function builtinModel(): Plugin {
 export default defineConfig({
   root,
   base: './',
-  resolve: { alias: { glasslm: fileURLToPath(new URL('../src/index.ts', import.meta.url)) } },
+  resolve: { alias: { glasslm: fileURLToPath(new URL('../dist/src/index.js', import.meta.url)) } },
   build: { outDir: '../dist/web', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1024 },
   worker: { format: 'es' },
   server: { headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },

@@ -4,20 +4,22 @@
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type ModelShape, modelConfigFor } from './model-shape.js';
 import { Model } from '../models/model.js';
 import * as op from '../ops/index.js';
-import { CharTokenizer, loadTokenizer, trainBpe } from '../tokenizer/index.js';
+import { CharTokenizer, trainBpe } from '../tokenizer/index.js';
+import { loadTokenizer } from '../tokenizer/load-file.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
+
+export { type ModelShape, modelConfigFor } from './model-shape.js';
 import { STATE_FILE } from './checkpoint.js';
-import { splitTokens, tokenizeFile } from './data.js';
+import { splitTokens } from './data.js';
+import { tokenizeFile } from './data-file.js';
 import { lossCurveSvg } from './loss-plot.js';
 import { type TrainOptions, resolveTrainOptions } from './options.js';
-import { type StepReport, Trainer } from './trainer.js';
-import { type ModelShape } from './shape.js';
-
-export { modelConfigFor, type ModelShape } from './shape.js';
-import { modelConfigFor } from './shape.js';
+import type { StepReport } from './trainer.js';
+import { Trainer } from './trainer-file.js';
 
 export interface TokenizerSpec {
   /** Load this tokenizer. */

@@ -6,7 +6,7 @@
 // which a main thread may not call. Under cross-origin isolation (COOP/COEP headers) the wasm
 // backend runs on several threads; without it, on one, and the page says so.
 
-import { createWasmBackend, createCpuBackend, inspect, parameterCounts, setBackend, textSteps, textTrainer, checkpointFiles, type Model, type Tokenizer, type Trainer } from 'glasslm';
+import { createWasmBackend, createCpuBackend, inspect, parameterCounts, setBackend, textSteps, textTrainer, type Model, type Tokenizer, type Trainer } from 'glasslm';
 import { modelFromFiles, type NamedBytes } from './open-files';
 import type { BackendInfo, FileRef, FromWorker, GenerateParams, ModelInfo, Requests, RequestType, StreamToken, ToWorker, TokenPiece, TrainParams } from './protocol';
 
@@ -104,7 +104,7 @@ async function load(p: { files: FileRef[]; label: string }, id: number): Promise
   if (opened.tokenizer.vocabSize > opened.model.config.vocabSize) {
     throw new Error(`the tokenizer has ${opened.tokenizer.vocabSize} tokens but the model only ${opened.model.config.vocabSize}: they do not belong together`);
   }
-  model?.dispose?.();
+  model?.dispose();
   model = opened.model;
   tokenizer = opened.tokenizer;
   return describe(p.label, model, tokenizer, opened.format, files.reduce((n, f) => n + f.bytes.length, 0), opened.dtypes);
@@ -229,7 +229,7 @@ const handlers: { [K in RequestType]: (p: Requests[K]['params'], id: number) => 
   train,
   checkpoint: () => {
     if (!trained) throw new Error('train a model in this tab first');
-    return checkpointFiles(trained.trainer.model, trained.tokenizer);
+    return [...trained.trainer.checkpointFiles()].map(([name, bytes]) => ({ name, bytes }));
   },
 };
 

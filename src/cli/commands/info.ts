@@ -1,11 +1,11 @@
 // `glasslm info`: what a model is: architecture, parameters by component, context, vocabulary, file.
 
-import { describeCheckpoint, loadModel, parameterCounts } from '../../models/load.js';
+import { parameterCounts } from '../../models/load.js';
 import type { Model } from '../../models/model.js';
-import { loadTokenizer } from '../../tokenizer/index.js';
 import type { Tokenizer } from '../../tokenizer/types.js';
 import { loadModelAndTokenizer } from '../model-args.js';
 import { parseCommand } from '../parse.js';
+import { describeCheckpoint, loadModel, loadTokenizer } from '../../node.js';
 
 export const summary = 'describe a model: architecture, parameters by component, context, vocabulary, file size, dtype';
 

@@ -1,5 +1,5 @@
-// A model's shape as training asks for it (architecture, layers, heads, width, context), and the
-// full config it stands for.
+// A model's shape as a training job states it (layers, heads, width, context), and the full
+// config it stands for.
 
 import type { ModelConfig } from '../models/config.js';
 
@@ -17,6 +17,7 @@ export interface ModelShape {
   bias?: boolean;
 }
 
+/** The config of a new model of this shape over a vocabulary of vocabSize tokens. */
 export function modelConfigFor(shape: ModelShape, vocabSize: number): ModelConfig {
   const { arch, layers, heads, dim, contextLength } = shape;
   if (dim % heads !== 0) throw new Error(`width ${dim} is not divisible by ${heads} heads`);
@@ -33,4 +34,3 @@ export function modelConfigFor(shape: ModelShape, vocabSize: number): ModelConfi
     normEps: 1e-5, ropeTheta: 10000, ropeScaling: null, qkvBias: false, tiedEmbeddings: true,
   };
 }
-
