@@ -10,10 +10,10 @@ import type { ViewProps } from './types';
 const diverging = { type: 'linear', domain: [-1, 1], scheme: 'RdBu', legend: true, label: 'fraction of the logit difference restored' } as const;
 
 export function PatchingView({ client }: ViewProps) {
-  const [clean, setClean] = useState('Lily went to the park. Lily');
-  const [corrupted, setCorrupted] = useState('Ben went to the park. Lily');
-  const [answer, setAnswer] = useState('');
-  const [wrong, setWrong] = useState('');
+  const [clean, setClean] = useState('Tom has a red ball. His ball is');
+  const [corrupted, setCorrupted] = useState('Tom has a blue ball. His ball is');
+  const [answer, setAnswer] = useState(' red');
+  const [wrong, setWrong] = useState(' blue');
   const [result, setResult] = useState<inspect.PatchingResult | null>(null);
   const [run, busy, error] = useJob();
   const go = () => run(async () => setResult(await client.request('patch', { clean, corrupted, answer, wrong })));
