@@ -63,6 +63,7 @@ function App() {
       const i = await client.request('load', { files, label }, progress);
       setInfo(i);
       setLoad({ busy: false, message: '', error: null });
+      performance.mark('glasslm-model-open');
     } catch (err) {
       setLoad({ busy: false, message: '', error: `could not open ${label}: ${(err as Error).message}` });
     }

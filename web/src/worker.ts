@@ -43,7 +43,7 @@ async function init(p: { threads?: number }): Promise<BackendInfo> {
     }
     setBackend(backend);
     const why = isolated ? '' : ' — this page is not cross-origin isolated (no COOP/COEP headers), so it runs on one thread';
-    return { note: `WebAssembly ${backend.simd}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${why}${backend.notes && backend.threads === 1 && isolated ? ` (${backend.notes})` : ''}`, threads: backend.threads, crossOriginIsolated: isolated };
+    return { note: `WebAssembly ${backend.simd}, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${why}`, threads: backend.threads, crossOriginIsolated: isolated };
   } catch (err) {
     setBackend(createCpuBackend());
     return { note: `plain JavaScript (slow): WebAssembly could not start: ${(err as Error).message}`, threads: 1, crossOriginIsolated: isolated };

@@ -27,6 +27,7 @@ export function GenerateView({ client, text, setText }: ViewProps) {
     const got: StreamToken[] = [];
     try {
       const d = await client.request('generate', { prompt, temperature, topK, topP, seed, maxTokens, alternatives: 5 }, (t) => {
+        if (got.length === 0) performance.mark('glasslm-first-token'); // read by bench/web-decode.ts
         got.push(t as StreamToken);
         setTokens([...got]);
       });

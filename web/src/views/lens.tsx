@@ -24,7 +24,7 @@ export function LensView({ client, text, setText }: ViewProps) {
       top5: c.tokens!.map((tok, i) => `${JSON.stringify(tok)} ${c.probs[i].toFixed(3)}`).join('\n'),
     })));
     return {
-      width: Math.max(640, 60 + cols.length * 46), height: 40 + rows.length * 28, marginLeft: 56, marginBottom: 70,
+      width: Math.max(640, 60 + cols.length * 46), height: 40 + rows.length * 28, marginLeft: 80, marginBottom: 80,
       x: { domain: cols, label: null, tickRotate: -40 }, y: { domain: [...rows].reverse(), label: null },
       color: { type: 'linear', domain: [0, 1], range: ['#ffffff', '#2b6cb0'], legend: true, label: 'probability of the top token' },
       marks: [

@@ -89,7 +89,7 @@ export function TrainView({ client, onModel }: ViewProps) {
       {info && <p class="stats">{info}</p>}
       <p class="stats" data-testid="train-stats">{points.length ? `step ${points[points.length - 1].step} of ${p.steps}, training loss ${points[points.length - 1].loss.toFixed(3)}${vals.length ? `, validation ${vals[0].val!.toFixed(3)} → ${vals[vals.length - 1].val!.toFixed(3)}` : ''}, ${points[points.length - 1].tokensPerSecond.toFixed(0)} tokens/s` : ''}</p>
       {points.length > 0 && <PlotFigure options={opts} label="training and validation loss" />}
-      {trained && <p class="hint" data-testid="trained">The trained model is now open in every view. The download is a checkpoint folder (config.json, model.safetensors, tokenizer.json): put the three files in one folder and run <code>glasslm generate --model FOLDER</code>.</p>}
+      {trained && <p class="hint" data-testid="trained">The trained model is now open in every view. The download is a checkpoint folder (config.json, model.safetensors, tokenizer.json, and train-state.safetensors to resume training): put the files in one folder and run <code>glasslm generate --model FOLDER</code>.</p>}
     </section>
   );
 }
