@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openGgufFile } from '../src/io/lazy.js';
 import { configFromHf, type LlamaConfig } from '../src/models/config.js';
-import { llamaInverseFrequencies } from '../src/models/llama.js';
+import { llamaInverseFrequencies } from '../src/models/families/llama/index.js';
 import { Model } from '../src/models/model.js';
 import * as op from '../src/ops/index.js';
 import { noGrad, tidy } from '../src/tensor/engine.js';

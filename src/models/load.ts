@@ -10,7 +10,8 @@
 // tensor's bytes are copied straight into storage allocated by the tensor's backend (F32), or
 // decoded into it (F16, BF16, quantized).
 
-import { hfArch, hfHeadCounts, ggufMetadataToHfConfig } from '../io/gguf/config.js';
+import { hfHeadCounts, ggufMetadataToHf } from '../io/gguf/config.js';
+import { metaString } from '../io/gguf/metadata.js';
 import { ggufToHfInto, ggufToHfLayout, ggufToHfName, type GgufArch, type HeadCounts } from '../io/gguf/names.js';
 import { type FileMap, filesByName, magic, utf8 } from '../io/files.js';
 import { type LazyFile, type LazyGguf, type LazyTensor, openGgufBytes, openSafetensorsFiles } from '../io/lazy-bytes.js';
@@ -20,15 +21,12 @@ import { keep } from '../tensor/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { type ModelConfig, configFromHf, parameterShapes } from './config.js';
+import { familyForGguf, familyOf } from './families/index.js';
 import { type Int8Weights, Model, int8Plan, quantizeParameter } from './model.js';
-
-/** Buffers some GPT-2 checkpoints carry that are not parameters. */
-const NON_PARAMETERS = /\.attn\.(masked_)?bias$/;
 
 /** Hugging Face names as glasslm uses them (GPT-2 files from the hub omit the "transformer." prefix). */
 function canonicalName(config: ModelConfig, name: string): string {
-  if (config.arch === 'gpt2' && !name.startsWith('transformer.') && !name.startsWith('lm_head.')) return 'transformer.' + name;
-  return name;
+  return familyOf(config).canonicalName(name);
 }
 
 /** A tensor still in its file: HF name, shape, and a reader that fills float32 storage. */
@@ -51,12 +49,13 @@ export interface LoadOptions {
 function modelFromPending(config: ModelConfig, tensors: Iterable<PendingTensor>, opts: LoadOptions = {}): Model {
   if (opts.dtype !== undefined && opts.dtype !== 'f32' && opts.dtype !== 'q8_0') throw new Error(`unknown weight type '${opts.dtype}' (f32 or q8_0)`);
   const expected = parameterShapes(config);
+  const family = familyOf(config);
   const params = new Map<string, Tensor>();
   const int8: Int8Weights = { quantized: new Map(), dropped: new Set() };
   try {
     for (const t of tensors) {
       const name = canonicalName(config, t.name);
-      if (NON_PARAMETERS.test(name) && !expected.has(name)) continue;
+      if (family.isNonParameter(name) && !expected.has(name)) continue; // buffers some checkpoints carry (GPT-2's attn.bias masks)
       // a tied head saved explicitly (as transformers does for GPT-2) is the embedding again
       if (name === 'lm_head.weight' && !expected.has(name)) continue;
       const shape = expected.get(name);
@@ -161,21 +160,25 @@ function ggufPending(arch: GgufArch, heads: HeadCounts | undefined, t: LazyTenso
   };
 }
 
-/** Builds a model from an open GGUF (llama, qwen2, gpt2), dequantizing each tensor to float32 as it is read; closes the file. */
+/** Builds a model from an open GGUF (any architecture a family reads), dequantizing each tensor to float32 as it is read; closes the file. */
 export function modelFromGguf(file: LazyGguf, opts: LoadOptions = {}): Model {
   try {
-    const ropeFreqs = file.tensors.find((t) => t.name === 'rope_freqs.weight');
-    let factors: Float32Array | undefined;
-    if (ropeFreqs) {
-      factors = new Float32Array(numel(ropeFreqs.shape));
-      ropeFreqs.readInto(factors);
+    const arch = metaString(file.metadata, 'general.architecture');
+    if (arch === undefined) throw new Error('GGUF config: general.architecture is missing');
+    const family = familyForGguf(arch);
+    // tensors that are not parameters (Llama 3's rope_freqs.weight) inform the config
+    const aux = new Map<string, Float32Array>();
+    for (const t of file.tensors) {
+      if (!family.gguf.auxTensors.includes(t.name)) continue;
+      const values = new Float32Array(numel(t.shape));
+      t.readInto(values);
+      aux.set(t.name, values);
     }
     const tied = !file.tensors.some((t) => t.name === 'output.weight');
-    const hf = ggufMetadataToHfConfig(file.metadata, tied, factors);
-    const arch = hfArch(hf);
-    const heads = arch === 'gpt2' ? undefined : hfHeadCounts(hf);
+    const hf = ggufMetadataToHf(file.metadata, tied, aux);
+    const heads = hfHeadCounts(hf);
     const config = configFromHf(hf);
-    const weights = file.tensors.filter((t) => t !== ropeFreqs).map((t) => ggufPending(arch, heads, t));
+    const weights = file.tensors.filter((t) => !aux.has(t.name)).map((t) => ggufPending(arch, heads, t));
     return modelFromPending(config, weights, opts);
   } finally {
     file.close();
@@ -276,14 +279,10 @@ export interface ParameterCounts { embeddings: number; attention: number; mlp: n
 
 export function parameterCounts(config: ModelConfig): ParameterCounts {
   const out: ParameterCounts = { embeddings: 0, attention: 0, mlp: 0, norms: 0, head: 0, total: 0 };
+  const family = familyOf(config);
   for (const [name, shape] of parameterShapes(config)) {
     const n = numel(shape);
-    if (/(wte|wpe|embed_tokens)\.weight$/.test(name)) out.embeddings += n;
-    else if (/\.(attn|self_attn)\./.test(name)) out.attention += n;
-    else if (/\.mlp\./.test(name)) out.mlp += n;
-    else if (/(ln_\d|ln_f|layernorm|norm)\.(weight|bias)$/.test(name)) out.norms += n;
-    else if (name.startsWith('lm_head.')) out.head += n;
-    else throw new Error(`parameterCounts: no component for parameter '${name}'`);
+    out[family.component(name)] += n;
     out.total += n;
   }
   return out;

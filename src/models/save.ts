@@ -3,9 +3,9 @@
 // hyperparameters and the vocabulary, as convert_hf_to_gguf.py writes them). A page offers these
 // bytes as downloads; ./save-file.ts (Node) writes the same files to disk, atomically.
 import { GgmlType, GgufType } from '../io/gguf/constants.js';
-import { hfConfigToGgufMetadata, hfHeadCounts, llama3RopeFactors } from '../io/gguf/config.js';
+import { hfHeadCounts } from '../io/gguf/config.js';
 import { gguf, type GgufMetadata } from '../io/gguf/metadata.js';
-import { hfTensorsToGguf, type GgufArch } from '../io/gguf/names.js';
+import { hfTensorsToGguf } from '../io/gguf/names.js';
 import { type GgufTensorToWrite, type GgufToWrite, writeGguf } from '../io/gguf/write.js';
 import { writeSafetensors } from '../io/safetensors.js';
 import type { NamedTensor } from '../io/types.js';
@@ -90,19 +90,18 @@ export function ggufToWrite(model: Model, opts: SaveGgufOptions = {}): GgufToWri
   if (!(dtype in FILE_TYPE)) throw new Error(`unknown GGUF dtype '${dtype}' (f32, f16, q8_0)`);
   const c = model.config;
   const hf = configToHf(c);
-  const meta: GgufMetadata = hfConfigToGgufMetadata(hf);
-  const arch = meta.get('general.architecture')!.value as GgufArch;
+  const side = model.family.gguf;
+  const arch = side.archFor(hf);
+  const meta: GgufMetadata = side.metadataFromHf(hf, arch);
   meta.set('general.name', gguf.str(opts.name ?? `glasslm-${arch}`));
   meta.set('general.file_type', gguf.u32(FILE_TYPE[dtype]));
   if (dtype !== 'f32') meta.set('general.quantization_version', gguf.u32(2));
   if (opts.tokenizer) for (const [k, v] of tokenizerToGgufMetadata(opts.tokenizer, c.vocabSize)) meta.set(k, v);
 
-  const named = hfTensorsToGguf(arch, arch === 'gpt2' ? undefined : hfHeadCounts(hf), namedParams(model));
+  const named = hfTensorsToGguf(arch, hfHeadCounts(hf), namedParams(model));
   const tensors: GgufTensorToWrite[] = named.map((t) => ({ ...t, type: ggufTensorType(t.shape, dtype) }));
-  if (c.arch === 'llama' && c.ropeScaling) {
-    // llama.cpp reads Llama 3 rope scaling from this tensor, not from metadata
-    tensors.push({ name: 'rope_freqs.weight', shape: [c.headDim / 2], data: llama3RopeFactors(c.headDim, c.ropeTheta, c.ropeScaling), type: GgmlType.F32 });
-  }
+  // non-parameter tensors llama.cpp reads (Llama 3 rope scaling as rope_freqs.weight), kept in float32
+  for (const t of side.auxTensorsFor(hf)) tensors.push({ ...t, type: GgmlType.F32 });
   return { metadata: meta, tensors };
 }
 

@@ -46,9 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   const c = model.config;
   const file = describeCheckpoint(modelPath);
   const counts = parameterCounts(c);
-  const shape = c.arch === 'gpt2'
-    ? { layers: c.layers, d_model: c.dim, heads: c.heads, d_mlp: c.mlpHidden }
-    : { layers: c.layers, d_model: c.dim, heads: c.heads, kv_heads: c.kvHeads, head_dim: c.headDim, d_mlp: c.mlpHidden, rope_theta: c.ropeTheta, rope_scaling: c.ropeScaling, qkv_bias: c.qkvBias, tied_embeddings: c.tiedEmbeddings };
+  const shape = model.family.info(c);
   const info = {
     path: modelPath, architecture: c.arch, ...shape, context_length: c.contextLength, vocab_size: c.vocabSize,
     parameters: counts, format: file.format, file_bytes: file.fileBytes, dtypes: file.dtypes,
