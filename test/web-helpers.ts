@@ -1,21 +1,15 @@
-// Driving Debian's Chromium (/usr/bin/chromium) with playwright-core for the web page's tests:
-// a fresh profile per browser, the page built on demand, and a loopback server with or without
+// Driving Debian's Chromium (/usr/bin/chromium) with playwright-core for the web page's tests
+// (path, flags and skip from test/browser/chromium.ts): a fresh --user-data-dir per browser, the page built on demand, and a loopback server with or without
 // the cross-origin isolation headers. Tests skip with a clear message where Chromium is absent.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ensureSiteBuilt, serveSite, type ServedModel, type SiteServer } from '../src/cli/web-site.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, skipUnlessChromium } from './browser/chromium.js';
 
-export const CHROMIUM = process.env.GLASSLM_CHROMIUM ?? '/usr/bin/chromium';
-
-/** A `skip` option for node:test: a message when Chromium is missing. */
-export function skipUnlessChromium(): string | false {
-  return existsSync(CHROMIUM) ? false : `skipped: no Chromium at ${CHROMIUM} (apt-get install --no-install-recommends chromium, or set GLASSLM_CHROMIUM)`;
-}
-
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export { skipUnlessChromium };
 
 export interface Session {
   context: BrowserContext;
@@ -35,7 +29,7 @@ export async function openPage(opts: { isolation?: boolean; model?: ServedModel;
   let context: BrowserContext | undefined;
   try {
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: opts.viewport ?? { width: 1280, height: 800 }, acceptDownloads: true,
+      executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, viewport: opts.viewport ?? { width: 1280, height: 800 }, acceptDownloads: true,
     });
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];

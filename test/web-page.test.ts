@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createWasmBackend, generateText, inspect, loadModel, loadTokenizer, setBackend, type Model, type Tokenizer } from '../src/node.js';
+import { createWasmBackend, generateText, inspect, loadModel, loadTokenizer, saveGgufModel, setBackend, type Model, type Tokenizer } from '../src/node.js';
 import { projectRoot, sharedPath, skipUnlessShared } from './shared.js';
 import { openPage, skipUnlessChromium, waitForModel, type Session } from './web-helpers.js';
 
@@ -204,6 +204,31 @@ describe('the web page in Chromium', { skip }, () => {
     await s.page.waitForSelector('[data-testid=load-error]:has-text("config.json")');
     assert.match((await s.page.locator('[data-testid=model-name]').textContent())!, /built-in model/);
     await shot(s.page, 'bad-file');
+  });
+
+  test('opens a GGUF file and a Hugging Face folder from disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glasslm-web-gguf-'));
+    try {
+      const path = join(dir, 'builtin.gguf');
+      saveGgufModel(model, path, { tokenizer: tok });
+      await tab(s.page, 'model');
+      await s.page.setInputFiles('[data-testid=open-files]', path);
+      await s.page.waitForSelector('[data-testid=model-name]:has-text("builtin.gguf")', { timeout: 60_000 });
+      assert.match((await s.page.locator('[data-testid=model-info]').textContent())!, /GGUF/);
+      await tab(s.page, 'generate');
+      await s.page.fill('#view textarea[name=prompt]', PROMPT);
+      await s.page.fill('#view input[name=max]', '12');
+      await s.page.click('#view button[name=generate]');
+      await s.page.waitForSelector('[data-testid=gen-stats]:has-text("tokens/s")', { timeout: 60_000 });
+      const got = await s.page.$$eval('#view .ttext', (els) => els.map((e) => e.textContent).join(''));
+      assert.equal(got, generateText(model, tok, PROMPT, { temperature: 0, maxTokens: 12 }).text);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await tab(s.page, 'model');
+    await s.page.setInputFiles('[data-testid=open-folder]', BUILTIN);
+    await s.page.waitForSelector('[data-testid=model-name]:has-text("model: builtin —")', { timeout: 60_000 });
+    assert.match((await s.page.locator('[data-testid=model-info]').textContent())!, /Hugging Face folder/);
   });
 
   test('opens stories260K through the file input and tells llama2.c\'s story', { skip: skipUnlessShared('data', 'models', 'stories260K', 'stories260K.bin') }, async () => {

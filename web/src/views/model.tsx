@@ -9,7 +9,8 @@ const bytes = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 
 export function ModelView({ info, loadState, openFiles }: ViewProps & { loadState: LoadState; openFiles(files: File[], label: string): void }) {
   const pick = (e: Event) => {
     const files = [...((e.target as HTMLInputElement).files ?? [])];
-    if (files.length) openFiles(files, files.map((f) => f.name).join(' + '));
+    const folder = (files[0] as File & { webkitRelativePath?: string } | undefined)?.webkitRelativePath?.split('/')[0];
+    if (files.length) openFiles(files, folder || files.map((f) => f.name).join(' + '));
     (e.target as HTMLInputElement).value = '';
   };
   const rows: [string, string | number][] = info ? [
@@ -43,7 +44,7 @@ export function ModelView({ info, loadState, openFiles }: ViewProps & { loadStat
         </label>
         <label class="filebutton">
           <span>Hugging Face folder (config.json, *.safetensors, tokenizer.json)</span>
-          <input type="file" {...{ webkitdirectory: '' }} data-testid="open-folder" disabled={loadState.busy} onChange={pick} />
+          <input type="file" {...{ webkitdirectory: true }} data-testid="open-folder" disabled={loadState.busy} onChange={pick} />
         </label>
       </div>
     </section>
