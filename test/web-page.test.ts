@@ -179,6 +179,15 @@ describe('the web page in Chromium', { skip }, () => {
     const nearest = inspect.nearestTokens(model, tok.encode(' dog')[0], 10, inspect.tokenLabel(tok));
     const near = await table(s.page, 'nearest-table');
     assert.ok(Math.abs(Number(near[0][1]) - nearest.neighbours[0].score) < 1e-4);
+    await s.page.click('#view button[name=w2vtrain]');
+    await s.page.waitForSelector('[data-testid=w2v-info]', { timeout: 60_000 });
+    await s.page.click('#view button[name=w2vquery]');
+    await s.page.waitForSelector('[data-testid=w2v-table] tbody tr');
+    const corpus = await s.page.inputValue('#view textarea[name=w2vtext]');
+    const wv = new inspect.VectorIndex(inspect.trainWord2Vec(inspect.tokenizeCorpus(corpus), { dim: 32, epochs: 5, window: 5, minCount: 2, seed: 1 }));
+    const w2v = await table(s.page, 'w2v-table'), want = wv.analogy('king', 'man', 'woman', 8);
+    assert.equal(w2v[0][0], want[0].word);
+    assert.ok(Math.abs(Number(w2v[0][1]) - want[0].score) < 1e-4, `${w2v[0][1]} vs ${want[0].score}`);
     await s.page.click('#view form >> nth=2 >> button');
     await s.page.click('#view form >> nth=3 >> button');
     await s.page.waitForSelector('#view form >> nth=3 >> svg');

@@ -104,6 +104,14 @@ export interface TrainProgress {
   tokensPerSecond: number;
 }
 
+/** Word vectors held by the worker (trained in the page or loaded from a word2vec text file). */
+export interface W2VInfo {
+  source: string;
+  words: number;
+  dim: number;
+  seconds: number;
+}
+
 /** Requests and the result type of each. */
 export interface Requests {
   init: { params: { threads?: number }; result: BackendInfo };
@@ -121,6 +129,9 @@ export interface Requests {
   analogy: { params: { a: string; b: string; c: string; k: number }; result: inspect.TokenAnalogy };
   contextual: { params: { sentences: string[]; word: string }; result: inspect.ContextualDrift };
   project: { params: { words: string[] }; result: inspect.TokenProjection };
+  w2vTrain: { params: { text: string; dim: number; epochs: number; window: number; minCount: number }; result: W2VInfo };
+  w2vLoad: { params: { text: string; name: string }; result: W2VInfo };
+  w2vQuery: { params: { words: string[]; k: number }; result: { word: string; score: number }[] };
   cost: { params: { prompt: string }; result: inspect.AttentionCost };
   train: { params: TrainParams; result: ModelInfo };
   checkpoint: { params: Record<string, never>; result: { name: string; bytes: Uint8Array }[] };

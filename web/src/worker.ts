@@ -16,6 +16,7 @@ let model: Model | null = null;
 let tokenizer: Tokenizer | null = null;
 let stopRequested = false;
 let trained: { trainer: Trainer; tokenizer: Tokenizer } | null = null;
+let wordVectors: inspect.VectorIndex | null = null;
 
 function need(): { model: Model; tokenizer: Tokenizer } {
   if (!model || !tokenizer) throw new Error('no model is open');
@@ -225,6 +226,28 @@ const handlers: { [K in RequestType]: (p: Requests[K]['params'], id: number) => 
   analogy: (p) => { const { model, tokenizer } = need(); return inspect.tokenAnalogy(model, tokenOf(p.a, 'a')!, tokenOf(p.b, 'b')!, tokenOf(p.c, 'c')!, p.k, inspect.tokenLabel(tokenizer)); },
   contextual: (p) => { const { model, tokenizer } = need(); return inspect.contextualDrift(model, p.sentences, p.word, (t) => inspect.encodePrompt(tokenizer, t)); },
   project: (p) => { const { model, tokenizer } = need(); return inspect.tokenProjection(model, p.words.map((w) => tokenOf(w, 'word')!), inspect.tokenLabel(tokenizer)); },
+  w2vTrain: (p) => {
+    const t0 = performance.now();
+    const sentences = inspect.tokenizeCorpus(p.text);
+    const wv = inspect.trainWord2Vec(sentences, { dim: p.dim, epochs: p.epochs, window: p.window, minCount: p.minCount, seed: 1 });
+    if (wv.words.length === 0) throw new Error(`no word occurs ${p.minCount} times in the text: give more text or a lower minimum count`);
+    wordVectors = new inspect.VectorIndex(wv);
+    return { source: `trained here on ${sentences.reduce((n, s) => n + s.length, 0).toLocaleString('en-US')} words`, words: wv.words.length, dim: wv.dim, seconds: (performance.now() - t0) / 1000 };
+  },
+  w2vLoad: (p) => {
+    const t0 = performance.now();
+    const wv = inspect.parseWord2VecText(p.text);
+    wordVectors = new inspect.VectorIndex(wv);
+    return { source: `loaded from ${p.name}`, words: wv.words.length, dim: wv.dim, seconds: (performance.now() - t0) / 1000 };
+  },
+  w2vQuery: (p) => {
+    if (!wordVectors) throw new Error('train or load word vectors first');
+    const words = p.words.map((w) => w.trim().toLowerCase());
+    for (const w of words) if (!wordVectors.has(w)) throw new Error(`'${w}' is not in the vectors' vocabulary`);
+    if (words.length === 1) return wordVectors.similar(words[0], p.k);
+    if (words.length === 3) return wordVectors.analogy(words[0], words[1], words[2], p.k);
+    throw new Error('give one word (nearest) or three (a − b + c)');
+  },
   cost: (p) => { const { model, tokenizer } = need(); return inspect.attentionCost(model.config, inspect.encodePrompt(tokenizer, p.prompt).length); },
   train,
   checkpoint: () => {

@@ -6,6 +6,7 @@ import type { inspect } from 'glasslm';
 import { Plot, PlotFigure } from '../plot';
 import { ErrorBox, Field, Numbers, RunButton, TextInput, show, useJob } from '../ui';
 import type { ViewProps } from './types';
+import { Word2VecCard } from './word2vec';
 
 export function VectorsView({ client }: ViewProps) {
   const [word, setWord] = useState(' dog');
@@ -70,6 +71,7 @@ export function VectorsView({ client }: ViewProps) {
           {projOpts && <PlotFigure options={projOpts} label="PCA projection of token embeddings" />}
         </form>
       </div>
+      <div class="row"><Word2VecCard client={client} /></div>
     </section>
   );
 }
