@@ -135,6 +135,8 @@ describe('the web page in Chromium', { skip }, () => {
       assert.ok(Math.abs(Number(r[1]) - want.scores[k]) < 1e-4, `score of key ${k}`);
       assert.ok(Math.abs(Number(r[2]) - a.patterns[2][1][ids.length - 1][k]) < 1e-5, `softmax weight of key ${k} is the pattern's`);
     });
+    await s.page.locator('[data-testid=attn-heatmap]').scrollIntoViewIfNeeded();
+    await s.page.evaluate(() => window.scrollTo(0, document.querySelector('[data-testid=attn-heatmap]')!.getBoundingClientRect().top + window.scrollY - 10));
     await shot(s.page, 'attention');
   });
 

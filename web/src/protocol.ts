@@ -121,7 +121,7 @@ export interface Requests {
   lens: { params: { prompt: string; k: number }; result: inspect.LensResult };
   attention: { params: { prompt: string }; result: Omit<inspect.AttentionResult, 'q' | 'k' | 'v'> & { headTypes: inspect.HeadScores; induction: number[][] } };
   qkv: { params: { prompt: string; layer: number; head: number; query: number }; result: inspect.QueryKeyValues };
-  attribute: { params: { prompt: string; position?: number; token?: string; wrong?: string }; result: inspect.AttributionResult };
+  attribute: { params: { prompt: string; position?: number; token?: string; wrong?: string }; result: inspect.AttributionResult & { tokenText: string; wrongText?: string } };
   patch: { params: { clean: string; corrupted: string; answer?: string; wrong?: string }; result: inspect.PatchingResult };
   neurons: { params: { prompt: string; position?: number; k: number }; result: inspect.TopNeuronsResult };
   neuronTrace: { params: { prompt: string; layer: number; neuron: number }; result: inspect.NeuronTrace };

@@ -214,7 +214,9 @@ const handlers: { [K in RequestType]: (p: Requests[K]['params'], id: number) => 
   },
   attribute: (p) => {
     const { model, tokenizer } = need();
-    return inspect.directLogitAttribution(model, inspect.encodePrompt(tokenizer, p.prompt), { position: p.position, token: tokenOf(p.token, 'token'), wrong: tokenOf(p.wrong, 'wrong'), decode: inspect.tokenLabel(tokenizer) });
+    const decode = inspect.tokenLabel(tokenizer);
+    const r = inspect.directLogitAttribution(model, inspect.encodePrompt(tokenizer, p.prompt), { position: p.position, token: tokenOf(p.token, 'token'), wrong: tokenOf(p.wrong, 'wrong'), decode });
+    return { ...r, tokenText: decode(r.token), wrongText: r.wrong === undefined ? undefined : decode(r.wrong) };
   },
   patch: (p) => {
     const { model, tokenizer } = need();

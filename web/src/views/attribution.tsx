@@ -2,7 +2,7 @@
 // difference of two tokens' logits), from inspect.directLogitAttribution, as bars.
 
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { inspect } from 'glasslm';
+import type { Requests } from '../protocol';
 import { Plot, PlotFigure } from '../plot';
 import { ErrorBox, Field, Numbers, RunButton, TextInput, fmt, useJob } from '../ui';
 import type { ViewProps } from './types';
@@ -11,7 +11,7 @@ export function AttributionView({ client, text, setText }: ViewProps) {
   const [prompt, setPrompt] = useState(text);
   const [token, setToken] = useState('');
   const [wrong, setWrong] = useState('');
-  const [result, setResult] = useState<inspect.AttributionResult | null>(null);
+  const [result, setResult] = useState<Requests['attribute']['result'] | null>(null);
   const [run, busy, error] = useJob();
   const go = () => run(async () => { setText(prompt); setResult(await client.request('attribute', { prompt, token, wrong })); });
   useEffect(() => { go(); }, []);
@@ -21,8 +21,6 @@ export function AttributionView({ client, text, setText }: ViewProps) {
     color: { domain: ['embed', 'head', 'attn_bias', 'mlp', 'bias'], range: ['#718096', '#2b6cb0', '#90cdf4', '#dd6b20', '#a0aec0'], legend: true },
     marks: [Plot.barX(result.parts, { x: 'value', y: 'name', fill: 'kind', tip: true }), Plot.ruleX([0])],
   } as Plot.PlotOptions), [result]);
-  const name = result ? `${JSON.stringify(result.tokens ? '' : '')}` : '';
-  void name;
   return (
     <section>
       <h2>Attribution</h2>
@@ -37,7 +35,7 @@ export function AttributionView({ client, text, setText }: ViewProps) {
       {result && options && (
         <>
           <p class="stats" data-testid="attr-summary">
-            position {result.position}: logit{result.wrong !== undefined ? ' difference' : ''} of #{result.token}{result.wrong !== undefined ? ` − #${result.wrong}` : ''} = {fmt(result.logit)}; sum of the parts = {fmt(result.total)}
+            position {result.position} ({JSON.stringify(result.tokens![result.position])}): logit{result.wrong !== undefined ? ' difference' : ''} of {JSON.stringify(result.tokenText)} (#{result.token}){result.wrong !== undefined ? ` − ${JSON.stringify(result.wrongText)} (#${result.wrong})` : ''} = {fmt(result.logit)}; sum of the parts = {fmt(result.total)}
           </p>
           <div class="scroll" data-testid="attr-bars"><PlotFigure options={options} label="direct logit attribution" /></div>
           <Numbers testid="attr-table" head={['part', 'kind', 'value']} rows={result.parts.map((p) => [p.name, p.kind, p.value])} />

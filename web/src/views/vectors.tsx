@@ -24,7 +24,7 @@ export function VectorsView({ client }: ViewProps) {
   const [run3, busy3, err3] = useJob();
   const [run4, busy4, err4] = useJob();
   const driftOpts = useMemo(() => drift && ({
-    width: 480, height: 240, x: { label: 'layer (−1 = embeddings)', ticks: drift.layers }, y: { label: 'cosine similarity', domain: [Math.min(0, ...drift.similarity), 1], grid: true },
+    width: 480, height: 240, x: { label: 'layer (−1 = embeddings)', ticks: drift.layers, tickFormat: 'd' }, y: { label: 'cosine similarity', domain: [Math.min(0, ...drift.similarity), 1], grid: true },
     marks: [Plot.line(drift.layers.map((l, i) => ({ l, s: drift.similarity[i] })), { x: 'l', y: 's', stroke: '#2b6cb0', marker: 'circle', tip: true }), Plot.ruleY([0])],
   } as Plot.PlotOptions), [drift]);
   const projOpts = useMemo(() => proj && ({
