@@ -29,7 +29,7 @@ export {
   detectModelFiles, modelFromTensors, parameterCounts, type LoadOptions, type CheckpointInfo, type ModelFormat, type ParameterCounts,
 } from './models/load.js';
 export { hfModelFiles, ggufModelBytes, type GgufDtype, type SaveGgufOptions } from './models/save.js';
-export type { FileMap } from './io/files.js';
+export { readFiles, type FileMap, type NamedBlob } from './io/files.js';
 export { KVCache } from './models/kv-cache.js';
 export type { HookFn, HookOptions } from './models/hooks.js';
 export * as io from './io/index.js';

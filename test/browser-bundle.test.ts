@@ -4,7 +4,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { projectRoot } from './shared.js';
@@ -56,4 +58,26 @@ test('the Node entry, bundled the same way, does reach Node modules (the check a
   const { reached, errors } = await bundleForBrowser('dist/src/node.js');
   assert.ok(reached.some((r) => r.startsWith('node:fs')), reached.join('\n'));
   assert.ok(errors.length > 0, 'esbuild refuses node:fs for the browser');
+});
+
+test('as a dependency: "glasslm" bundles for the browser through package.json exports and imports, and "glasslm/node" runs in Node', async () => {
+  const app = mkdtempSync(join(tmpdir(), 'glasslm-consumer-'));
+  try {
+    mkdirSync(join(app, 'node_modules'));
+    symlinkSync(projectRoot, join(app, 'node_modules', 'glasslm'), 'dir');
+    const reached: string[] = [];
+    const result = await esbuild.build({
+      stdin: { contents: "export { loadModelFromFiles, createWasmBackend } from 'glasslm';", resolveDir: app, loader: 'js' },
+      bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent',
+      plugins: [{ name: 'report', setup(build) { build.onResolve({ filter: /^node:|^(fs|path|os|url|worker_threads|v8|crypto)$/ }, (a) => { reached.push(a.path); return undefined; }); } }],
+    });
+    assert.deepEqual(reached, []);
+    assert.ok(Object.keys(result.metafile!.inputs).some((f) => f.endsWith('host-browser.js')));
+    writeFileSync(join(app, 'main.mjs'), "import * as g from 'glasslm/node'; import * as m from 'glasslm'; console.log(JSON.stringify([typeof g.loadModel, typeof m.loadModel, typeof m.loadModelFromFiles]));");
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, [join(app, 'main.mjs')], { cwd: app, encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), ['function', 'undefined', 'function']);
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
 });

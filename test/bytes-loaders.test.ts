@@ -15,7 +15,7 @@ import * as op from '../src/ops/index.js';
 import { noGrad, tidy } from '../src/tensor/engine.js';
 import {
   ggufModelBytes, hfModelFiles, loadModel, loadModelFromFiles, loadTokenizer, loadTokenizerFromFiles,
-  describeCheckpointFiles, saveGgufModel,
+  describeCheckpointFiles, readFiles, saveGgufModel,
 } from '../src/node.js';
 import { projectRoot, sharedPath, skipUnlessShared } from './shared.js';
 
@@ -172,4 +172,17 @@ test('bad files get clear errors', () => {
   assert.throws(() => loadTokenizerFromFiles({ 'tokenizer.json': new TextEncoder().encode('{oops') }), /tokenizer\.json is not valid JSON/);
   assert.throws(() => loadTokenizerFromFiles({ 'x.bin': new Uint8Array(10) }), /no tokenizer among the files \(x\.bin\)/);
   assert.throws(() => loadModelFromFiles({ 'm.bin': 'not bytes' as unknown as Uint8Array }), /'m\.bin' is not a Uint8Array/);
+});
+
+test('readFiles reads File objects (a FileList) into files, and progress is reported while loading', { skip: skipStories }, async () => {
+  const dir = sharedPath(...STORIES)!;
+  const list = ['stories260K.bin', 'tok512.bin'].map((n) => new File([readFileSync(join(dir, n))], n));
+  const files = await readFiles(list);
+  assert.deepEqual([...files.keys()], ['stories260K.bin', 'tok512.bin']);
+  const seen: [number, number][] = [];
+  const model = loadModelFromFiles(files, { onProgress: (done, total) => seen.push([done, total]) });
+  assert.equal(seen.length, model.params.size);
+  assert.deepEqual(seen[seen.length - 1], [model.numParameters, model.numParameters]);
+  assert.ok(seen.every(([d], i) => i === 0 || d > seen[i - 1][0]), 'progress only grows');
+  await assert.rejects(readFiles([list[0], list[0]]), /two files are named 'stories260K\.bin'/);
 });

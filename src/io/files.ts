@@ -34,3 +34,24 @@ export function utf8(bytes: Uint8Array, what: string): string {
 export function magic(bytes: Uint8Array, n = 4): string {
   return String.fromCharCode(...bytes.subarray(0, n));
 }
+
+/** What a browser File is to this module: a name and its bytes on demand (Blob.arrayBuffer). */
+export interface NamedBlob {
+  name: string;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * Reads dropped or chosen files (an <input type="file" multiple>'s FileList, a drop's files) into a
+ * FileMap for loadModelFromFiles / loadTokenizerFromFiles.
+ */
+export async function readFiles(files: Iterable<NamedBlob> | ArrayLike<NamedBlob>): Promise<Map<string, Uint8Array>> {
+  const list = Array.from(files as ArrayLike<NamedBlob>);
+  const out = new Map<string, Uint8Array>();
+  for (const f of list) {
+    if (out.has(f.name)) throw new Error(`files: two files are named '${f.name}'; give one folder at a time`);
+    out.set(f.name, new Uint8Array(0)); // reserved: the names are checked before any is read
+  }
+  await Promise.all(list.map(async (f) => out.set(f.name, new Uint8Array(await f.arrayBuffer()))));
+  return filesByName(out, 'files');
+}

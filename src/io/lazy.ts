@@ -1,5 +1,6 @@
-// Tensors read on demand from checkpoint files on disk (Node only; ./lazy-bytes.ts reads bytes in memory), so a loader can decode each
+// Tensors read on demand from checkpoint files on disk (Node only), so a loader can decode each
 // tensor straight into storage it allocated, with no second copy of the whole file in memory.
+// ./lazy-bytes.ts gives the same LazyTensor interface over bytes in memory (browser-safe).
 //
 //   const file = openGgufFile(path);          // reads only the header
 //   for (const t of file.tensors) t.readInto(Tensor.empty(t.shape).data() as Float32Array);
@@ -7,7 +8,7 @@
 //
 // Only the bytes of one tensor are ever held beyond the destination (and not even those for F32).
 
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { GgmlType, ggmlTypeName } from './gguf/constants.js';
 import { decodeGgmlFloat, parseGguf } from './gguf/read.js';

@@ -40,6 +40,11 @@ export interface LoadOptions {
    * does; the model can then run but not train. Default 'f32'.
    */
   dtype?: 'f32' | 'q8_0';
+  /**
+   * Called after each parameter is read: values read so far and values in all (the config's
+   * parameters), for a progress bar (from a Worker, post it to the page).
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -52,6 +57,8 @@ function modelFromPending(config: ModelConfig, tensors: Iterable<PendingTensor>,
   const family = familyOf(config);
   const params = new Map<string, Tensor>();
   const int8: Int8Weights = { quantized: new Map(), dropped: new Set() };
+  let total = 0, done = 0;
+  if (opts.onProgress) for (const shape of expected.values()) total += numel(shape);
   try {
     for (const t of tensors) {
       const name = canonicalName(config, t.name);
@@ -76,6 +83,8 @@ function modelFromPending(config: ModelConfig, tensors: Iterable<PendingTensor>,
           int8.dropped.add(name);
         }
       }
+      done += numel(shape);
+      opts.onProgress?.(done, total);
     }
     return new Model(config, params, int8);
   } catch (e) {
