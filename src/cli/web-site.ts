@@ -4,7 +4,7 @@
 // the WebAssembly backend on several threads, and can serve another model's files in place of the
 // built-in one (a manifest at models/default.json lists them). Node only (the CLI and the tests).
 
-import { existsSync, readdirSync, statSync, createReadStream } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -39,17 +39,37 @@ export function siteStaleness(root = PROJECT_ROOT): string | null {
 
 /** Builds dist/web with Vite when it is missing or older than its sources. Returns what it did. */
 export async function ensureSiteBuilt(root = PROJECT_ROOT, log: (s: string) => void = () => {}): Promise<string> {
-  const why = siteStaleness(root);
-  if (!why) return 'up to date';
-  let vite: typeof import('vite');
-  try {
-    vite = await import('vite');
-  } catch {
-    throw new Error(`${why}, and Vite (a development dependency) is not installed: run npm install, then npm run build:web`);
+  if (!siteStaleness(root)) return 'up to date';
+  // one build at a time (test files run in parallel processes): a lock folder, taken atomically
+  const lock = join(root, 'dist', '.web-build.lock');
+  mkdirSync(join(root, 'dist'), { recursive: true });
+  for (const start = Date.now(); ;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 600_000) rmSync(lock, { recursive: true, force: true }); // left by a killed build
+      if (Date.now() - start > 660_000) throw new Error(`another build of the page holds ${lock}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
-  log(`building the page (${why})…`);
-  await vite.build({ configFile: join(root, 'web', 'vite.config.ts'), logLevel: 'error' });
-  return 'built';
+  try {
+    const why = siteStaleness(root); // another process may have built it while we waited
+    if (!why) return 'up to date';
+    let vite: typeof import('vite');
+    try {
+      vite = await import('vite');
+    } catch {
+      throw new Error(`${why}, and Vite (a development dependency) is not installed: run npm install, then npm run build:web`);
+    }
+    log(`building the page (${why})…`);
+    await vite.build({ configFile: join(root, 'web', 'vite.config.ts'), logLevel: 'error' });
+    return 'built';
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** A model's files to serve instead of the built-in one: name in the page -> path on disk. */
