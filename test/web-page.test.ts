@@ -80,6 +80,17 @@ describe('the web page in Chromium', { skip }, () => {
     const got = (await s.page.$$eval('#view .ttext', (els) => els.map((e) => e.textContent).join('')));
     const want = generateText(model, tok, PROMPT, { temperature: 0, maxTokens: 30 }).text;
     assert.equal(got, want);
+    // Stop ends a long generation early
+    await s.page.fill('#view input[name=max]', '200');
+    await s.page.click('#view button[name=generate]');
+    await s.page.waitForSelector('#view .ttext >> nth=3');
+    await s.page.click('#view button[name=stop]');
+    await s.page.waitForSelector('[data-testid=gen-stats]:has-text("stopped: by the Stop button")', { timeout: 30_000 });
+    assert.ok((await s.page.locator('#view .ttext').count()) < 200);
+    // the greedy run again, for the screenshot
+    await s.page.fill('#view input[name=max]', '30');
+    await s.page.click('#view button[name=generate]');
+    await s.page.waitForSelector('[data-testid=gen-stats]:has-text("30 tokens,")', { timeout: 60_000 });
     await s.page.hover('#view .tok >> nth=2');
     await shot(s.page, 'generate');
   });
@@ -212,7 +223,7 @@ describe('the web page in Chromium', { skip }, () => {
       { name: 'config.json', mimeType: 'application/json', buffer: Buffer.from('{"model_type": "llama", ') },
       { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.alloc(16) },
     ]);
-    await s.page.waitForSelector('[data-testid=load-error]:has-text("config.json")');
+    await s.page.waitForSelector('[data-testid=load-error]:has-text("config.json is not valid JSON")');
     assert.match((await s.page.locator('[data-testid=model-name]').textContent())!, /built-in model/);
     await shot(s.page, 'bad-file');
   });

@@ -3,6 +3,7 @@
 // so a T-token prompt makes T·(T+1)/2 products per head per layer, about T²/2).
 
 import type { ModelConfig } from '../models/config.js';
+import { familyOf } from '../models/families/index.js';
 
 export interface AttentionCostPoint {
   tokens: number;
@@ -33,13 +34,9 @@ export interface AttentionCost {
 }
 
 function pointAt(c: ModelConfig, T: number): AttentionCostPoint {
-  const H = c.heads, D = headDimOf(c), KV = c.arch === 'llama' ? c.kvHeads : c.heads;
+  const { heads: H, kvHeads: KV, headDim: D } = familyOf(c).attention(c);
   const products = (H * T * (T + 1)) / 2;
   return { tokens: T, qkProductsPerLayer: products, qkMultiplyAddsPerLayer: products * D, kvCacheBytes: 2 * c.layers * KV * D * T * 4 };
-}
-
-function headDimOf(c: ModelConfig): number {
-  return c.arch === 'llama' ? c.headDim : c.dim / c.heads;
 }
 
 export function attentionCost(config: ModelConfig, tokens: number, points = 64): AttentionCost {
@@ -50,7 +47,7 @@ export function attentionCost(config: ModelConfig, tokens: number, points = 64):
   for (let i = 0; i < n; i++) lengths.add(Math.max(1, Math.round(1 + (i * (N - 1)) / (n - 1))));
   return {
     tokens, contextLength: N, fill: tokens / N, remaining: Math.max(0, N - tokens),
-    layers: config.layers, heads: config.heads, headDim: headDimOf(config),
+    layers: config.layers, heads: config.heads, headDim: familyOf(config).attention(config).headDim,
     now: pointAt(config, tokens),
     curve: [...lengths].sort((a, b) => a - b).map((T) => pointAt(config, T)),
     atLimit: `the model has learned positions 0..${N - 1} only: generation stops when the window is full, or the prompt's oldest tokens are cut (truncation) so that the newest ${N - 1} still fit`,

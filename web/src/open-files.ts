@@ -18,8 +18,8 @@ export function modelFromFiles(list: NamedBytes[]): { model: Model; tokenizer: T
     if (files.has(name)) throw new Error(`two files are named ${name}: open one model at a time`);
     files.set(name, f.bytes);
   }
+  const model = loadModelFromFiles(files); // first: its errors name the file at fault (config.json before the weights)
   const described = describeCheckpointFiles(files);
-  const model = loadModelFromFiles(files);
   let tokenizer: Tokenizer;
   try {
     tokenizer = loadTokenizerFromFiles(files, { vocabSize: model.config.vocabSize });

@@ -91,7 +91,7 @@ function describe(name: string, m: Model, tok: Tokenizer, format: string, fileBy
   const counts = parameterCounts(c) as unknown as Record<string, number>;
   return {
     name, architecture: c.arch, layers: c.layers, d_model: c.dim, heads: c.heads,
-    kv_heads: c.arch === 'llama' ? c.kvHeads : undefined, head_dim: c.arch === 'llama' ? c.headDim : c.dim / c.heads,
+    kv_heads: m.family.attention(c).kvHeads, head_dim: m.family.attention(c).headDim,
     d_mlp: c.mlpHidden, context_length: c.contextLength, vocab_size: c.vocabSize, parameters: counts,
     format, file_bytes: fileBytes, dtypes, tokenizer: tok.description, bos: tok.bos, eos: tok.eos,
   };

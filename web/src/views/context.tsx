@@ -14,7 +14,7 @@ export function ContextView({ client, text }: ViewProps) {
   const go = () => run(async () => setCost(await client.request('cost', { prompt })));
   useEffect(() => { go(); }, []);
   const opts = useMemo(() => cost && ({
-    width: 640, height: 300, x: { label: 'prompt length (tokens)', domain: [0, cost.contextLength] }, y: { label: 'query-key products per layer', grid: true },
+    width: 640, height: 300, marginLeft: 80, x: { label: 'prompt length (tokens)', domain: [0, cost.contextLength] }, y: { label: 'query-key products per layer', grid: true },
     marks: [
       Plot.line(cost.curve, { x: 'tokens', y: 'qkProductsPerLayer', stroke: '#2b6cb0', tip: true }),
       Plot.ruleX([cost.tokens], { stroke: '#dd6b20' }), Plot.ruleX([cost.contextLength], { stroke: '#c53030', strokeDasharray: '4 3' }),

@@ -70,7 +70,7 @@ export function GenerateView({ client, text, setText }: ViewProps) {
         ))}
       </p>
       <p class="stats" data-testid="gen-stats">
-        {done ? `${done.tokens} tokens, ${done.tokensPerSecond.toFixed(1)} tokens/s; first token after ${(done.firstTokenSeconds * 1000).toFixed(0)} ms; stopped: ${done.stopReason.replace('_', ' ')}` : running ? `${tokens.length} tokens…` : ''}
+        {done ? `${done.tokens} tokens, ${done.tokensPerSecond.toFixed(1)} tokens/s; first token after ${(done.firstTokenSeconds * 1000).toFixed(0)} ms; stopped: ${done.stopReason === 'stopped' ? 'by the Stop button' : done.stopReason.replace('_', ' ')}` : running ? `${tokens.length} tokens…` : ''}
       </p>
       <p class="hint">Shade: the model's probability of each token (white 0, blue 1). Hover or tab to a token for the alternatives.</p>
     </section>

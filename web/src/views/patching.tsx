@@ -22,9 +22,9 @@ export function PatchingView({ client }: ViewProps) {
     const cols = posLabel(result.cleanTokens!);
     const data = result.resid.flatMap((row, l) => row.map((v, t) => ({ layer: `L${l}`, pos: cols[t], v })));
     return {
-      width: Math.max(480, 80 + cols.length * 40), height: 60 + result.resid.length * 26, marginBottom: 70, marginLeft: 40,
+      width: Math.max(480, 80 + cols.length * 40), height: 60 + result.resid.length * 26, marginBottom: 80, marginLeft: 80,
       x: { domain: cols, label: null, tickRotate: -40 }, y: { label: null, domain: result.resid.map((_, l) => `L${l}`).reverse() }, color: diverging,
-      marks: [Plot.cell(data, { x: 'pos', y: 'layer', fill: 'v', inset: 0.5, tip: true }), Plot.text(data, { x: 'pos', y: 'layer', text: (d: { v: number }) => d.v.toFixed(2), fontSize: 9 })],
+      marks: [Plot.cell(data, { x: 'pos', y: 'layer', fill: 'v', inset: 0.5, tip: true }), Plot.text(data, { x: 'pos', y: 'layer', text: (d: { v: number }) => d.v.toFixed(2), fontSize: 9, fill: (d: { v: number }) => (Math.abs(d.v) > 0.6 ? 'white' : 'black') })],
     } as Plot.PlotOptions;
   }, [result]);
   const heads = useMemo(() => {
