@@ -146,7 +146,12 @@ describe('the web page in Chromium', { skip }, () => {
       assert.ok(Math.abs(Number(r[1]) - want.scores[k]) < 1e-4, `score of key ${k}`);
       assert.ok(Math.abs(Number(r[2]) - a.patterns[2][1][ids.length - 1][k]) < 1e-5, `softmax weight of key ${k} is the pattern's`);
     });
-    await s.page.locator('[data-testid=attn-heatmap]').scrollIntoViewIfNeeded();
+    // the screenshot shows the clearest previous-token head
+    const prev = inspect.headScores(a.patterns).previousToken;
+    const best = prev.flatMap((r, l) => r.map((v, h) => ({ l, h, v }))).sort((x, y) => y.v - x.v)[0];
+    await s.page.selectOption('#view select[name=layer]', String(best.l));
+    await s.page.selectOption('#view select[name=head]', String(best.h));
+    await s.page.locator('summary:has-text("numbers")').first().click();
     await s.page.evaluate(() => window.scrollTo(0, document.querySelector('[data-testid=attn-heatmap]')!.getBoundingClientRect().top + window.scrollY - 10));
     await shot(s.page, 'attention');
   });

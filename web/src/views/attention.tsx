@@ -16,7 +16,7 @@ function heatmap(a: Attn, layer: number, head: number): Plot.PlotOptions {
   const labels = posLabel(a.tokens!);
   const data = a.patterns[layer][head].flatMap((row, q) => row.slice(0, q + 1).map((w, k) => ({ q: labels[q], k: labels[k], w })));
   return {
-    width: Math.max(360, 90 + labels.length * 26), height: Math.max(300, 90 + labels.length * 22), marginLeft: 80, marginBottom: 80,
+    width: Math.max(360, 120 + labels.length * 26), height: Math.max(300, 100 + labels.length * 22), marginLeft: 110, marginBottom: 90,
     x: { domain: labels, label: 'key (attended to)', tickRotate: -45 }, y: { domain: labels, label: 'query' },
     color: { ...blues, legend: true, label: 'attention weight' },
     marks: [Plot.cell(data, { x: 'k', y: 'q', fill: 'w', inset: 0.5, tip: true })],
@@ -28,7 +28,7 @@ function lines(a: Attn, layer: number, head: number): Plot.PlotOptions {
   const data = a.patterns[layer][head].flatMap((row, q) => row.slice(0, q + 1).map((w, k) => ({ q, k, w }))).filter((d) => d.w > 0.02);
   const side = labels.map((l, i) => ({ i, l }));
   return {
-    width: 360, height: 40 + labels.length * 20, marginLeft: 100, marginRight: 100, axis: null,
+    width: 380, height: 40 + labels.length * 20, marginLeft: 115, marginRight: 115, axis: null,
     x: { domain: [0, 1] }, y: { domain: [labels.length - 0.5, -0.5] },
     marks: [
       Plot.link(data, { x1: 0, y1: 'k', x2: 1, y2: 'q', stroke: '#2b6cb0', strokeOpacity: 'w', strokeWidth: (d: { w: number }) => 0.5 + 3 * d.w }),
