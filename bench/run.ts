@@ -52,7 +52,7 @@ if (wants('train')) {
 }
 
 if (wants('web')) {
-  console.log('In the browser (headless Chromium, the page\'s worker, 1 thread) beside Node (1 thread), greedy decode:');
+  console.log('The web page (headless Chromium, the page\'s worker, 1 thread) beside Node (1 thread), greedy decode, 128 tokens, best of 3 turns each:');
   const r = runJson(process.execPath, [join(root, 'dist/bench/web-decode.js')], 'web page');
   if (r) {
     console.log(`  built-in model: page ${fmt(r.browser_builtin_tokens_per_s)} tokens/s, Node ${fmt(r.node_builtin_tokens_per_s)} → page ${ratio(r.browser_builtin_tokens_per_s, r.node_builtin_tokens_per_s)} of Node`);

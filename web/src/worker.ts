@@ -115,7 +115,7 @@ async function generate(p: GenerateParams, id: number) {
   const { model, tokenizer } = need();
   const label = inspect.tokenLabel(tokenizer);
   const t0 = performance.now();
-  let first = 0, count = 0;
+  let first = 0, count = 0, lastPause = performance.now();
   stopRequested = false;
   const steps = textSteps(model, tokenizer, p.prompt, { temperature: p.temperature, topK: p.topK, topP: p.topP, seed: p.seed, maxTokens: p.maxTokens, alternatives: p.alternatives });
   let result;
@@ -126,7 +126,10 @@ async function generate(p: GenerateParams, id: number) {
     if (count++ === 0) first = performance.now();
     const token: StreamToken = { id: e.id, text: e.text, prob: e.prob, position: e.position, alternatives: (e.alternatives ?? []).map((a) => ({ ...a, token: label(a.id) })) };
     scope.postMessage({ kind: 'progress', id, data: token });
-    await pause();
+    if (performance.now() - lastPause > 10) { // a turn of the event loop (to hear Stop) every 10 ms, not every token
+      await pause();
+      lastPause = performance.now();
+    }
     if (stopRequested) {
       steps.return(undefined as never);
       result = null;

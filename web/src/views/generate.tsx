@@ -15,6 +15,7 @@ export function GenerateView({ client, text, setText }: ViewProps) {
   const [seed, setSeed] = useState(1);
   const [maxTokens, setMaxTokens] = useState(40);
   const [tokens, setTokens] = useState<StreamToken[]>([]);
+  const [active, setActive] = useState(-1); // the token whose alternatives show (hover or focus): only one is drawn
   const [done, setDone] = useState<GenerateDone | null>(null);
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -25,12 +26,16 @@ export function GenerateView({ client, text, setText }: ViewProps) {
     setError(null);
     setRunning(true);
     const got: StreamToken[] = [];
+    let frame = 0; // at most one re-render per animation frame, however fast tokens come
+    const flush = () => { frame = 0; setTokens([...got]); };
     try {
       const d = await client.request('generate', { prompt, temperature, topK, topP, seed, maxTokens, alternatives: 5 }, (t) => {
         if (got.length === 0) performance.mark('glasslm-first-token'); // read by bench/web-decode.ts
         got.push(t as StreamToken);
-        setTokens([...got]);
+        if (!frame) frame = requestAnimationFrame(flush);
       });
+      if (frame) cancelAnimationFrame(frame);
+      flush();
       setDone(d);
       setText(prompt + got.map((t) => t.text).join(''));
     } catch (err) {
@@ -60,12 +65,15 @@ export function GenerateView({ client, text, setText }: ViewProps) {
         <span class="prompt-text">{prompt}</span>
         {tokens.map((t, i) => (
           <span key={i} class="tok" tabIndex={0} style={{ background: probabilityColor(t.prob), color: t.prob > 0.6 ? 'white' : 'inherit' }}
-            aria-label={`${JSON.stringify(t.text)}: probability ${t.prob.toFixed(3)}`}>
+            aria-label={`${JSON.stringify(t.text)}: probability ${t.prob.toFixed(3)}`} aria-describedby={active === i ? 'alts' : undefined}
+            onMouseEnter={() => setActive(i)} onFocus={() => setActive(i)} onMouseLeave={() => setActive(-1)} onBlur={() => setActive(-1)}>
             <span class="ttext">{t.text}</span>
-            <span class="alts" role="tooltip">
-              <b>p = {t.prob.toFixed(3)}</b>
-              {t.alternatives.map((a) => <span key={a.id} class={a.id === t.id ? 'chosen' : ''}>{show(a.token)} <i>{a.prob.toFixed(3)}</i></span>)}
-            </span>
+            {active === i && (
+              <span class="alts" id="alts" role="tooltip">
+                <b>p = {t.prob.toFixed(3)}</b>
+                {t.alternatives.map((a) => <span key={a.id} class={a.id === t.id ? 'chosen' : ''}>{show(a.token)} <i>{a.prob.toFixed(3)}</i></span>)}
+              </span>
+            )}
           </span>
         ))}
       </p>
