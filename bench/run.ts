@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, each beside its peer measured in the same run on this machine.
 // Each line states the workload, glasslm's figure, the peer's figure and the ratio. Peers that are
 // not installed are named with the command that installs them.
-// usage: node dist/bench/run.js [--only train,decode,matmul,tokenizer,load,browser,serve]
+// usage: node dist/bench/run.js [--only train,decode,matmul,tokenizer,load,browser,serve,web]
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -48,6 +48,17 @@ if (wants('train')) {
   } else console.log('  TensorFlow.js: not installed (sh bench/install-tfjs.sh)');
   const torch = runJson('/usr/bin/python3', [join(root, 'bench/peers/torch_peer.py'), 'train'], 'PyTorch');
   if (torch) console.log(`  ${torch.peer} (${torch.threads} threads): ${fmt(torch.ms_per_step)} ms/step, ${fmt(torch.tokens_per_s, 0)} tokens/s → glasslm ${ratio(ours?.tokens_per_s, torch.tokens_per_s)} (Debian's torch is ~30× slower than a current build)`);
+  console.log();
+}
+
+if (wants('web')) {
+  console.log('The web page (headless Chromium, the page\'s worker, 1 thread) beside Node (1 thread), greedy decode, 128 tokens, best of 3 turns each:');
+  const r = runJson(process.execPath, [join(root, 'dist/bench/web-decode.js')], 'web page');
+  if (r) {
+    console.log(`  built-in model: page ${fmt(r.browser_builtin_tokens_per_s)} tokens/s, Node ${fmt(r.node_builtin_tokens_per_s)} → page ${ratio(r.browser_builtin_tokens_per_s, r.node_builtin_tokens_per_s)} of Node`);
+    if (r.browser_stories260k_tokens_per_s !== undefined) console.log(`  stories260K: page ${fmt(r.browser_stories260k_tokens_per_s)} tokens/s, Node ${fmt(r.node_stories260k_tokens_per_s)} → page ${ratio(r.browser_stories260k_tokens_per_s, r.node_stories260k_tokens_per_s)} of Node`);
+    console.log(`  opening the page to the model ready: ${fmt(r.page_open_to_model_s, 2)} s; to the first generated token: ${fmt(r.page_open_to_first_token_s, 2)} s (built-in model, 12.6 MB from loopback; the click comes when the model is ready)`);
+  }
   console.log();
 }
 

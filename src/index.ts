@@ -48,7 +48,7 @@ export type { LinearAdapter } from './models/adapters.js';
 export { type Batch, type BatchSource, tokenStream } from './train/batches.js';
 
 // generation and training
-export { generateIds, generateText, type GenerateOptions, type TextGenerateOptions, type TextGenerateResult } from './generate/generate.js';
+export { generateIds, generateText, textSteps, type GenerateOptions, type TextGenerateOptions, type TextGenerateResult } from './generate/generate.js';
 export { Sampler, type SamplingOptions } from './generate/sampler.js';
 export { Trainer, type StepReport } from './train/trainer.js';
 export { checkpointFiles, readTrainState, STATE_FILE, type TrainState, type LoadedState, type LossRecord } from './train/checkpoint.js';
@@ -60,3 +60,4 @@ export { evaluateText, evaluateIds } from './train/evaluate.js';
 
 // seeing inside
 export * as inspect from './inspect/index.js';
+export { textTrainer, type TextTrainingJob } from './train/in-memory.js';

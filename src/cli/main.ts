@@ -37,6 +37,7 @@ const COMMANDS: Record<string, string> = {
   score: './commands/score.js',
   rl: './commands/rl.js',
   compare: './commands/compare.js',
+  web: './commands/web.js',
 };
 
 async function loadCommand(name: string): Promise<Command | undefined> {
@@ -66,7 +67,7 @@ async function printHelp(): Promise<void> {
 }
 
 /** Commands that run no model and so need no backend. */
-const NO_BACKEND = new Set(['tokenize', 'info', 'convert', 'serve']);
+const NO_BACKEND = new Set(['tokenize', 'info', 'convert', 'serve', 'web']);
 
 /**
  * Takes the global options out of argv: --backend auto|cpu|wasm and --threads N, which every

@@ -4,7 +4,7 @@ import type { Model } from '../models/model.js';
 import * as op from '../ops/index.js';
 import { noGrad, tidy } from '../tensor/engine.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { type SampledToken, Sampler, type SamplingOptions } from './sampler.js';
+import { type SampledToken, Sampler, type SamplingOptions, topKIds } from './sampler.js';
 import { TextStream } from './text-stream.js';
 
 export interface GenerateOptions extends SamplingOptions {
@@ -14,6 +14,8 @@ export interface GenerateOptions extends SamplingOptions {
   stopIds?: readonly number[];
   /** When the prompt does not fit the context window: error (default) or keep its last tokens. */
   truncate?: boolean;
+  /** Also report the this-many most likely tokens at each step (the alternatives the model weighed). Default 0. */
+  alternatives?: number;
 }
 
 export type StopReason = 'max_tokens' | 'stop_token' | 'stop_string' | 'context_full';
@@ -21,6 +23,8 @@ export type StopReason = 'max_tokens' | 'stop_token' | 'stop_string' | 'context_
 export interface GeneratedToken extends SampledToken {
   /** Position of the token in the whole sequence. */
   position: number;
+  /** With opts.alternatives: the most likely ids at this step and their probabilities (temperature 1), best first. */
+  alternatives?: { id: number; prob: number }[];
 }
 
 /** Makes the prompt fit the context window, leaving room for at least one new token. */
@@ -44,6 +48,8 @@ export function* generateIds(model: Model, promptIds: readonly number[], opts: G
   const bad = ids.find((id) => !(id >= 0 && id < model.config.vocabSize));
   if (bad !== undefined) throw new Error(`token id ${bad} is outside the model's vocabulary of ${model.config.vocabSize}`);
   const sampler = new Sampler(opts);
+  const alternatives = opts.alternatives ?? 0;
+  if (!(Number.isInteger(alternatives) && alternatives >= 0)) throw new Error(`alternatives must be a whole number ≥ 0, got ${alternatives}`);
   const stop = new Set(opts.stopIds ?? []);
   const cache = model.createKVCache(1);
   try {
@@ -53,7 +59,10 @@ export function* generateIds(model: Model, promptIds: readonly number[], opts: G
       if (cache.length + input.length >= model.contextLength) return 'context_full';
       const token = noGrad(() => tidy(() => {
         const logits = model.forward(op.tensor(Int32Array.from(input), [1, input.length]), { kvCache: cache, lastPositionOnly: true }).logits;
-        return sampler.sample(logits.data(), op.logSoftmax(logits).data()); // (1, 1, vocab)
+        const logProbs = op.logSoftmax(logits).data(); // (1, 1, vocab)
+        const sampled = sampler.sample(logits.data(), logProbs);
+        if (!alternatives) return sampled;
+        return { ...sampled, alternatives: Array.from(topKIds(logProbs, alternatives), (id) => ({ id, prob: Math.exp(logProbs[id]) })) };
       }));
       yield { ...token, position: cache.length };
       if (stop.has(token.id)) return 'stop_token';
@@ -88,6 +97,20 @@ export interface TextGenerateResult {
 
 /** Generates text from a prompt, streaming each piece of text to onText as it completes. */
 export function generateText(model: Model, tokenizer: Tokenizer, prompt: string, opts: TextGenerateOptions = {}, onText?: (e: TextEvent) => void): TextGenerateResult {
+  const steps = textSteps(model, tokenizer, prompt, opts);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    onText?.(next.value);
+  }
+}
+
+/**
+ * generateText one piece at a time: yields each piece of text as it completes and returns the
+ * result. A caller that must stay responsive (a page's worker, a server) can pause between pieces,
+ * or stop early with `.return()`.
+ */
+export function* textSteps(model: Model, tokenizer: Tokenizer, prompt: string, opts: TextGenerateOptions = {}): Generator<TextEvent, TextGenerateResult> {
   const addBos = opts.addBos ?? tokenizer.bos !== undefined;
   const promptIds = [...(addBos && tokenizer.bos !== undefined ? [tokenizer.bos] : []), ...(prompt ? tokenizer.encode(prompt) : [])];
   const stopIds = [...(opts.stopIds ?? [])];
@@ -98,23 +121,27 @@ export function generateText(model: Model, tokenizer: Tokenizer, prompt: string,
   const tokens: GeneratedToken[] = [];
   const gen = generateIds(model, promptIds, { ...opts, stopIds });
   let stopReason: StopReason = 'max_tokens';
-  for (;;) {
-    const next = gen.next();
-    if (next.done) {
-      stopReason = next.value;
-      break;
+  try {
+    for (;;) {
+      const next = gen.next();
+      if (next.done) {
+        stopReason = next.value;
+        break;
+      }
+      const t = next.value;
+      tokens.push(t);
+      const piece = stream.push(t.id);
+      if (piece) yield { ...t, text: piece };
+      if (stream.stopped) {
+        stopReason = 'stop_string';
+        break;
+      }
     }
-    const t = next.value;
-    tokens.push(t);
-    const piece = stream.push(t.id);
-    if (piece) onText?.({ ...t, text: piece });
-    if (stream.stopped) {
-      stopReason = 'stop_string';
-      gen.return('stop_string');
-      break;
-    }
+  } finally {
+    gen.return('max_tokens'); // frees the KV cache when the caller stops early (a no-op once done)
   }
   const rest = stream.finish();
-  if (rest && tokens.length > 0) onText?.({ ...tokens[tokens.length - 1], text: rest });
+  if (rest && tokens.length > 0) yield { ...tokens[tokens.length - 1], text: rest };
   return { promptIds, tokens, text: stream.text, stopReason };
 }
+

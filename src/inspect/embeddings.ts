@@ -8,7 +8,7 @@ import { runWithCache } from './cache.js';
 import { type Decoder, topIndices } from './readout.js';
 
 /** The token embedding matrix (vocab, d_model) as floats (expanded from int8 where only that is kept). */
-function embeddingMatrix(model: Model): FloatArray {
+export function embeddingMatrix(model: Model): FloatArray {
   const name = model.family.tokenEmbedding(model.config);
   const stored = model.params.get(name);
   if (stored) return stored.floats();

@@ -94,3 +94,27 @@ export function neuronContexts(model: Model, corpusIds: readonly number[], layer
   });
   return { layer, neuron, contexts, tokensRead: total };
 }
+
+export interface NeuronTrace {
+  layer: number;
+  neuron: number;
+  ids: number[];
+  tokens?: string[];
+  /** The neuron's activation (blocks.{layer}.mlp.hook_post) at each position. */
+  activations: number[];
+}
+
+/** One MLP neuron's activation at every position of a text. */
+export function neuronTrace(model: Model, ids: readonly number[], layer: number, neuron: number, decode?: Decoder): NeuronTrace {
+  const L = model.config.layers, N = model.config.mlpHidden;
+  if (!Number.isInteger(layer) || layer < 0 || layer >= L) throw new Error(`layer ${layer} is outside 0..${L - 1}`);
+  if (!Number.isInteger(neuron) || neuron < 0 || neuron >= N) throw new Error(`neuron ${neuron} is outside 0..${N - 1}`);
+  const name = `blocks.${layer}.mlp.hook_post`;
+  return tidy(() => {
+    const { cache } = runWithCache(model, ids, { names: [name] });
+    const d = cache.get(name)!.floats();
+    const activations = Array.from({ length: ids.length }, (_, t) => d[t * N + neuron]);
+    for (const t of cache.values()) t.dispose();
+    return { layer, neuron, ids: [...ids], tokens: decode ? ids.map(decode) : undefined, activations };
+  });
+}

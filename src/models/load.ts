@@ -93,9 +93,9 @@ function modelFromPending(config: ModelConfig, tensors: Iterable<PendingTensor>,
             int8.dropped.add(name);
           }
         }
+        done += numel(shape);
+        opts.onProgress?.(done, total);
       }
-      done += numel(shape);
-      opts.onProgress?.(done, total);
     }
     return new Model(config, params, int8);
   } catch (e) {

@@ -1,0 +1,86 @@
+// Generate: stream a continuation token by token; each token is shaded by the probability the
+// model gave it, and hovering (or focusing) it shows the alternatives the model weighed.
+
+import { useState } from 'preact/hooks';
+import type { GenerateDone, StreamToken } from '../protocol';
+import { probabilityColor } from '../plot';
+import { ErrorBox, Field, NumberInput, show } from '../ui';
+import type { ViewProps } from './types';
+
+export function GenerateView({ client, text, setText }: ViewProps) {
+  const [prompt, setPrompt] = useState(text);
+  const [temperature, setTemperature] = useState(0);
+  const [topK, setTopK] = useState(0);
+  const [topP, setTopP] = useState(1);
+  const [seed, setSeed] = useState(1);
+  const [maxTokens, setMaxTokens] = useState(40);
+  const [tokens, setTokens] = useState<StreamToken[]>([]);
+  const [active, setActive] = useState(-1); // the token whose alternatives show (hover or focus): only one is drawn
+  const [done, setDone] = useState<GenerateDone | null>(null);
+  const [running, setRunning] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const start = async () => {
+    setTokens([]);
+    setDone(null);
+    setError(null);
+    setRunning(true);
+    const got: StreamToken[] = [];
+    let frame = 0; // at most one re-render per animation frame, however fast tokens come
+    const flush = () => { frame = 0; setTokens([...got]); };
+    try {
+      const d = await client.request('generate', { prompt, temperature, topK, topP, seed, maxTokens, alternatives: 5 }, (t) => {
+        if (got.length === 0) performance.mark('glasslm-first-token'); // read by bench/web-decode.ts
+        got.push(t as StreamToken);
+        if (!frame) frame = requestAnimationFrame(flush);
+      });
+      if (frame) cancelAnimationFrame(frame);
+      flush();
+      setDone(d);
+      setText(prompt + got.map((t) => t.text).join(''));
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  return (
+    <section>
+      <h2>Generate</h2>
+      <form class="controls" noValidate onSubmit={(e) => { e.preventDefault(); if (!running) start(); }}>
+        <Field label="prompt" wide><textarea name="prompt" rows={2} value={prompt} onInput={(e) => setPrompt((e.target as HTMLTextAreaElement).value)} /></Field>
+        <Field label="temperature (0 = greedy)"><NumberInput name="temperature" value={temperature} step={0.1} min={0} onInput={setTemperature} /></Field>
+        <Field label="top-k (0 = all)"><NumberInput name="topk" value={topK} min={0} onInput={setTopK} /></Field>
+        <Field label="top-p"><NumberInput name="topp" value={topP} step={0.05} min={0.01} max={1} onInput={setTopP} /></Field>
+        <Field label="seed"><NumberInput name="seed" value={seed} onInput={setSeed} /></Field>
+        <Field label="max tokens"><NumberInput name="max" value={maxTokens} min={1} onInput={setMaxTokens} /></Field>
+        <div class="buttons">
+          <button type="submit" name="generate" disabled={running}>Generate</button>
+          <button type="button" name="stop" disabled={!running} onClick={() => client.stop()}>Stop</button>
+        </div>
+      </form>
+      <ErrorBox message={error} />
+      <p class="output" data-testid="generated" aria-live="polite">
+        <span class="prompt-text">{prompt}</span>
+        {tokens.map((t, i) => (
+          <span key={i} class="tok" tabIndex={0} style={{ background: probabilityColor(t.prob), color: t.prob > 0.6 ? 'white' : 'inherit' }}
+            aria-label={`${JSON.stringify(t.text)}: probability ${t.prob.toFixed(3)}`} aria-describedby={active === i ? 'alts' : undefined}
+            onMouseEnter={() => setActive(i)} onFocus={() => setActive(i)} onMouseLeave={() => setActive(-1)} onBlur={() => setActive(-1)}>
+            <span class="ttext">{t.text}</span>
+            {active === i && (
+              <span class="alts" id="alts" role="tooltip">
+                <b>p = {t.prob.toFixed(3)}</b>
+                {t.alternatives.map((a) => <span key={a.id} class={a.id === t.id ? 'chosen' : ''}>{show(a.token)} <i>{a.prob.toFixed(3)}</i></span>)}
+              </span>
+            )}
+          </span>
+        ))}
+      </p>
+      <p class="stats" data-testid="gen-stats">
+        {done ? `${done.tokens} tokens, ${done.tokensPerSecond.toFixed(1)} tokens/s; first token after ${(done.firstTokenSeconds * 1000).toFixed(0)} ms; stopped: ${done.stopReason === 'stopped' ? 'by the Stop button' : done.stopReason.replace('_', ' ')}` : running ? `${tokens.length} tokens…` : ''}
+      </p>
+      <p class="hint">Shade: the model's probability of each token (white 0, blue 1). Hover or tab to a token for the alternatives.</p>
+    </section>
+  );
+}
