@@ -23,6 +23,16 @@ export interface GeneratedToken extends SampledToken {
   position: number;
 }
 
+/** Stops generation when the model produced a NaN or an infinite logit (nothing sampled from it would mean anything). */
+function checkLogitsFinite(logits: ArrayLike<number>, position: number): void {
+  for (let i = 0; i < logits.length; i++) {
+    const x = logits[i];
+    if (x - x !== 0) {
+      throw new Error(`the model produced a non-finite logit (${x} for token ${i}) at position ${position}: its weights or config overflow (check the model file)`);
+    }
+  }
+}
+
 /** Makes the prompt fit the context window, leaving room for at least one new token. */
 export function fitPrompt(promptIds: readonly number[], contextLength: number, truncate: boolean): number[] {
   if (promptIds.length === 0) throw new Error('the prompt is empty: give at least one token (for example the BOS token)');
@@ -53,7 +63,9 @@ export function* generateIds(model: Model, promptIds: readonly number[], opts: G
       if (cache.length + input.length >= model.contextLength) return 'context_full';
       const token = noGrad(() => tidy(() => {
         const logits = model.forward(op.tensor(Int32Array.from(input), [1, input.length]), { kvCache: cache, lastPositionOnly: true }).logits;
-        return sampler.sample(logits.data(), op.logSoftmax(logits).data()); // (1, 1, vocab)
+        const raw = logits.data(); // (1, 1, vocab)
+        checkLogitsFinite(raw, cache.length);
+        return sampler.sample(raw, op.logSoftmax(logits).data());
       }));
       yield { ...token, position: cache.length };
       if (stop.has(token.id)) return 'stop_token';

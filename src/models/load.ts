@@ -18,6 +18,8 @@ import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { type ModelConfig, configFromHf, parameterShapes } from './config.js';
 import { type Int8Weights, Model, int8Plan, quantizeParameter } from './model.js';
+import { checkConfigAgainstCheckpoint, requireJsonObject } from './validate.js';
+import { checkFinite } from '../io/limits.js';
 
 /** Buffers some GPT-2 checkpoints carry that are not parameters. */
 const NON_PARAMETERS = /\.attn\.(masked_)?bias$/;
@@ -65,6 +67,7 @@ function modelFromPending(config: ModelConfig, tensors: Iterable<PendingTensor>,
       const p = keep(Tensor.empty(shape, 'float32'));
       params.set(name, p);
       t.readInto(p.data() as Float32Array); // the backend's own storage (a float32 view on the cpu)
+      checkFinite(p.data() as Float32Array, name, 'checkpoint');
       const plan = opts.dtype === 'q8_0' ? int8Plan(config, name, shape) : null;
       if (plan) {
         int8.quantized.set(plan.key, quantizeParameter(p, plan));
@@ -97,7 +100,9 @@ export function modelFromTensors(config: ModelConfig, tensors: Iterable<NamedTen
       };
     }
   };
-  return modelFromPending(config, pending(), opts);
+  const list = [...pending()];
+  checkConfigAgainstCheckpoint(config, list.length);
+  return modelFromPending(config, list, opts);
 }
 
 function readConfigJson(dir: string): ModelConfig {
@@ -109,7 +114,7 @@ function readConfigJson(dir: string): ModelConfig {
   } catch (err) {
     throw new Error(`${configPath} is not valid JSON: ${(err as Error).message}`);
   }
-  return configFromHf(json);
+  return configFromHf(requireJsonObject(json, configPath));
 }
 
 /** Loads a model folder: config.json and model.safetensors (or model.safetensors.index.json with shards). */
@@ -119,6 +124,7 @@ export function loadHfModel(dir: string, opts: LoadOptions = {}): Model {
   const config = readConfigJson(dir);
   const file = openSafetensorsDir(dir);
   try {
+    checkConfigAgainstCheckpoint(config, file.tensors.length, file.fileBytes);
     return modelFromPending(config, file.tensors, opts);
   } finally {
     file.close();
@@ -166,6 +172,7 @@ export function loadGgufModel(path: string, opts: LoadOptions = {}): Model {
     const arch = hfArch(hf);
     const heads = arch === 'gpt2' ? undefined : hfHeadCounts(hf);
     const config = configFromHf(hf);
+    checkConfigAgainstCheckpoint(config, file.tensors.length, file.fileBytes);
     const weights = file.tensors.filter((t) => t !== ropeFreqs).map((t) => ggufPending(arch, heads, t));
     return modelFromPending(config, weights, opts);
   } finally {

@@ -11,6 +11,7 @@ import { gpt2Forward } from './gpt2.js';
 import { type HookFn, HookContext, type HookOptions } from './hooks.js';
 import { KVCache } from './kv-cache.js';
 import { llamaForward, llamaInverseFrequencies } from './llama.js';
+import { validateModelConfig } from './validate.js';
 
 export interface ForwardOptions extends HookOptions {
   /** Continue from a KV cache (generation); positions start at cache.length. */
@@ -76,6 +77,7 @@ export class Model {
   private readonly floatDropped = new Set<string>();
 
   constructor(readonly config: ModelConfig, readonly params: Map<string, Tensor>, int8?: Int8Weights) {
+    validateModelConfig(config);
     const expected = parameterShapes(config);
     for (const [key, q] of int8?.quantized ?? []) this.quantized.set(key, q);
     for (const name of int8?.dropped ?? []) this.floatDropped.add(name);
@@ -94,6 +96,7 @@ export class Model {
 
   /** Random initialisation as GPT-2 / nanoGPT: N(0, 0.02), residual projections scaled by 1/√(2·layers), norms 1, biases 0. */
   static init(config: ModelConfig, rng: op.Rng): Model {
+    validateModelConfig(config);
     const params = new Map<string, Tensor>();
     const residualStd = 0.02 / Math.sqrt(2 * config.layers);
     for (const [name, shape] of parameterShapes(config)) {
