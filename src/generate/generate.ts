@@ -33,14 +33,20 @@ function checkLogitsFinite(logits: ArrayLike<number>, position: number): void {
   }
 }
 
-/** Makes the prompt fit the context window, leaving room for at least one new token. */
-export function fitPrompt(promptIds: readonly number[], contextLength: number, truncate: boolean): number[] {
+/**
+ * Makes the prompt fit the context window. Without truncation, a prompt that leaves no room for
+ * one new token is an error. With it, the prompt keeps its last contextLength − room tokens, so
+ * `room` new tokens (maxTokens) fit after it; a room that fills the whole window is an error.
+ */
+export function fitPrompt(promptIds: readonly number[], contextLength: number, truncate: boolean, room = 1): number[] {
   if (promptIds.length === 0) throw new Error('the prompt is empty: give at least one token (for example the BOS token)');
-  if (promptIds.length < contextLength) return [...promptIds];
   if (!truncate) {
+    if (promptIds.length < contextLength) return [...promptIds];
     throw new Error(`the prompt is ${promptIds.length} tokens; the context window is ${contextLength} tokens (leave room to generate, or ask for truncation)`);
   }
-  return promptIds.slice(promptIds.length - (contextLength - 1));
+  const keep = contextLength - Math.max(1, room);
+  if (keep < 1) throw new Error(`asking for ${room} new tokens leaves no room for the prompt in the ${contextLength}-token context window: ask for fewer (max tokens < ${contextLength})`);
+  return promptIds.length <= keep ? [...promptIds] : promptIds.slice(promptIds.length - keep);
 }
 
 /**
@@ -50,7 +56,7 @@ export function fitPrompt(promptIds: readonly number[], contextLength: number, t
 export function* generateIds(model: Model, promptIds: readonly number[], opts: GenerateOptions = {}): Generator<GeneratedToken, StopReason> {
   const maxTokens = opts.maxTokens ?? 128;
   if (!(Number.isInteger(maxTokens) && maxTokens >= 0)) throw new Error(`max tokens must be a whole number ≥ 0, got ${maxTokens}`);
-  const ids = fitPrompt(promptIds, model.contextLength, opts.truncate ?? false);
+  const ids = fitPrompt(promptIds, model.contextLength, opts.truncate ?? false, maxTokens);
   const bad = ids.find((id) => !(id >= 0 && id < model.config.vocabSize));
   if (bad !== undefined) throw new Error(`token id ${bad} is outside the model's vocabulary of ${model.config.vocabSize}`);
   const sampler = new Sampler(opts);
@@ -89,6 +95,8 @@ export interface TextGenerateOptions extends GenerateOptions {
   stopAtEos?: boolean;
   /** Put the tokenizer's BOS token before the prompt (llama2.c-style models). Default: when it has one. */
   addBos?: boolean;
+  /** Encode special-token text in the prompt (<|endoftext|>) as those tokens; default: such text is an error. */
+  allowSpecial?: boolean;
 }
 
 export interface TextGenerateResult {
@@ -101,7 +109,9 @@ export interface TextGenerateResult {
 /** Generates text from a prompt, streaming each piece of text to onText as it completes. */
 export function generateText(model: Model, tokenizer: Tokenizer, prompt: string, opts: TextGenerateOptions = {}, onText?: (e: TextEvent) => void): TextGenerateResult {
   const addBos = opts.addBos ?? tokenizer.bos !== undefined;
-  const promptIds = [...(addBos && tokenizer.bos !== undefined ? [tokenizer.bos] : []), ...(prompt ? tokenizer.encode(prompt) : [])];
+  const encoded = [...(addBos && tokenizer.bos !== undefined ? [tokenizer.bos] : []), ...(prompt ? tokenizer.encode(prompt, { allowedSpecial: opts.allowSpecial ? 'all' : 'none' }) : [])];
+  // the ids the model actually sees (the tail of the prompt when it is truncated)
+  const promptIds = fitPrompt(encoded, model.contextLength, opts.truncate ?? false, opts.maxTokens ?? 128);
   const stopIds = [...(opts.stopIds ?? [])];
   if ((opts.stopAtEos ?? true) && tokenizer.eos !== undefined) stopIds.push(tokenizer.eos);
   const decoder = new StreamDecoder(tokenizer);

@@ -3,9 +3,11 @@
 // validation and checkpoints, and write the loss curve. The CLI only parses flags and prints.
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ModelConfig } from '../models/config.js';
 import { Model } from '../models/model.js';
+import { checkMemoryBudget, estimateTrainingBytes, validateModelConfig } from '../models/validate.js';
 import * as op from '../ops/index.js';
 import { CharTokenizer, loadTokenizer, trainBpe } from '../tokenizer/index.js';
 import type { Tokenizer } from '../tokenizer/types.js';
@@ -74,6 +76,21 @@ export function modelConfigFor(shape: ModelShape, vocabSize: number): ModelConfi
   };
 }
 
+/** Memory a training run may plan for: three quarters of the machine's. */
+function memoryBudget(): number {
+  return 0.75 * totalmem();
+}
+
+/** Checks a new run's model and options (sizes, values, memory) before anything is written. */
+function checkNewRun(job: TrainJob, vocabSize: number): TrainOptions {
+  const options = resolveTrainOptions({ contextLength: job.model.contextLength, ...job.options });
+  const config = modelConfigFor(job.model, vocabSize);
+  validateModelConfig(config);
+  const bytes = estimateTrainingBytes(config, options.batchSize, Math.min(options.contextLength, config.contextLength));
+  checkMemoryBudget(bytes, memoryBudget(), `training a ${config.layers}-layer model of width ${config.dim} (vocabulary ${vocabSize}, batch ${options.batchSize}×${options.contextLength})`);
+  return options;
+}
+
 function makeTokenizer(spec: TokenizerSpec, files: string[], out: string, info: (s: string) => void): Tokenizer {
   const saved = join(out, 'tokenizer.json');
   if (existsSync(saved)) return loadTokenizer(saved);
@@ -92,6 +109,10 @@ export function runTraining(job: TrainJob, events: TrainEvents = {}): { trainer:
   const info = events.onInfo ?? (() => {});
   if (job.data.length === 0) throw new Error('no training text given (--data FILE)');
   for (const f of job.data) if (!existsSync(f)) throw new Error(`training text '${f}' does not exist`);
+  if (!(job.valFraction >= 0 && job.valFraction < 1)) throw new Error(`the validation fraction must be in [0, 1), got ${job.valFraction}`);
+  // a new run's sizes and options are checked before anything is written (the vocabulary is not
+  // known yet: a BPE's asked size, or 256 bytes, stands in until the tokenizer is made)
+  if (!job.resume) checkNewRun(job, job.tokenizer.vocabSize ?? 256);
   mkdirSync(job.out, { recursive: true });
   const resuming = job.resume && existsSync(join(job.out, STATE_FILE));
   if (job.resume && !resuming) throw new Error(`--resume: ${join(job.out, STATE_FILE)} does not exist`);
@@ -108,7 +129,7 @@ export function runTraining(job: TrainJob, events: TrainEvents = {}): { trainer:
     trainer = Trainer.resume(job.out, data, tokenizer, job.options.steps ? { steps: job.options.steps } : {});
     info(`resumed at step ${trainer.step} of ${trainer.options.steps}`);
   } else {
-    const options = resolveTrainOptions({ contextLength: job.model.contextLength, ...job.options });
+    const options = checkNewRun(job, tokenizer.vocabSize);
     const config = modelConfigFor(job.model, tokenizer.vocabSize);
     const model = Model.init(config, new op.Rng(options.seed));
     trainer = new Trainer(model, data, options, tokenizer);

@@ -12,6 +12,7 @@ import { tokenizeCorpus, trainWord2Vec } from '../../inspect/word2vec.js';
 import { formatWord2VecText, parseWord2VecText } from '../../inspect/word2vec-io.js';
 import { evaluateAnalogies, type Neighbour, VectorIndex } from '../../inspect/word2vec-query.js';
 import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { joinNegativeValues } from '../parse.js';
 
 export const summary = 'word vectors: word2vec train/similar/analogy/evaluate, model embedding neighbours, contextual vectors';
 
@@ -38,18 +39,14 @@ function printNeighbours(list: readonly Neighbour[]): void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      ...MODEL_OPTIONS, file: { type: 'string' }, out: { type: 'string' }, vectors: { type: 'string' }, cbow: { type: 'boolean' },
-      dim: { type: 'string' }, window: { type: 'string' }, negative: { type: 'string' }, 'min-count': { type: 'string' }, sample: { type: 'string' },
-      epochs: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, top: { type: 'string' }, sentence: { type: 'string', multiple: true },
-      layer: { type: 'string' }, svg: { type: 'string' }, html: { type: 'string' }, json: { type: 'boolean' }, 'no-color': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
+  const options = {
+    ...MODEL_OPTIONS, file: { type: 'string' }, out: { type: 'string' }, vectors: { type: 'string' }, cbow: { type: 'boolean' },
+    dim: { type: 'string' }, window: { type: 'string' }, negative: { type: 'string' }, 'min-count': { type: 'string' }, sample: { type: 'string' },
+    epochs: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, top: { type: 'string' }, sentence: { type: 'string', multiple: true },
+    layer: { type: 'string' }, svg: { type: 'string' }, html: { type: 'string' }, json: { type: 'boolean' }, 'no-color': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: true });
   const [action, ...args] = positionals;
   if (values.help || !action) {
     console.log(HELP);
