@@ -2,7 +2,7 @@
 // cached token file, split off validation, build or resume the model, run the loop with periodic
 // validation and checkpoints, and write the loss curve. The CLI only parses flags and prints.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { ModelConfig } from '../models/config.js';
@@ -13,6 +13,8 @@ import { CharTokenizer, loadTokenizer, trainBpe } from '../tokenizer/index.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { STATE_FILE } from './checkpoint.js';
+import { recoverCheckpointDir } from './checkpoint-commit.js';
+import { lockOutDir, prepareOutDir } from './out-dir.js';
 import { splitTokens, tokenizeFile } from './data.js';
 import { lossCurveSvg } from './loss-plot.js';
 import { type TrainOptions, resolveTrainOptions } from './options.js';
@@ -104,16 +106,29 @@ function makeTokenizer(spec: TokenizerSpec, files: string[], out: string, info: 
   return tok;
 }
 
-/** Runs (or resumes) a training job; returns the trainer and the final validation loss. */
+/**
+ * Runs (or resumes) a training job; returns the trainer and the final validation loss. The job's
+ * sizes and options are checked before anything is written; then the run owns job.out (a lock
+ * file) and brings it back to one consistent step (an earlier run may have been killed).
+ */
 export function runTraining(job: TrainJob, events: TrainEvents = {}): { trainer: Trainer; valLoss: number } {
-  const info = events.onInfo ?? (() => {});
   if (job.data.length === 0) throw new Error('no training text given (--data FILE)');
   for (const f of job.data) if (!existsSync(f)) throw new Error(`training text '${f}' does not exist`);
   if (!(job.valFraction >= 0 && job.valFraction < 1)) throw new Error(`the validation fraction must be in [0, 1), got ${job.valFraction}`);
-  // a new run's sizes and options are checked before anything is written (the vocabulary is not
-  // known yet: a BPE's asked size, or 256 bytes, stands in until the tokenizer is made)
+  // the vocabulary is not known yet: a BPE's asked size, or 256 bytes, stands in until the tokenizer is made
   if (!job.resume) checkNewRun(job, job.tokenizer.vocabSize ?? 256);
-  mkdirSync(job.out, { recursive: true });
+  prepareOutDir(job.out);
+  const release = lockOutDir(job.out);
+  try {
+    recoverCheckpointDir(job.out);
+    return runOwned(job, events);
+  } finally {
+    release();
+  }
+}
+
+function runOwned(job: TrainJob, events: TrainEvents): { trainer: Trainer; valLoss: number } {
+  const info = events.onInfo ?? (() => {});
   const resuming = job.resume && existsSync(join(job.out, STATE_FILE));
   if (job.resume && !resuming) throw new Error(`--resume: ${join(job.out, STATE_FILE)} does not exist`);
   if (!job.resume && existsSync(join(job.out, STATE_FILE))) throw new Error(`${job.out} already holds a training run: pass --resume to continue it, or choose another --out`);
@@ -137,15 +152,23 @@ export function runTraining(job: TrainJob, events: TrainEvents = {}): { trainer:
   const o = trainer.options;
   info(`model: ${trainer.model.config.arch}, ${trainer.model.numParameters.toLocaleString('en-US')} parameters; ${o.steps} steps of ${o.batchSize}×${o.contextLength} tokens${o.gradAccumSteps > 1 ? ` × ${o.gradAccumSteps} accumulated` : ''}`);
 
+  let lastSaved: number | undefined = resuming ? trainer.step : undefined;
   const save = () => {
     trainer.save(job.out);
+    lastSaved = trainer.step;
     writeFileAtomic(join(job.out, 'loss.svg'), lossCurveSvg(trainer.history, `${job.out}: loss by step`));
     events.onSave?.(job.out, trainer.step);
   };
   let valLoss = NaN;
   let recent: number[] = [];
   while (!trainer.done) {
-    const r = trainer.trainStep();
+    let r: StepReport;
+    try {
+      r = trainer.trainStep();
+    } catch (e) {
+      const kept = lastSaved === undefined ? `no checkpoint was written to ${job.out}` : `the last checkpoint in ${job.out} (step ${lastSaved}) is kept`;
+      throw new Error(`${(e as Error).message}; ${kept}`);
+    }
     recent.push(r.loss);
     events.onStep?.(r, trainer);
     const last = trainer.done;
