@@ -17,9 +17,9 @@ import { readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
 import { f32ToF16 } from '../src/io/half.js';
 import { generateIds } from '../src/generate/generate.js';
 import type { ModelConfig } from '../src/models/config.js';
-import { loadHfModel, loadModel } from '../src/models/load.js';
+import { loadHfModel, loadModel } from '../src/models/load-file.js';
 import { Model } from '../src/models/model.js';
-import { saveGgufModel, saveHfModel } from '../src/models/save.js';
+import { saveGgufModel, saveHfModel } from '../src/models/save-file.js';
 import * as op from '../src/ops/index.js';
 import { tokenizerFromHfJson } from '../src/tokenizer/load-hf-json.js';
 import { describeBounded, runBounded } from './bounded.js';
@@ -51,7 +51,7 @@ function patchConfig(dir: string, change: (c: Record<string, unknown>) => unknow
 
 /** Loading `path` in a bounded child must end with a plain Error matching pattern. */
 async function refusedBounded(path: string, pattern: RegExp, label: string): Promise<void> {
-  const r = await runBounded(`const { loadModel } = await import(dist + '/models/load.js'); loadModel(arg); return 'loaded';`, { arg: path, heapMiB: 512, timeoutMs: 10_000 });
+  const r = await runBounded(`const { loadModel } = await import(dist + '/models/load-file.js'); loadModel(arg); return 'loaded';`, { arg: path, heapMiB: 512, timeoutMs: 10_000 });
   assert.ok(r.error, `${label}: ${describeBounded(r)}`);
   assert.equal(r.error.name, 'Error', `${label}: ${describeBounded(r)}`);
   assert.match(r.error.message, pattern, label);

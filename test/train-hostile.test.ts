@@ -9,8 +9,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors } from '../src/io/safetensors.js';
-import { loadHfModel } from '../src/models/load.js';
-import { loadCheckpoint } from '../src/train/checkpoint.js';
+import { loadHfModel } from '../src/models/load-file.js';
+import { loadCheckpoint } from '../src/train/checkpoint-file.js';
 import { type TrainJob, runTraining } from '../src/train/run.js';
 import { projectRoot } from './shared.js';
 

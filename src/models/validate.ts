@@ -5,6 +5,7 @@
 // Family-independent: counts come from parameterShapes of a 0- and a 1-layer copy of the config.
 
 import { type ModelConfig, parameterShapes } from './config.js';
+import { familyOf } from './families/index.js';
 
 /** Largest values accepted, far above any real model (Llama 3.1 405B: 126 layers, width 16384). */
 export const CONFIG_LIMITS = {
@@ -28,31 +29,22 @@ function positive(value: unknown, name: string): void {
   }
 }
 
-/** Throws unless every size and value of the config is usable (see CONFIG_LIMITS). */
+/** Throws unless every size and value of the config is usable (see CONFIG_LIMITS and the family's checkValues). */
 export function validateModelConfig(c: ModelConfig): void {
   if (typeof c !== 'object' || c === null) throw new Error(`model config must be an object, got ${String(c)}`);
+  const family = familyOf(c);
   sizeField(c.layers, 'the number of layers', CONFIG_LIMITS.layers);
   sizeField(c.dim, 'the width (dim)', CONFIG_LIMITS.dim);
-  sizeField(c.heads, 'the number of heads', CONFIG_LIMITS.heads);
   sizeField(c.mlpHidden, 'the MLP width', CONFIG_LIMITS.mlpHidden);
   sizeField(c.vocabSize, 'the vocabulary size', CONFIG_LIMITS.vocabSize);
   sizeField(c.contextLength, 'the context length', CONFIG_LIMITS.contextLength);
-  positive(c.normEps, `the norm epsilon (${c.arch === 'gpt2' ? 'layer_norm_epsilon' : 'rms_norm_eps'})`);
-  if (c.arch === 'gpt2') {
-    if (c.dim % c.heads !== 0) throw new Error(`model config: width ${c.dim} is not divisible by ${c.heads} heads`);
-    return;
-  }
-  sizeField(c.kvHeads, 'the number of key/value heads', CONFIG_LIMITS.heads);
-  sizeField(c.headDim, 'the head dimension', CONFIG_LIMITS.headDim);
-  if (c.heads % c.kvHeads !== 0) throw new Error(`model config: ${c.heads} heads are not a multiple of ${c.kvHeads} key/value heads`);
-  if (c.headDim % 2 !== 0) throw new Error(`model config: the head dimension ${c.headDim} must be even (rotary embeddings)`);
-  positive(c.ropeTheta, 'rope_theta');
-  if (c.ropeScaling) {
-    positive(c.ropeScaling.factor, 'the rope scaling factor');
-    positive(c.ropeScaling.lowFreqFactor, 'the rope low_freq_factor');
-    positive(c.ropeScaling.highFreqFactor, 'the rope high_freq_factor');
-    sizeField(c.ropeScaling.originalContextLength, 'the rope original_max_position_embeddings', CONFIG_LIMITS.contextLength);
-  }
+  const att = family.attention(c);
+  sizeField(att.heads, 'the number of heads', CONFIG_LIMITS.heads);
+  sizeField(att.kvHeads, 'the number of key/value heads', CONFIG_LIMITS.heads);
+  sizeField(att.headDim, 'the head dimension', CONFIG_LIMITS.headDim);
+  if (att.heads % att.kvHeads !== 0) throw new Error(`model config: ${att.heads} heads are not a multiple of ${att.kvHeads} key/value heads`);
+  positive(family.readout(c).eps, `the norm epsilon (normEps: rms_norm_eps or layer_norm_epsilon)`);
+  family.checkValues?.(c);
 }
 
 /** Parameter tensors and values of a config, counted without listing every layer. */
@@ -105,12 +97,4 @@ export function checkMemoryBudget(bytes: number, budget: number, what: string): 
     const gib = (n: number) => `${(n / 2 ** 30).toFixed(n < 2 ** 30 ? 2 : 1)} GiB`;
     throw new Error(`${what} needs about ${gib(bytes)} of memory, more than the ${gib(budget)} available: make it smaller (fewer layers, a smaller width, batch or context)`);
   }
-}
-
-/** A parsed config.json must be a JSON object (not null, an array, a string or a number). */
-export function requireJsonObject(json: unknown, what: string): Record<string, unknown> {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new Error(`${what} must hold a JSON object of settings, got ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}`);
-  }
-  return json as Record<string, unknown>;
 }
