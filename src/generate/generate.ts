@@ -61,7 +61,7 @@ export function* generateIds(model: Model, promptIds: readonly number[], opts: G
   if (bad !== undefined) throw new Error(`token id ${bad} is outside the model's vocabulary of ${model.config.vocabSize}`);
   const sampler = new Sampler(opts);
   const stop = new Set(opts.stopIds ?? []);
-  const cache = model.createKVCache(1);
+  const cache = model.createKVCache(1, ids.length + maxTokens); // only the positions this run can reach
   try {
     let input = ids;
     for (let produced = 0; produced < maxTokens; produced++) {
