@@ -53,7 +53,7 @@ export function runBounded(body: string, opts: { arg?: unknown; heapMiB?: number
   });
 }
 
-/** Asserts the child ended within its bounds with a plain Error whose message matches `pattern`. */
+/** One line saying how a bounded run ended, for assertion messages. */
 export function describeBounded(r: BoundedResult): string {
   if (r.timedOut) return `timed out after ${Math.round(r.ms)} ms`;
   if (r.error) return `${r.error.name}: ${r.error.message} (${Math.round(r.ms)} ms, ${Math.round(r.maxRssMiB ?? 0)} MiB)`;

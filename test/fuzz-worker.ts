@@ -12,6 +12,8 @@ function isCleanError(e: unknown): boolean {
 }
 
 const [target, seedArg, nArg] = process.argv.slice(2);
+// `node --test dist/test/` also runs this file, without arguments: then there is nothing to do
+if (target === undefined) process.exit(0);
 const make = TARGETS[target];
 if (!make) throw new Error(`unknown fuzz target ${target} (${Object.keys(TARGETS).join(', ')})`);
 const t = make();
