@@ -80,7 +80,13 @@ test('an --out that is a file, or a folder that cannot be written, is refused wi
   writeFileSync(file, 'x');
   assert.throws(() => runTraining(job(file, data)), /a-file.* is a file|not a folder/);
   assert.throws(() => runTraining(job(join(file, 'sub'), data)), /a-file.* is a file|not a folder/);
-  if (process.getuid?.() === 0) return; // root writes anywhere: the read-only cases cannot be made
+  if (process.getuid?.() === 0) {
+    // root writes anywhere chmod allows; Linux's /sys refuses even root
+    if (!existsSync('/sys/kernel')) return;
+    assert.throws(() => runTraining(job('/sys/glasslm-out', data)), /cannot create the output folder \/sys\/glasslm-out: (permission denied|read-only)/);
+    assert.throws(() => runTraining(job('/sys/kernel', data)), /\/sys\/kernel.*(read-only|cannot write|permission|not permitted)/i);
+    return;
+  }
   const ro = join(dir, 'read-only');
   mkdirSync(ro);
   chmodSync(ro, 0o555);
