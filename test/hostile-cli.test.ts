@@ -120,3 +120,13 @@ test('train refuses absurd or zero sizes before writing anything; vectors train 
     assert.ok(!existsSync(out), `vectors ${flag} ${value}: ${out} was written`);
   }
 });
+
+test('train --config that is not an object of objects is refused by name, before anything is written', () => {
+  const dir = tmp(), data = textFile(dir);
+  for (const json of ['null', '[]', '5', '{"model": null}', '{"model": 5}', '{"train": [1]}', '{"model": {"layers": "4"}}']) {
+    const cfg = join(dir, 'cfg.json'), out = join(dir, 'run-cfg');
+    writeFileSync(cfg, json);
+    refused(glasslm(['train', '--data', data, '--out', out, '--char', '--config', cfg]), /--config|layers/, `--config ${json}`);
+    assert.ok(!existsSync(out), `--config ${json}: ${out} was written`);
+  }
+});

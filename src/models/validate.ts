@@ -19,7 +19,7 @@ export const CONFIG_LIMITS = {
 } as const;
 
 function sizeField(value: unknown, name: string, max: number): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new Error(`model config: ${name} must be a whole number ≥ 1, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new Error(`model config: ${name} must be a whole number ≥ 1, got ${JSON.stringify(value) ?? String(value)}`);
   if (value > max) throw new Error(`model config: ${name} ${value} is more than the ${max} glasslm accepts (a corrupt header?)`);
 }
 

@@ -40,7 +40,12 @@ function readConfigFile(path: string): { model: Record<string, unknown>; train: 
   } catch (err) {
     throw new Error(`--config ${path}: ${(err as Error).message}`);
   }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(json)) throw new Error(`--config ${path}: expected a JSON object {"model": {...}, "train": {...}}, got ${JSON.stringify(json)}`);
   for (const key of Object.keys(json)) if (key !== 'model' && key !== 'train') throw new Error(`--config ${path}: unknown key '${key}' (model, train)`);
+  for (const key of ['model', 'train']) {
+    if (json[key] !== undefined && !isObject(json[key])) throw new Error(`--config ${path}: '${key}' must be an object, got ${JSON.stringify(json[key])}`);
+  }
   const model = (json.model ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(model)) if (!MODEL_KEYS.has(key)) throw new Error(`--config ${path}: unknown model key '${key}' (${[...MODEL_KEYS].join(', ')})`);
   return { model, train: (json.train ?? {}) as Record<string, unknown> };
