@@ -20,6 +20,7 @@ import { Model } from '../src/models/model.js';
 import { tokenizerToGgufMetadata } from '../src/models/save.js';
 import { saveGgufModel } from '../src/models/save-file.js';
 import { gguf } from '../src/io/gguf/metadata.js';
+import { GgufType } from '../src/io/gguf/constants.js';
 import { writeGguf } from '../src/io/gguf/write.js';
 import * as op from '../src/ops/index.js';
 import { llama2cFromBuffer } from '../src/tokenizer/load-llama2c.js';
@@ -427,13 +428,25 @@ export const TARGETS: Record<string, () => FuzzTarget> = {
       const meta = tokenizerToGgufMetadata(tok, tok.vocabSize);
       meta.set('general.architecture', gguf.str('llama'));
       const bytes = writeGguf({ metadata: meta, tensors: [] });
-      return { bytes, fields: ggufFields(bytes) };
+      return { meta, bytes, fields: ggufFields(bytes) };
     });
+    /** A token's text or type changed: empty, a duplicate, a byte token's text, a control type. */
+    const tokenMutation = (s: (typeof sources)[number], rand: Rand): { bytes: Uint8Array; what: string } => {
+      const meta = new Map(s.meta);
+      const tokens = [...(meta.get('tokenizer.ggml.tokens')!.value as { items: string[] }).items];
+      const types = [...(meta.get('tokenizer.ggml.token_type')!.value as { items: number[] }).items];
+      const id = rand() < 0.5 ? tokens.length - 1 - int(rand, 10) : int(rand, tokens.length); // the tail: words and special tokens
+      tokens[id] = pick(rand, ['', ' ', '<0x41>', tokens[int(rand, tokens.length)], '<|endoftext|>', 'a'.repeat(3000)]);
+      if (rand() < 0.7) types[id] = pick(rand, [3, 4, 3, 4, 1, 2, 5, 6, 0, 99, -1]);
+      meta.set('tokenizer.ggml.tokens', gguf.array(GgufType.STRING, tokens));
+      meta.set('tokenizer.ggml.token_type', gguf.array(GgufType.INT32, types));
+      return { bytes: writeGguf({ metadata: meta, tensors: [] }), what: `token ${id} = ${JSON.stringify(tokens[id].slice(0, 20))}, type ${types[id]}` };
+    };
     return {
       name: 'GGUF vocabulary',
       cases: (n, seed) => generate(n, seed, (rand) => {
         const s = pick(rand, sources);
-        const { bytes, what } = binaryMutation(s.bytes, s.fields, rand, s.bytes.length);
+        const { bytes, what } = rand() < 0.35 ? tokenMutation(s, rand) : binaryMutation(s.bytes, s.fields, rand, s.bytes.length);
         return { what, run() { useTokenizer(tokenizerFromGguf(bytes)); } };
       }),
     };

@@ -217,3 +217,18 @@ test('tokenizer.json: an empty added token, duplicate ids and absurd ids are ref
   // an added token that repeats its own vocabulary entry (as GPT-2's <|endoftext|>) is fine
   assert.equal(tokenizerFromHfJson(hfJson({ ...vocab, '<|endoftext|>': 256 }, [{ id: 256, content: '<|endoftext|>', special: true }])).vocabSize, 257);
 });
+
+test('a GGUF vocabulary whose control token is the empty string encodes text (the empty string never matches)', async () => {
+  const r = await runBounded(`
+    const { tokenizerFromGguf } = await import(dist + '/tokenizer/load-gguf.js');
+    const { writeGguf } = await import(dist + '/io/gguf/write.js');
+    const { gguf } = await import(dist + '/io/gguf/metadata.js');
+    const { GgufType } = await import(dist + '/io/gguf/constants.js');
+    const tokens = ['<unk>', '', '</s>', ...Array.from({ length: 256 }, (_, b) => '<0x' + b.toString(16).toUpperCase().padStart(2, '0') + '>')];
+    const types = tokens.map((t, i) => (i === 1 || i === 2 ? 3 : i === 0 ? 2 : 6));
+    const meta = new Map([['tokenizer.ggml.model', gguf.str('llama')], ['tokenizer.ggml.tokens', gguf.array(GgufType.STRING, tokens)],
+      ['tokenizer.ggml.scores', gguf.array(GgufType.FLOAT32, tokens.map(() => 0))], ['tokenizer.ggml.token_type', gguf.array(GgufType.INT32, types)]]);
+    const tok = tokenizerFromGguf(writeGguf({ metadata: meta, tensors: [] }));
+    return tok.decode(tok.encode('hi</s>', { allowedSpecial: 'all' }));`, { heapMiB: 256, timeoutMs: 10_000 });
+  assert.ok(typeof r.value === 'string' && r.value.includes('hi'), describeBounded(r));
+});
