@@ -93,6 +93,8 @@ test('the context window is enforced unless truncation is asked for', { skip: sk
   const long = Array.from({ length: 70 }, (_, i) => i);
   assert.throws(() => generateIds(model, long, { maxTokens: 1 }).next(), /70 tokens; the context window is 64 tokens/);
   const out = [...generateIds(model, long, { maxTokens: 5, temperature: 0, truncate: true })];
-  assert.equal(out.length, 1, 'one token fits after a truncated 63-token prompt');
-  assert.equal(out[0].position, 63);
+  // truncation keeps room for every asked token: the prompt's last 64 − 5 = 59 tokens, then 5 new ones
+  assert.equal(out.length, 5, 'five tokens fit after a prompt truncated to 59 tokens');
+  assert.deepEqual(out.map((t) => t.position), [59, 60, 61, 62, 63]);
+  assert.throws(() => generateIds(model, long, { maxTokens: 64, truncate: true }).next(), /leaves no room for the prompt/);
 });

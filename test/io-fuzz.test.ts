@@ -3,7 +3,9 @@
 // from the internals, a hang, or a huge allocation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readSafetensors } from '../src/io/safetensors.js';
 import { readGguf } from '../src/io/gguf/read.js';
 import { writeGguf } from '../src/io/gguf/write.js';
@@ -11,7 +13,7 @@ import { GgmlType, GgufType } from '../src/io/gguf/constants.js';
 import { gguf } from '../src/io/gguf/metadata.js';
 import { readLlama2c } from '../src/io/llama2c.js';
 import type { NamedTensor } from '../src/io/types.js';
-import { sharedPath } from './shared.js';
+import { projectRoot, sharedPath } from './shared.js';
 
 /** mulberry32: a small seeded PRNG, so every failure is reproducible. */
 function prng(seed: number): () => number {
@@ -112,3 +114,36 @@ test('fuzz: stories260K.bin (llama2.c)', { skip: sharedPath('data', 'models', 's
   const bytes = new Uint8Array(readFileSync(sharedPath('data', 'models', 'stories260K', 'stories260K.bin')!));
   fuzz('llama2.c (stories260K)', bytes, 150, 4, 28, (b) => readLlama2c(b).tensors.values());
 });
+
+// Bounded fuzzing of every loader (built here, no ../shared needed): counts and sizes set to
+// hostile values as well as random bytes and non-finite weights. Each target runs in a child
+// process with a 1 GiB heap and a time limit; every case must load sanely or throw a plain Error.
+const FUZZ_TARGETS: [string, number][] = [
+  ['safetensors', 800], ['config', 600], ['gguf', 800], ['llama2c', 800],
+  ['tokenizer.json', 800], ['GGUF vocabulary', 600], ['llama2.c vocabulary', 800],
+];
+
+for (const [target, n] of FUZZ_TARGETS) {
+  test(`bounded fuzz: ${target} (${n} cases: count/size fields, bytes, NaN weights; 1 GiB heap, 30 s)`, async () => {
+    const worker = join(projectRoot, 'dist', 'test', 'fuzz-worker.js');
+    const { stdout, code, signal, ms } = await new Promise<{ stdout: string; code: number | null; signal: string | null; ms: number }>((resolve) => {
+      const t0 = performance.now();
+      const child = spawn(process.execPath, ['--max-old-space-size=1024', worker, target, '11', String(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d; });
+      child.stderr.on('data', (d: Buffer) => { out += d; });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.on('close', (c, s) => { clearTimeout(timer); resolve({ stdout: out, code: c, signal: s, ms: performance.now() - t0 }); });
+    });
+    const lines = stdout.trim().split('\n');
+    const done = lines.find((l) => l.startsWith('@done '));
+    const lastCase = [...lines].reverse().find((l) => l.startsWith('@case '));
+    assert.ok(done && code === 0, `${target}: the child ${signal ? `was killed (${signal}) after ${Math.round(ms)} ms` : `exited with ${code}`} during ${lastCase ?? 'setup'}\n${lines.slice(-5).join('\n')}`);
+    const r = JSON.parse(done.slice(6));
+    assert.deepEqual(r.bad, [], `${target}: cases that crashed or loaded garbage`);
+    assert.equal(r.cases, n);
+    assert.ok(r.maxMs < 10_000, `${target}: ${r.slowest} took ${r.maxMs} ms`);
+    assert.ok(r.maxRssMiB < 1024, `${target}: peak memory ${r.maxRssMiB} MiB`);
+    console.log(`${r.target}: ${r.cases} cases, ${r.loaded} loaded, ${r.refused} refused with an Error; slowest ${Math.round(r.maxMs)} ms, peak ${Math.round(r.maxRssMiB)} MiB, ${Math.round(ms)} ms in all`);
+  });
+}

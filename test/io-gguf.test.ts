@@ -175,7 +175,7 @@ test('malformed GGUF files are refused with clear errors', () => {
   refuses(rawGguf({ tensors: [{ name: 'a', dims: [16], type: 0, offset: 0 }, { name: 'b', dims: [8], type: 0, offset: 32 }], dataBytes: 128 }), /tensors a and b overlap/);
   refuses(rawGguf({ tensors: [{ name: 'a', dims: [1], type: 0, offset: 0 }, { name: 'a', dims: [1], type: 0, offset: 32 }], dataBytes: 64 }), /duplicate tensor name a/);
   refuses(rawGguf({ tensors: [{ name: 'w', dims: [64], type: GgmlType.Q5_K, offset: 0 }], dataBytes: 512 }), /not a multiple of the Q5_K block size/);
-  refuses(rawGguf({ tensors: [{ name: 'w', dims: [256], type: GgmlType.Q5_K, offset: 0 }], dataBytes: 512 }), /type Q5_K, which glasslm cannot decode/);
+  refuses(rawGguf({ tensors: [{ name: 'w', dims: [256], type: GgmlType.Q5_K, offset: 0 }], dataBytes: 192 }), /type Q5_K, which glasslm cannot decode/);
   const key = (w: ByteWriter, k: string) => { const b = new TextEncoder().encode(k); w.u64(b.length); w.bytes(b); };
   refuses(rawGguf({ kv: (w) => { key(w, 'k'); w.u32(8); w.u64(2n ** 50n); } }), /truncated: metadata k/);
   refuses(rawGguf({ kv: (w) => { w.u64(2n ** 63n); }, dataBytes: 64 }), /metadata key #0 length .* too large/);

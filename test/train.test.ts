@@ -4,11 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors } from '../src/io/safetensors.js';
 import * as op from '../src/ops/index.js';
+import { recoverCheckpointDir } from '../src/train/checkpoint-commit.js';
 import { evaluateIds } from '../src/train/evaluate.js';
 import { resolveTrainOptions } from '../src/train/options.js';
 import { learningRateAt } from '../src/train/schedule.js';
@@ -74,11 +75,26 @@ test('a checkpoint killed mid-write is never loaded half-written', async () => {
       });
       child.on('exit', () => resolve());
     });
-    const state = loadCheckpoint(out); // throws if the file were half-written
+    // what the next run does first: finish or drop the interrupted save and remove its temporaries
+    recoverCheckpointDir(out);
+    const left = readdirSync(out).filter((f) => /\.tmp-\d+$|\.step-\d+$/.test(f));
+    assert.deepEqual(left, [], `round ${round}: temporary files remain after recovery`);
+    const state = loadCheckpoint(out); // throws if the file were half-written or the pair mixed steps
     assert.ok(state.state.step >= 1);
-    assert.ok(readSafetensors(readFileSync(join(out, 'model.safetensors'))).size > 0);
+    const model = readSafetensors(readFileSync(join(out, 'model.safetensors')));
+    assert.ok(model.size > 0);
+    // every file of the folder belongs to one step: the model, the training state and the manifest
+    const manifest = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8'));
+    assert.equal(model.metadata.step, String(state.state.step), `round ${round}: model.safetensors is of another step than train-state.safetensors`);
+    assert.equal(manifest.step, state.state.step, `round ${round}: the manifest names another step`);
+    for (const [name, t] of state.params) assert.deepEqual(model.get(name)!.data, t.data, `round ${round}: ${name} differs between the pair`);
   }
   assert.ok(existsSync(join(out, 'loss.svg')));
+  // the next run starts from the consistent pair: its first step is the one after the saved step
+  const before = loadCheckpoint(out).state.step;
+  const { trainer } = runTraining({ ...job(dir, data, true), options: { steps: before + 1 } });
+  assert.equal(trainer.step, before + 1);
+  assert.deepEqual(readdirSync(out).filter((f) => /\.tmp-\d+$|\.step-\d+$|\.lock$/.test(f)), [], 'nothing temporary left after a run that finished');
 });
 
 test('evaluation: summed next-token loss equals the reference loss of gpt2-tiny', { skip: skipUnlessShared('reference', 'gpt2-tiny') }, () => {

@@ -4,6 +4,7 @@
 
 import type { Backend } from './backend.js';
 import { createCpuBackend } from './cpu/index.js';
+import { checkThreadCount } from './thread-limit.js';
 
 export type BackendName = 'auto' | 'cpu' | 'wasm';
 
@@ -17,6 +18,7 @@ export interface SelectedBackend {
 
 export async function selectBackend(name: string = 'auto', threads?: number): Promise<SelectedBackend> {
   if (name !== 'auto' && name !== 'cpu' && name !== 'wasm') throw new Error(`unknown backend '${name}' (auto, cpu or wasm)`);
+  if (threads !== undefined) checkThreadCount(threads);
   if (name === 'cpu') return { backend: createCpuBackend(), note: 'backend: cpu (plain TypeScript reference)', fellBack: false };
   const simd = typeof process !== 'undefined' ? process.env?.GLASSLM_SIMD : undefined;
   if (simd !== undefined && simd !== 'simd128' && simd !== 'relaxed') throw new Error(`GLASSLM_SIMD must be simd128 or relaxed, got '${simd}'`);

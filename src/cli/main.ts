@@ -2,7 +2,9 @@
 // Each command module exports `summary` (one line) and `run(argv): Promise<number>` (the exit code).
 // Commands are thin shells: argument parsing and printing only, no model math.
 
+import { availableParallelism } from 'node:os';
 import { selectBackend } from '../backend/select.js';
+import { checkThreadCount } from '../backend/thread-limit.js';
 import { setBackend } from '../tensor/engine.js';
 
 export interface Command {
@@ -86,8 +88,8 @@ function takeGlobalOptions(argv: string[]): { rest: string[]; backend?: string; 
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--backend') backend = value;
     else {
-      threads = Number(value);
-      if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a whole number ≥ 1, got '${value}'`);
+      threads = value.trim() === '' ? NaN : Number(value);
+      checkThreadCount(threads, availableParallelism(), '--threads');
     }
   }
   return { rest, backend, threads };

@@ -52,6 +52,28 @@ export function loadModelAndTokenizer(values: { model?: string; tokenizer?: stri
   return { model, tokenizer, modelPath };
 }
 
+/** Parses a whole-number option in [min, max], naming it and the range in the error. */
+export function intOption(name: string, value: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = numberOption(name, value, fallback);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`--${name} must be a whole number ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`}, got '${value}'`);
+  }
+  return n;
+}
+
+/**
+ * Refuses a prompt containing special-token text (e.g. <|endoftext|>) unless --allow-special was
+ * given, saying how to allow it (user text must not inject control tokens by accident).
+ */
+export function refuseSpecialText(tokenizer: Tokenizer, text: string, allowSpecial: boolean | undefined): void {
+  if (allowSpecial) return;
+  for (const s of tokenizer.specialTokens.keys()) {
+    if (s.length > 0 && text.includes(s)) {
+      throw new Error(`the prompt contains the special token ${JSON.stringify(s)}: pass --allow-special to encode it as that token, or remove it`);
+    }
+  }
+}
+
 /** Parses a numeric option, naming it in the error. */
 export function numberOption(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -27,14 +27,30 @@ export interface GeneratedToken extends SampledToken {
   alternatives?: { id: number; prob: number }[];
 }
 
-/** Makes the prompt fit the context window, leaving room for at least one new token. */
-export function fitPrompt(promptIds: readonly number[], contextLength: number, truncate: boolean): number[] {
+/** Stops generation when the model produced a NaN or an infinite logit (nothing sampled from it would mean anything). */
+function checkLogitsFinite(logits: ArrayLike<number>, position: number): void {
+  for (let i = 0; i < logits.length; i++) {
+    const x = logits[i];
+    if (x - x !== 0) {
+      throw new Error(`the model produced a non-finite logit (${x} for token ${i}) at position ${position}: its weights or config overflow (check the model file)`);
+    }
+  }
+}
+
+/**
+ * Makes the prompt fit the context window. Without truncation, a prompt that leaves no room for
+ * one new token is an error. With it, the prompt keeps its last contextLength − room tokens, so
+ * `room` new tokens (maxTokens) fit after it; a room that fills the whole window is an error.
+ */
+export function fitPrompt(promptIds: readonly number[], contextLength: number, truncate: boolean, room = 1): number[] {
   if (promptIds.length === 0) throw new Error('the prompt is empty: give at least one token (for example the BOS token)');
-  if (promptIds.length < contextLength) return [...promptIds];
   if (!truncate) {
+    if (promptIds.length < contextLength) return [...promptIds];
     throw new Error(`the prompt is ${promptIds.length} tokens; the context window is ${contextLength} tokens (leave room to generate, or ask for truncation)`);
   }
-  return promptIds.slice(promptIds.length - (contextLength - 1));
+  const keep = contextLength - Math.max(1, room);
+  if (keep < 1) throw new Error(`asking for ${room} new tokens leaves no room for the prompt in the ${contextLength}-token context window: ask for fewer (max tokens < ${contextLength})`);
+  return promptIds.length <= keep ? [...promptIds] : promptIds.slice(promptIds.length - keep);
 }
 
 /**
@@ -44,14 +60,14 @@ export function fitPrompt(promptIds: readonly number[], contextLength: number, t
 export function* generateIds(model: Model, promptIds: readonly number[], opts: GenerateOptions = {}): Generator<GeneratedToken, StopReason> {
   const maxTokens = opts.maxTokens ?? 128;
   if (!(Number.isInteger(maxTokens) && maxTokens >= 0)) throw new Error(`max tokens must be a whole number ≥ 0, got ${maxTokens}`);
-  const ids = fitPrompt(promptIds, model.contextLength, opts.truncate ?? false);
+  const ids = fitPrompt(promptIds, model.contextLength, opts.truncate ?? false, maxTokens);
   const bad = ids.find((id) => !(id >= 0 && id < model.config.vocabSize));
   if (bad !== undefined) throw new Error(`token id ${bad} is outside the model's vocabulary of ${model.config.vocabSize}`);
   const sampler = new Sampler(opts);
   const alternatives = opts.alternatives ?? 0;
   if (!(Number.isInteger(alternatives) && alternatives >= 0)) throw new Error(`alternatives must be a whole number ≥ 0, got ${alternatives}`);
   const stop = new Set(opts.stopIds ?? []);
-  const cache = model.createKVCache(1);
+  const cache = model.createKVCache(1, ids.length + maxTokens); // only the positions this run can reach
   try {
     let input = ids;
     for (let produced = 0; produced < maxTokens; produced++) {
@@ -59,8 +75,10 @@ export function* generateIds(model: Model, promptIds: readonly number[], opts: G
       if (cache.length + input.length >= model.contextLength) return 'context_full';
       const token = noGrad(() => tidy(() => {
         const logits = model.forward(op.tensor(Int32Array.from(input), [1, input.length]), { kvCache: cache, lastPositionOnly: true }).logits;
-        const logProbs = op.logSoftmax(logits).data(); // (1, 1, vocab)
-        const sampled = sampler.sample(logits.data(), logProbs);
+        const raw = logits.data(); // (1, 1, vocab)
+        checkLogitsFinite(raw, cache.length);
+        const logProbs = op.logSoftmax(logits).data();
+        const sampled = sampler.sample(raw, logProbs);
         if (!alternatives) return sampled;
         return { ...sampled, alternatives: Array.from(topKIds(logProbs, alternatives), (id) => ({ id, prob: Math.exp(logProbs[id]) })) };
       }));
@@ -86,6 +104,8 @@ export interface TextGenerateOptions extends GenerateOptions {
   stopAtEos?: boolean;
   /** Put the tokenizer's BOS token before the prompt (llama2.c-style models). Default: when it has one. */
   addBos?: boolean;
+  /** Encode special-token text in the prompt (<|endoftext|>) as those tokens; default: such text is an error. */
+  allowSpecial?: boolean;
 }
 
 export interface TextGenerateResult {
@@ -112,7 +132,9 @@ export function generateText(model: Model, tokenizer: Tokenizer, prompt: string,
  */
 export function* textSteps(model: Model, tokenizer: Tokenizer, prompt: string, opts: TextGenerateOptions = {}): Generator<TextEvent, TextGenerateResult> {
   const addBos = opts.addBos ?? tokenizer.bos !== undefined;
-  const promptIds = [...(addBos && tokenizer.bos !== undefined ? [tokenizer.bos] : []), ...(prompt ? tokenizer.encode(prompt) : [])];
+  const encoded = [...(addBos && tokenizer.bos !== undefined ? [tokenizer.bos] : []), ...(prompt ? tokenizer.encode(prompt, { allowedSpecial: opts.allowSpecial ? 'all' : 'none' }) : [])];
+  // the ids the model actually sees (the tail of the prompt when it is truncated)
+  const promptIds = fitPrompt(encoded, model.contextLength, opts.truncate ?? false, opts.maxTokens ?? 128);
   const stopIds = [...(opts.stopIds ?? [])];
   const stopAtEos = (opts.stopAtEos ?? true) && tokenizer.eos !== undefined;
   if (stopAtEos) stopIds.push(tokenizer.eos!);

@@ -83,6 +83,9 @@ export function activationPatching(model: Model, clean: readonly number[], corru
   if (clean.length !== corrupted.length) {
     throw new Error(`the clean prompt has ${clean.length} tokens and the corrupted one ${corrupted.length}: they must be the same length`);
   }
+  if (clean.every((id, i) => id === corrupted[i])) {
+    throw new Error('the clean and corrupted prompts are the same tokens: patching one into the other restores nothing; change the corrupted prompt (e.g. another name)');
+  }
   const L = model.config.layers, H = model.config.heads, T = clean.length;
   const names: string[] = [];
   for (let l = 0; l < L; l++) names.push(`blocks.${l}.hook_resid_pre`, `blocks.${l}.attn.hook_z`);
@@ -96,6 +99,9 @@ export function activationPatching(model: Model, clean: readonly number[], corru
       const wrong = opts.wrong ?? argmax(co);
       if (answer === wrong) throw new Error(`the answer and wrong tokens are the same (${answer}); give --answer and --wrong`);
       const cleanDiff = cl[answer] - cl[wrong], corruptedDiff = co[answer] - co[wrong];
+      if (!(Math.abs(cleanDiff - corruptedDiff) > 1e-6 * Math.max(1, Math.abs(cleanDiff)))) {
+        throw new Error(`the clean and corrupted runs give the same logit difference (${cleanDiff.toFixed(4)}): there is nothing to restore; choose prompts (or --answer/--wrong) that the model treats differently`);
+      }
       const V = cl.length;
       const restored = (rows: Patch[][]): number[] => {
         const out: number[] = [];

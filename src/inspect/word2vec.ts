@@ -56,7 +56,23 @@ export function unigramTable(counts: readonly number[], size = TABLE_SIZE): Int3
   return table;
 }
 
+/** Throws unless every option is in range (a zero width or window, or negative epochs, train nothing useful). */
+export function checkWord2VecOptions(opts: Word2VecOptions): void {
+  const whole = (name: string, v: number | undefined, min: number, max: number) => {
+    if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= max)) throw new Error(`word2vec: ${name} must be a whole number from ${min} to ${max}, got ${v}`);
+  };
+  whole('dim', opts.dim, 1, 4096);
+  whole('window', opts.window, 1, 1000);
+  whole('negative', opts.negative, 0, 1000);
+  whole('min-count', opts.minCount, 1, Number.MAX_SAFE_INTEGER);
+  whole('epochs', opts.epochs, 1, 10000);
+  if (opts.sample !== undefined && !(opts.sample >= 0 && Number.isFinite(opts.sample))) throw new Error(`word2vec: sample must be a number ≥ 0, got ${opts.sample}`);
+  if (opts.lr !== undefined && !(opts.lr > 0 && opts.lr <= 10)) throw new Error(`word2vec: lr must be in (0, 10], got ${opts.lr}`);
+  if (opts.model !== undefined && opts.model !== 'skipgram' && opts.model !== 'cbow') throw new Error(`word2vec: model must be skipgram or cbow, got ${String(opts.model)}`);
+}
+
 export function trainWord2Vec(sentences: readonly (readonly string[])[], opts: Word2VecOptions = {}): WordVectors {
+  checkWord2VecOptions(opts);
   const cbow = (opts.model ?? 'skipgram') === 'cbow';
   const dim = opts.dim ?? 100, window = opts.window ?? 5, negative = opts.negative ?? 5;
   const minCount = opts.minCount ?? 5, sample = opts.sample ?? 1e-3, epochs = opts.epochs ?? 5;

@@ -12,6 +12,7 @@
 //   wv, wo, w1, w2, w3, [wcls] as int8 q[n] followed by float32 scales[n / group_size] (x = q * scale).
 
 import { assertLittleEndianHost } from './bytes.js';
+import { checkFinite } from './limits.js';
 import { interleavedToHalves } from './permute.js';
 import type { NamedTensor } from './types.js';
 
@@ -161,7 +162,10 @@ export function readLlama2c(bytes: Uint8Array): Llama2cCheckpoint {
 function toHuggingFace(c: Llama2cConfig, raw: Map<string, Float32Array>): Map<string, NamedTensor> {
   const shapes = weightShapes(c);
   const out = new Map<string, NamedTensor>();
-  const put = (name: string, shape: number[], data: Float32Array) => out.set(name, { name, shape, data });
+  const put = (name: string, shape: number[], data: Float32Array) => {
+    checkFinite(data, name, 'llama2.c');
+    out.set(name, { name, shape, data });
+  };
   put('model.embed_tokens.weight', shapes.tok, raw.get('tok')!);
   const layerNames: Record<string, string> = {
     rms_att: 'input_layernorm.weight', wq: 'self_attn.q_proj.weight', wk: 'self_attn.k_proj.weight',

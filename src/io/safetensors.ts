@@ -5,6 +5,7 @@
 
 import { assertLittleEndianHost, decodeUtf8, encodeUtf8 } from './bytes.js';
 import { decodeBF16, decodeF16 } from './half.js';
+import { checkFinite } from './limits.js';
 import { checkTensor, numel, type NamedTensor } from './types.js';
 
 /** Tensors by name, plus the file's string metadata. */
@@ -120,16 +121,17 @@ export function parseSafetensorsHeader(head: Uint8Array, fileSize: number): { en
 export function decodeSafetensorsFloat(e: SafetensorsEntry, raw: Uint8Array, out: Float32Array): void {
   if (out.length !== numel(e.shape) || raw.length !== e.end - e.start) throw new Error(`safetensors: tensor ${e.name}: wrong buffer sizes for decoding`);
   switch (e.dtype) {
-    case 'F32': new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(raw); return;
-    case 'F16': decodeF16(raw, 0, out); return;
-    case 'BF16': decodeBF16(raw, 0, out); return;
+    case 'F32': new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(raw); break;
+    case 'F16': decodeF16(raw, 0, out); break;
+    case 'BF16': decodeBF16(raw, 0, out); break;
     case 'F64': {
       const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, true);
-      return;
+      break;
     }
     default: throw new Error(`safetensors: tensor ${e.name} is ${e.dtype}, not a float tensor`);
   }
+  checkFinite(out, e.name, 'safetensors');
 }
 
 /** Decodes one validated entry; F32 data that is 4-byte aligned is a view, not a copy. */
@@ -176,6 +178,7 @@ function decodeEntry(bytes: Uint8Array, e: Entry): NamedTensor {
     case 'U8': case 'BOOL': data = Int32Array.from(bytes.subarray(e.start, e.end)); break;
     default: throw new Error(`safetensors: tensor ${e.name}: dtype ${e.dtype} has no decoder`);
   }
+  if (data instanceof Float32Array) checkFinite(data, e.name, 'safetensors');
   return { name: e.name, shape: e.shape, data };
 }
 

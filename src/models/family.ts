@@ -200,6 +200,11 @@ export interface ModelFamily<C extends { arch: string } = { arch: string; [k: st
 
   /** What `glasslm info` prints about the shape (name -> value). */
   info(c: C): Record<string, unknown>;
+  /**
+   * Throws unless the family's own values are usable (Llama: rope_theta > 0); the sizes, the
+   * attention shape and the norm epsilon every family has are checked by models/validate.ts.
+   */
+  checkValues?(c: C): void;
 }
 
 export type AnyFamily = ModelFamily<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -24,6 +24,8 @@ import { type ModelConfig, configFromHf, parameterShapes } from './config.js';
 import type { TensorPart } from './family.js';
 import { familyForGguf, familyOf } from './families/index.js';
 import { type Int8Weights, Model, int8Plan, quantizeParameter } from './model.js';
+import { checkConfigAgainstCheckpoint } from './validate.js';
+import { checkFinite } from '../io/limits.js';
 
 /** Hugging Face names as glasslm uses them (GPT-2 files from the hub omit the "transformer." prefix). */
 function canonicalName(config: ModelConfig, name: string): string {
@@ -84,6 +86,7 @@ function modelFromPending(config: ModelConfig, tensors: Iterable<PendingTensor>,
         const p = keep(Tensor.empty(shape, 'float32'));
         params.set(name, p);
         t.readInto(p.data() as Float32Array); // the backend's own storage (a float32 view on the cpu)
+        checkFinite(p.data() as Float32Array, name, 'checkpoint');
         const plan = opts.dtype === 'q8_0' ? int8Plan(config, name, shape) : null;
         if (plan) {
           int8.quantized.set(plan.key, quantizeParameter(p, plan));
@@ -119,7 +122,9 @@ export function modelFromTensors(config: ModelConfig, tensors: Iterable<NamedTen
       };
     }
   };
-  return modelFromPending(config, pending(), opts);
+  const list = [...pending()];
+  checkConfigAgainstCheckpoint(config, list.length);
+  return modelFromPending(config, list, opts);
 }
 
 /** A config.json's text as a ModelConfig (what names the file goes in errors). */
@@ -137,6 +142,7 @@ export function configFromJsonText(text: string, what: string): ModelConfig {
 /** Builds a model from a config and the (lazy) tensors of its safetensors file(s); closes the file. */
 export function modelFromSafetensors(config: ModelConfig, file: LazyFile, opts: LoadOptions = {}): Model {
   try {
+    checkConfigAgainstCheckpoint(config, file.tensors.length, file.fileBytes);
     return modelFromPending(config, file.tensors, opts);
   } finally {
     file.close();
@@ -200,6 +206,7 @@ export function modelFromGguf(file: LazyGguf, opts: LoadOptions = {}): Model {
     const hf = ggufMetadataToHf(file.metadata, tied, aux);
     const heads = hfHeadCounts(hf);
     const config = configFromHf(hf);
+    checkConfigAgainstCheckpoint(config, file.tensors.length, file.fileBytes);
     const weights = file.tensors.filter((t) => !aux.has(t.name)).map((t) => ggufPending(arch, heads, t));
     return modelFromPending(config, weights, opts);
   } finally {

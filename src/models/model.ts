@@ -16,6 +16,7 @@ import { Projections } from './linear.js';
 import { loadBalancingLoss } from './moe.js';
 import { finalNorm, unembedNormed } from './readout.js';
 import type { LinearAdapter } from './adapters.js';
+import { validateModelConfig } from './validate.js';
 
 export interface ForwardOptions extends HookOptions {
   /** Continue from a KV cache (generation); row b's positions start at cache.lengths[b] (rows may differ). */
@@ -117,6 +118,7 @@ export class Model {
   }
 
   constructor(readonly config: ModelConfig, readonly params: Map<string, Tensor>, int8?: Int8Weights) {
+    validateModelConfig(config);
     this.family = familyOf(config);
     const expected = parameterShapes(config);
     for (const [key, q] of int8?.quantized ?? []) this.quantized.set(key, q);
@@ -136,6 +138,7 @@ export class Model {
 
   /** Random initialisation as the family says (GPT-2 / nanoGPT: N(0, 0.02), residual projections scaled by 1/√(2·layers), norms 1, biases 0). */
   static init(config: ModelConfig, rng: op.Rng): Model {
+    validateModelConfig(config);
     const params = new Map<string, Tensor>();
     const family = familyOf(config);
     for (const [name, shape] of parameterShapes(config)) {

@@ -54,7 +54,7 @@ export function savePolicyCheckpoint(dir: string, setup: PolicySetup, base: Base
   const { adapter, policy, lora } = setup;
   if (adapter) {
     const withAdapter = { ...state, extra: { ...state.extra, lora, dropoutRng: adapter.rngState } };
-    writeCheckpointFiles(dir, new Map([...peftFiles(adapter, policy.config, base.path), [STATE_FILE, trainStateBytes(adapter.params() as never, moments, withAdapter)]]));
+    writeCheckpointFiles(dir, new Map([...peftFiles(adapter, policy.config, base.path), [STATE_FILE, trainStateBytes(adapter.params() as never, moments, withAdapter)]]), state.step);
   } else {
     saveCheckpoint(dir, policy, base.tokenizer, moments, state);
   }

@@ -4,6 +4,7 @@
 // ByteLevel (add_prefix_space, use_regex), Split with a Regex or String pattern and the
 // 'Isolated' behaviour, and Sequence of those; normalizer null or NFC; added_tokens.
 import { ByteLevelBPE } from './bpe.js';
+import { checkTokenIds } from './check-ids.js';
 import { isRecord, splitMergeLine, vocabFromObject } from './parse.js';
 import { GPT2_PATTERN, patternName, regexPretokenizer, sequencePretokenizer, type Pretokenizer } from './pretokenize.js';
 
@@ -116,10 +117,14 @@ export function tokenizerFromHfJson(json: unknown, what = 'tokenizer.json', conf
     if (!isRecord(t) || typeof t.content !== 'string' || typeof t.id !== 'number' || !Number.isInteger(t.id) || t.id < 0) {
       throw new Error(`${what}: added_tokens[${i}] needs a string 'content' and a non-negative integer 'id'`);
     }
+    if (t.content === '') throw new Error(`${what}: added_tokens[${i}] (id ${t.id}) has empty content: an added token must be some text`);
+    const group = t.special === false ? addedTokens : specialTokens;
+    if (group.has(t.content)) throw new Error(`${what}: added_tokens[${i}] repeats the added token ${JSON.stringify(t.content)}`);
     (t.special === false ? addedTokens : specialTokens).set(t.content, t.id);
     // Added tokens are plain text, not byte-level text: keep them out of the byte-level vocabulary.
     if (vocab.get(t.content) === t.id && t.content.length > 1) vocab.delete(t.content);
   });
+  checkTokenIds([{ name: 'model.vocab', ids: vocab }, { name: 'special', ids: specialTokens }, { name: 'added', ids: addedTokens }], what);
 
   const special = (name: unknown): number | undefined => {
     const s = tokenName(name);

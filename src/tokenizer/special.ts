@@ -15,7 +15,8 @@ export class SpecialMatcher {
     this.all = SpecialMatcher.compile([...tokens.keys()]);
   }
 
-  private static compile(strings: string[]): RegExp | undefined {
+  private static compile(all: string[]): RegExp | undefined {
+    const strings = all.filter((s) => s.length > 0); // the empty string would match everywhere, forever
     if (strings.length === 0) return undefined;
     const sorted = [...strings].sort((a, b) => b.length - a.length);
     return new RegExp(sorted.map(escapeRegExp).join('|'), 'gu');

@@ -3,7 +3,9 @@
 // and (in its metadata) the step, the data sampler's RNG state, the options and the loss history.
 // Beside it, the model itself as Hugging Face files (config.json, model.safetensors,
 // tokenizer.json) so that `--model DIR` (or loadModelFromFiles) works on a training folder.
+// model.safetensors carries its step in its metadata too, so a folder that mixes steps is caught.
 
+import { checkFinite } from '../io/limits.js';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { NamedTensor } from '../io/types.js';
 import { type ModelConfig, configToHf } from '../models/config.js';
@@ -50,7 +52,10 @@ export function checkpointFiles(model: Model, tokenizer: Tokenizer | null, momen
   const files = new Map<string, Uint8Array>();
   files.set('config.json', enc.encode(JSON.stringify(configToHf(model.config), null, 2) + '\n'));
   if (tokenizer) files.set('tokenizer.json', enc.encode(tokenizerJsonText(tokenizer)));
-  files.set('model.safetensors', writeSafetensors(named('', model.params as never)));
+  const params = named('', model.params as never);
+  // never replace a good checkpoint with NaN weights
+  for (const t of params) checkFinite(t.data as Float32Array, t.name, `checkpoint of step ${state.step}`);
+  files.set('model.safetensors', writeSafetensors(params, { step: String(state.step) }));
   files.set(STATE_FILE, trainStateBytes(model.params as never, moments, state));
   return files;
 }

@@ -49,6 +49,11 @@ export function resolveTrainOptions(overrides: Record<string, unknown>): TrainOp
   for (const k of ['batchSize', 'contextLength', 'gradAccumSteps', 'evalBatches'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`training option '${k}' must be a whole number ≥ 1, got ${o[k]}`);
   }
+  for (const k of ['steps', 'warmupSteps', 'decaySteps', 'evalInterval', 'checkpointInterval', 'seed'] as const) {
+    if (!Number.isSafeInteger(o[k])) throw new Error(`training option '${k}' must be a whole number, got ${o[k]}`);
+  }
+  if (o.steps < 1) throw new Error(`training option 'steps' must be a whole number ≥ 1, got ${o.steps}`);
   if (o.lr <= 0) throw new Error('the learning rate must be > 0');
+  for (const k of ['beta1', 'beta2'] as const) if (!(o[k] < 1)) throw new Error(`training option '${k}' must be in [0, 1), got ${o[k]}`);
   return o;
 }

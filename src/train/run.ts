@@ -2,10 +2,12 @@
 // cached token file, split off validation, build or resume the model, run the loop with periodic
 // validation and checkpoints, and write the loss curve. The CLI only parses flags and prints.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type ModelShape, modelConfigFor } from './model-shape.js';
 import { Model } from '../models/model.js';
+import { checkMemoryBudget, estimateTrainingBytes, validateModelConfig } from '../models/validate.js';
 import * as op from '../ops/index.js';
 import { CharTokenizer, trainBpe } from '../tokenizer/index.js';
 import { loadTokenizer } from '../tokenizer/load-file.js';
@@ -14,6 +16,8 @@ import { writeFileAtomic } from '../io/atomic.js';
 
 export { type ModelShape, modelConfigFor } from './model-shape.js';
 import { STATE_FILE } from './checkpoint.js';
+import { recoverCheckpointDir } from './checkpoint-commit.js';
+import { lockOutDir, prepareOutDir } from './out-dir.js';
 import { splitTokens } from './data.js';
 import { tokenizeFile } from './data-file.js';
 import { lossCurveSvg } from './loss-plot.js';
@@ -48,6 +52,21 @@ export interface TrainEvents {
   onSave?(dir: string, step: number): void;
 }
 
+/** Memory a training run may plan for: three quarters of the machine's. */
+function memoryBudget(): number {
+  return 0.75 * totalmem();
+}
+
+/** Checks a new run's model and options (sizes, values, memory) before anything is written. */
+function checkNewRun(job: TrainJob, vocabSize: number): TrainOptions {
+  const options = resolveTrainOptions({ contextLength: job.model.contextLength, ...job.options });
+  const config = modelConfigFor(job.model, vocabSize);
+  validateModelConfig(config);
+  const bytes = estimateTrainingBytes(config, options.batchSize, Math.min(options.contextLength, config.contextLength));
+  checkMemoryBudget(bytes, memoryBudget(), `training a ${config.layers}-layer model of width ${config.dim} (vocabulary ${vocabSize}, batch ${options.batchSize}×${options.contextLength})`);
+  return options;
+}
+
 function makeTokenizer(spec: TokenizerSpec, files: string[], out: string, info: (s: string) => void): Tokenizer {
   const saved = join(out, 'tokenizer.json');
   if (existsSync(saved)) return loadTokenizer(saved);
@@ -61,12 +80,29 @@ function makeTokenizer(spec: TokenizerSpec, files: string[], out: string, info: 
   return tok;
 }
 
-/** Runs (or resumes) a training job; returns the trainer and the final validation loss. */
+/**
+ * Runs (or resumes) a training job; returns the trainer and the final validation loss. The job's
+ * sizes and options are checked before anything is written; then the run owns job.out (a lock
+ * file) and brings it back to one consistent step (an earlier run may have been killed).
+ */
 export function runTraining(job: TrainJob, events: TrainEvents = {}): { trainer: Trainer; valLoss: number } {
-  const info = events.onInfo ?? (() => {});
   if (job.data.length === 0) throw new Error('no training text given (--data FILE)');
   for (const f of job.data) if (!existsSync(f)) throw new Error(`training text '${f}' does not exist`);
-  mkdirSync(job.out, { recursive: true });
+  if (!(job.valFraction >= 0 && job.valFraction < 1)) throw new Error(`the validation fraction must be in [0, 1), got ${job.valFraction}`);
+  // the vocabulary is not known yet: a BPE's asked size, or 256 bytes, stands in until the tokenizer is made
+  if (!job.resume) checkNewRun(job, job.tokenizer.vocabSize ?? 256);
+  prepareOutDir(job.out);
+  const release = lockOutDir(job.out);
+  try {
+    recoverCheckpointDir(job.out);
+    return runOwned(job, events);
+  } finally {
+    release();
+  }
+}
+
+function runOwned(job: TrainJob, events: TrainEvents): { trainer: Trainer; valLoss: number } {
+  const info = events.onInfo ?? (() => {});
   const resuming = job.resume && existsSync(join(job.out, STATE_FILE));
   if (job.resume && !resuming) throw new Error(`--resume: ${join(job.out, STATE_FILE)} does not exist`);
   if (!job.resume && existsSync(join(job.out, STATE_FILE))) throw new Error(`${job.out} already holds a training run: pass --resume to continue it, or choose another --out`);
@@ -82,7 +118,7 @@ export function runTraining(job: TrainJob, events: TrainEvents = {}): { trainer:
     trainer = Trainer.resume(job.out, data, tokenizer, job.options.steps ? { steps: job.options.steps } : {});
     info(`resumed at step ${trainer.step} of ${trainer.options.steps}`);
   } else {
-    const options = resolveTrainOptions({ contextLength: job.model.contextLength, ...job.options });
+    const options = checkNewRun(job, tokenizer.vocabSize);
     const config = modelConfigFor(job.model, tokenizer.vocabSize);
     const model = Model.init(config, new op.Rng(options.seed));
     trainer = new Trainer(model, data, options, tokenizer);
@@ -100,15 +136,24 @@ export function runTraining(job: TrainJob, events: TrainEvents = {}): { trainer:
  */
 export function trainLoop(trainer: Trainer, out: string, events: TrainEvents = {}): number {
   const o = trainer.options;
+  // a resumed trainer starts from the checkpoint of its step
+  let lastSaved: number | undefined = trainer.step > 0 ? trainer.step : undefined;
   const save = () => {
     trainer.save(out);
+    lastSaved = trainer.step;
     writeFileAtomic(join(out, 'loss.svg'), lossCurveSvg(trainer.history, `${out}: loss by step`));
     events.onSave?.(out, trainer.step);
   };
   let valLoss = NaN;
   let recent: number[] = [];
   while (!trainer.done) {
-    const r = trainer.trainStep();
+    let r: StepReport;
+    try {
+      r = trainer.trainStep();
+    } catch (e) {
+      const kept = lastSaved === undefined ? `no checkpoint was written to ${out}` : `the last checkpoint in ${out} (step ${lastSaved}) is kept`;
+      throw new Error(`${(e as Error).message}; ${kept}`);
+    }
     recent.push(r.loss);
     events.onStep?.(r, trainer);
     const last = trainer.done;

@@ -15,6 +15,6 @@ export class Trainer extends BytesTrainer {
 
   /** Writes the model files and the training state into dir, each file atomically. */
   save(dir: string): void {
-    writeCheckpointFiles(dir, this.checkpointFiles());
+    writeCheckpointFiles(dir, this.checkpointFiles(), this.step);
   }
 }

@@ -105,6 +105,11 @@ export class Trainer {
     }
     if (o.gradAccumSteps > 1) scaleGrads(params, 1 / o.gradAccumSteps);
     const gradNorm = clipGradNorm(params, o.gradClip);
+    const meanLoss = lossSum / o.gradAccumSteps;
+    if (!Number.isFinite(meanLoss) || !Number.isFinite(gradNorm)) {
+      // stop before the update: the parameters stay those of the last good step
+      throw new Error(`training stopped at step ${this.step + 1}: the loss became ${meanLoss}${Number.isFinite(gradNorm) ? '' : ` and the gradient norm ${gradNorm}`} (the learning rate ${o.lr} may be too high)`);
+    }
     const lr = learningRateAt(this.step, { lr: o.lr, minLr: o.minLr, warmupSteps: o.warmupSteps, decaySteps: o.decaySteps });
     this.optimizer.update(lr);
     zeroGrad(params);

@@ -7,7 +7,7 @@ import { encodePrompt, tokenArg, tokenLabel } from '../../inspect/prompt.js';
 import { barChart, grid } from '../../inspect/render/terminal.js';
 import { barChartSvg, heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
-import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'direct logit attribution: which heads and MLPs wrote a token\'s logit';
@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos']);
   const decode = tokenLabel(tokenizer);
   const V = model.config.vocabSize;
-  let position = values.position === undefined ? undefined : numberOption('position', values.position, 0);
+  let position = values.position === undefined ? undefined : intOption('position', values.position, 0, -1e9);
   if (position !== undefined && position < 0) position += ids.length;
   const a = directLogitAttribution(model, ids, {
     position,
@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     decode,
   });
   const what = `${a.wrong === undefined ? 'logit' : 'logit difference'} of ${JSON.stringify(decode(a.token))}${a.wrong === undefined ? '' : ` − ${JSON.stringify(decode(a.wrong))}`} at position ${a.position} (after ${JSON.stringify(a.tokens![a.position])})`;
-  const top = numberOption('top', values.top, 15);
+  const top = intOption('top', values.top, 15, 1, 10000);
   const shown = top > 0 ? [...a.parts].sort((x, y) => Math.abs(y.value) - Math.abs(x.value)).slice(0, top) : a.parts;
   if (values.html) {
     const L = model.config.layers, H = model.config.heads;

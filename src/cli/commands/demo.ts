@@ -1,7 +1,7 @@
 // `glasslm demo` (npm start): the built-in model tells a story, then explains what happened.
 
 import { generateText } from '../../generate/generate.js';
-import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, refuseSpecialText } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'the main job: the built-in model continues a prompt, then shows its tokens and probabilities';
@@ -11,19 +11,20 @@ function show(piece: string): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand(argv, { ...MODEL_OPTIONS, 'max-tokens': { type: 'string' }, seed: { type: 'string' } },
-    'usage: glasslm demo [PROMPT] [--model M] [--tokenizer T] [--max-tokens N] [--seed S]');
+  const parsed = parseCommand(argv, { ...MODEL_OPTIONS, 'max-tokens': { type: 'string' }, seed: { type: 'string' }, 'allow-special': { type: 'boolean' } },
+    'usage: glasslm demo [PROMPT] [--model M] [--tokenizer T] [--max-tokens N] [--seed S] [--allow-special (encode <|endoftext|> text as that token)]');
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   const prompt = positionals.length > 0 ? positionals.join(' ') : 'Once upon a time';
+  const maxTokens = intOption('max-tokens', values['max-tokens'], 120, 0), seed = numberOption('seed', values.seed, 42);
   const { model, tokenizer, modelPath } = loadModelAndTokenizer(values);
+  refuseSpecialText(tokenizer, prompt, values['allow-special']);
   const c = model.config;
   console.log(`glasslm demo: ${c.arch} model from ${modelPath}, ${(model.numParameters / 1e6).toFixed(2)}M parameters, ${c.layers} layers, ${c.heads} heads, width ${c.dim}, context ${c.contextLength}; tokenizer: ${tokenizer.description}\n`);
   const t0 = performance.now();
   process.stdout.write(process.stdout.isTTY ? `\x1b[1m${prompt}\x1b[0m` : prompt);
   const result = generateText(model, tokenizer, prompt, {
-    maxTokens: numberOption('max-tokens', values['max-tokens'], 120),
-    temperature: 0.8, topK: 40, seed: numberOption('seed', values.seed, 42),
+    maxTokens, temperature: 0.8, topK: 40, seed, allowSpecial: values['allow-special'] ?? false,
   }, (e) => process.stdout.write(e.text));
   const seconds = (performance.now() - t0) / 1000;
   console.log('\n');

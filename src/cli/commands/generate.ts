@@ -1,7 +1,8 @@
 // `glasslm generate`: stream a continuation of a prompt.
 
 import { generateText } from '../../generate/generate.js';
-import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { checkSamplingOptions } from '../../generate/sampler.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, refuseSpecialText } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'continue a prompt, streaming tokens (greedy, temperature, top-k, top-p)';
@@ -19,28 +20,41 @@ const HELP = `usage: glasslm generate [PROMPT] [options]
   --top-p P          nucleus sampling (default 1 = off)
   --seed S           seed for reproducible sampling
   --stop S           stop when the text contains S (repeatable)
-  --truncate         keep the end of a prompt longer than the context window instead of failing
+  --truncate         keep the end of a prompt too long for the context window (leaving room for
+                     --max-tokens new tokens) instead of failing
+  --allow-special    encode special-token text in the prompt (<|endoftext|>) as those tokens
   --json             print {"prompt_ids", "ids", "text", "tokens": [{id, text, prob}], "stop_reason"}`;
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, {
     ...MODEL_OPTIONS,
     'max-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' },
-    seed: { type: 'string' }, stop: { type: 'string', multiple: true }, truncate: { type: 'boolean' }, json: { type: 'boolean' },
+    seed: { type: 'string' }, stop: { type: 'string', multiple: true }, truncate: { type: 'boolean' }, json: { type: 'boolean' }, 'allow-special': { type: 'boolean' },
   }, HELP);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   const prompt = positionals.join(' ');
-  const { model, tokenizer } = loadModelAndTokenizer(values);
+  // every option is checked before the model loads or anything is printed
   const opts = {
-    maxTokens: numberOption('max-tokens', values['max-tokens'], 200),
+    maxTokens: intOption('max-tokens', values['max-tokens'], 200, 0),
     temperature: numberOption('temperature', values.temperature, 0.8),
     topK: numberOption('top-k', values['top-k'], 0),
     topP: numberOption('top-p', values['top-p'], 1),
     seed: values.seed === undefined ? undefined : numberOption('seed', values.seed, 0),
     stop: values.stop,
     truncate: values.truncate ?? false,
+    allowSpecial: values['allow-special'] ?? false,
   };
+  try {
+    checkSamplingOptions(opts);
+  } catch (e) {
+    throw new Error(`--${(e as Error).message}`); // e.g. --temperature must be a number ≥ 0
+  }
+  const { model, tokenizer } = loadModelAndTokenizer(values);
+  refuseSpecialText(tokenizer, prompt, opts.allowSpecial);
+  if (opts.truncate && opts.maxTokens >= model.contextLength) {
+    throw new Error(`--max-tokens ${opts.maxTokens} leaves no room for the prompt in the ${model.contextLength}-token context window: ask for fewer than ${model.contextLength}`);
+  }
   if (!values.json) process.stdout.write(prompt);
   const pieces: { id: number; text: string; prob: number }[] = [];
   const result = generateText(model, tokenizer, prompt, opts, (e) => {

@@ -6,7 +6,7 @@ import { encodePrompt, tokenArg, tokenLabel, visible } from '../../inspect/promp
 import { grid } from '../../inspect/render/terminal.js';
 import { heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
-import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'logit lens: the top next tokens read from every layer at every position';
@@ -36,11 +36,12 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (positionals.length === 0) throw new Error('give a prompt, e.g. glasslm lens "Once upon a time"');
+  const width = intOption('width', values.width, 8, 1, 200), k = intOption('k', values.k, 5, 1, 1000);
   const { model, tokenizer } = loadModelAndTokenizer(values);
   const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos']);
   const decode = tokenLabel(tokenizer);
   const target = values.target === undefined ? undefined : tokenArg(tokenizer, model.config.vocabSize, values.target, 'target');
-  const lens = logitLens(model, ids, { k: numberOption('k', values.k, 5), target, decode });
+  const lens = logitLens(model, ids, { k, target, decode });
   const rowLabels = lens.layers.map((n) => n.replace('blocks.', 'L').replace('.hook_resid_pre', ' pre').replace('.hook_resid_post', ' post'));
   const cols = lens.tokens!.map(visible);
   if (values.html) {
@@ -69,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify(lens));
     return 0;
   }
-  const width = numberOption('width', values.width, 8), color = !values['no-color'];
+  const color = !values['no-color'];
   const order = [...lens.layers.keys()].reverse(); // last layer on top
   console.log(grid(order.map((r) => rowLabels[r]), cols, order.map((r) => lens.cells[r].map((c) => ({ text: visible(c.tokens![0]), value: c.probs[0] }))), { width, color }));
   if (lens.target) {

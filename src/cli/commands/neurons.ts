@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { neuronContexts, topNeurons } from '../../inspect/neurons.js';
 import { encodePrompt, tokenLabel, visible } from '../../inspect/prompt.js';
 import { barChart, shade } from '../../inspect/render/terminal.js';
-import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'MLP neurons: the most active at a position, or one neuron\'s top contexts in a corpus';
@@ -41,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!m) throw new Error(`--neuron '${values.neuron}' should be LAYER.NEURON, e.g. 2.17`);
     if (!existsSync(values.file)) throw new Error(`file '${values.file}' does not exist`);
     const text = readFileSync(values.file, 'utf8');
-    const maxTokens = numberOption('max-tokens', values['max-tokens'], 20000);
+    const maxTokens = intOption('max-tokens', values['max-tokens'], 20000, 2, 10_000_000);
     // line by line: encoding one long string costs more than linear time in the tokenizer
     const ids: number[] = [];
     for (const line of text.split('\n')) {
@@ -49,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
       if (line.trim()) ids.push(...tokenizer.encodeOrdinary(line));
     }
     ids.length = Math.min(ids.length, maxTokens);
-    const r = neuronContexts(model, ids, Number(m[1]), Number(m[2]), { k: numberOption('top', values.top, 5), window: numberOption('window', values.window, 8), decode });
+    const r = neuronContexts(model, ids, Number(m[1]), Number(m[2]), { k: intOption('top', values.top, 5, 1, 10000), window: intOption('window', values.window, 8, 0, 1000), decode });
     if (values.json) {
       console.log(JSON.stringify(r));
       return 0;
@@ -67,9 +67,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new Error('give a prompt, or --neuron L.N --file F');
   const ids = encodePrompt(tokenizer, positionals.join(' '));
-  let position = values.position === undefined ? undefined : numberOption('position', values.position, 0);
+  let position = values.position === undefined ? undefined : intOption('position', values.position, 0, -1e9);
   if (position !== undefined && position < 0) position += ids.length;
-  const r = topNeurons(model, ids, { position, layer: values.layer === undefined ? undefined : numberOption('layer', values.layer, 0), k: numberOption('top', values.top, 10), decode });
+  const r = topNeurons(model, ids, { position, layer: values.layer === undefined ? undefined : intOption('layer', values.layer, 0, 0), k: intOption('top', values.top, 10, 1, 10000), decode });
   if (values.json) {
     console.log(JSON.stringify(r));
     return 0;

@@ -6,6 +6,7 @@ import { familyForTraining } from '../../models/families/index.js';
 import { type ModelShape, type TrainJob, runTraining } from '../../train/run.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../../train/options.js';
 import { numberOption } from '../model-args.js';
+import { joinNegativeValues } from '../parse.js';
 import { ProgressBar } from '../progress.js';
 
 export const summary = 'pre-train a model on text (checkpoints, --resume, validation, loss plot)';
@@ -41,7 +42,12 @@ function readConfigFile(path: string): { model: Record<string, unknown>; train: 
   } catch (err) {
     throw new Error(`--config ${path}: ${(err as Error).message}`);
   }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(json)) throw new Error(`--config ${path}: expected a JSON object {"model": {...}, "train": {...}}, got ${JSON.stringify(json)}`);
   for (const key of Object.keys(json)) if (key !== 'model' && key !== 'train') throw new Error(`--config ${path}: unknown key '${key}' (model, train)`);
+  for (const key of ['model', 'train']) {
+    if (json[key] !== undefined && !isObject(json[key])) throw new Error(`--config ${path}: '${key}' must be an object, got ${JSON.stringify(json[key])}`);
+  }
   const model = (json.model ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(model)) if (!MODEL_KEYS.has(key)) throw new Error(`--config ${path}: unknown model key '${key}' (${[...MODEL_KEYS].join(', ')})`);
   return { model, train: (json.train ?? {}) as Record<string, unknown> };
@@ -49,14 +55,11 @@ function readConfigFile(path: string): { model: Record<string, unknown>; train: 
 
 export async function run(argv: string[]): Promise<number> {
   const stringFlags = [...Object.keys(TRAIN_FLAGS), ...Object.keys(MODEL_FLAGS), 'out', 'tokenizer', 'vocab-size', 'arch', 'val-fraction', 'config'];
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ...Object.fromEntries(stringFlags.map((f) => [f, { type: 'string' as const }])),
-      data: { type: 'string', multiple: true }, char: { type: 'boolean' }, 'no-bias': { type: 'boolean' }, resume: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
+  const options = {
+    ...Object.fromEntries(stringFlags.map((f) => [f, { type: 'string' as const }])),
+    data: { type: 'string', multiple: true }, char: { type: 'boolean' }, 'no-bias': { type: 'boolean' }, resume: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  } as const;
+  const { values } = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true });
   const v = values as Record<string, string | boolean | string[] | undefined>;
   if (v.help) {
     console.log(HELP);
@@ -69,15 +72,15 @@ export async function run(argv: string[]): Promise<number> {
   familyForTraining(String(shape.arch)); // an unknown --arch fails here, before any work
   for (const [flag, key] of Object.entries(MODEL_FLAGS)) if (v[flag] !== undefined) shape[key] = numberOption(flag, v[flag] as string, 0);
   if (v['no-bias']) shape.bias = false;
-  const options: Record<string, unknown> = { ...file.train };
-  for (const [flag, key] of Object.entries(TRAIN_FLAGS)) if (v[flag] !== undefined) options[key] = numberOption(flag, v[flag] as string, 0);
+  const trainOptions: Record<string, unknown> = { ...file.train };
+  for (const [flag, key] of Object.entries(TRAIN_FLAGS)) if (v[flag] !== undefined) trainOptions[key] = numberOption(flag, v[flag] as string, 0);
   const job: TrainJob = {
     data: (v.data as string[] | undefined) ?? [],
     out: v.out as string,
     valFraction: numberOption('val-fraction', v['val-fraction'] as string | undefined, 0.1),
     tokenizer: { path: v.tokenizer as string | undefined, vocabSize: v['vocab-size'] ? numberOption('vocab-size', v['vocab-size'] as string, 0) : undefined, char: v.char === true },
     model: shape as unknown as ModelShape,
-    options: options as TrainJob['options'],
+    options: trainOptions as TrainJob['options'],
     resume: v.resume === true,
   };
   let bar: ProgressBar | null = null;

@@ -11,7 +11,8 @@ import { htmlPage } from '../../inspect/render/html.js';
 import { tokenizeCorpus, trainWord2Vec } from '../../inspect/word2vec.js';
 import { formatWord2VecText, parseWord2VecText } from '../../inspect/word2vec-io.js';
 import { evaluateAnalogies, type Neighbour, VectorIndex } from '../../inspect/word2vec-query.js';
-import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { joinNegativeValues } from '../parse.js';
 
 export const summary = 'word vectors: word2vec train/similar/analogy/evaluate, model embedding neighbours, contextual vectors';
 
@@ -38,24 +39,20 @@ function printNeighbours(list: readonly Neighbour[]): void {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: {
-      ...MODEL_OPTIONS, file: { type: 'string' }, out: { type: 'string' }, vectors: { type: 'string' }, cbow: { type: 'boolean' },
-      dim: { type: 'string' }, window: { type: 'string' }, negative: { type: 'string' }, 'min-count': { type: 'string' }, sample: { type: 'string' },
-      epochs: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, top: { type: 'string' }, sentence: { type: 'string', multiple: true },
-      layer: { type: 'string' }, svg: { type: 'string' }, html: { type: 'string' }, json: { type: 'boolean' }, 'no-color': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
+  const options = {
+    ...MODEL_OPTIONS, file: { type: 'string' }, out: { type: 'string' }, vectors: { type: 'string' }, cbow: { type: 'boolean' },
+    dim: { type: 'string' }, window: { type: 'string' }, negative: { type: 'string' }, 'min-count': { type: 'string' }, sample: { type: 'string' },
+    epochs: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, top: { type: 'string' }, sentence: { type: 'string', multiple: true },
+    layer: { type: 'string' }, svg: { type: 'string' }, html: { type: 'string' }, json: { type: 'boolean' }, 'no-color': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: true });
   const [action, ...args] = positionals;
   if (values.help || !action) {
     console.log(HELP);
     return values.help ? 0 : 1;
   }
-  const top = numberOption('top', values.top, 10);
+  const top = intOption('top', values.top, 10, 1, 100000);
   const loadVectors = () => {
     if (!values.vectors) throw new Error(`${action} needs --vectors V.txt (a word2vec text file, e.g. from 'glasslm vectors train')`);
     return new VectorIndex(parseWord2VecText(readFileSync(values.vectors, 'utf8')));
@@ -134,7 +131,7 @@ export async function run(argv: string[]): Promise<number> {
     case 'contextual': {
       need(1, 'one word, and two or more --sentence');
       const { model, tokenizer } = loadModelAndTokenizer(values);
-      const layer = numberOption('layer', values.layer, model.config.layers - 1);
+      const layer = intOption('layer', values.layer, model.config.layers - 1, 0, model.config.layers - 1);
       const r = contextualVectors(model, values.sentence ?? [], args[0], layer, (text) => encodePrompt(tokenizer, text));
       const labels = r.sentences.map((s, i) => `${i + 1}: ${s}`);
       const scatter = scatterSvg(`"${r.word}" after block ${layer}: PCA (${(100 * r.explained[0]).toFixed(0)}% + ${(100 * r.explained[1]).toFixed(0)}% of the variance)`, r.points, labels);

@@ -8,6 +8,7 @@
 
 import { assertLittleEndianHost, ByteReader, decodeUtf8 } from '../bytes.js';
 import { decodeBF16, decodeF16 } from '../half.js';
+import { checkFinite } from '../limits.js';
 import type { NamedTensor } from '../types.js';
 import { GGML_MAX_DIMS, GGML_TYPES, GgmlType, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GgufType, ggmlTypeName } from './constants.js';
 import type { GgufMetadata, GgufPlain, GgufValue } from './metadata.js';
@@ -130,11 +131,35 @@ export function parseGguf(bytes: Uint8Array, fileSize = bytes.length): GgufFile 
 
   const dataOffset = Math.ceil(r.pos / alignment) * alignment;
   const tensors = infos.map((t) => locateTensor(t, dataOffset, alignment, fileSize));
-  const sorted = [...tensors].sort((x, y) => x.offset - y.offset);
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i].offset < sorted[i - 1].offset + sorted[i - 1].byteSize) throw new Error(`GGUF: tensors ${sorted[i - 1].name} and ${sorted[i].name} overlap`);
-  }
+  checkTensorsTileData(tensors, dataOffset, alignment, fileSize);
   return { version, metadata, alignment, dataOffset, tensors, bytes };
+}
+
+/**
+ * The tensors must tile the data section: the first starts at its start, each next one at the
+ * aligned end of the one before, and the last ends within one alignment of the end of the file.
+ * A type or shape changed in place (F32 -> F16 halves a tensor) leaves bytes that no tensor
+ * accounts for, or an overlap; either is refused rather than read as garbage.
+ */
+function checkTensorsTileData(tensors: readonly GgufTensorInfo[], dataOffset: number, alignment: number, fileSize: number): void {
+  if (tensors.length === 0) return;
+  const sorted = [...tensors].sort((x, y) => x.offset - y.offset);
+  const alignUp = (n: number) => Math.ceil(n / alignment) * alignment;
+  let expected = dataOffset;
+  for (let i = 0; i < sorted.length; i++) {
+    const t = sorted[i];
+    if (t.offset < expected) throw new Error(`GGUF: tensors ${sorted[i - 1].name} and ${t.name} overlap`);
+    if (t.offset > expected) {
+      const before = i === 0 ? 'the start of the data section' : `the end of tensor ${sorted[i - 1].name}`;
+      throw new Error(`GGUF: a gap of ${t.offset - expected} bytes between ${before} and tensor ${t.name} belongs to no tensor (a tensor's type or shape does not match its data)`);
+    }
+    expected = alignUp(t.offset + t.byteSize);
+  }
+  const last = sorted[sorted.length - 1];
+  const end = last.offset + last.byteSize;
+  if (fileSize > alignUp(end)) {
+    throw new Error(`GGUF: the data section has ${fileSize - end} bytes after its last tensor ${last.name} that belong to no tensor (a tensor's type or shape does not match its data)`);
+  }
 }
 
 function locateTensor(t: { name: string; dims: number[]; type: number; offset: number }, dataOffset: number, alignment: number, fileSize: number): GgufTensorInfo {
@@ -198,6 +223,7 @@ export function readGgufTensor(file: GgufFile, t: GgufTensorInfo): NamedTensor {
     default:
       throw new Error(`GGUF: tensor ${t.name} has type ${ggmlTypeName(t.type)}, which glasslm cannot decode (F32, F16, BF16, F64, Q4_0, Q8_0, Q4_K, Q6_K, I8, I16, I32)`);
   }
+  if (data instanceof Float32Array) checkFinite(data, t.name, 'GGUF');
   return { name: t.name, shape: t.shape, data };
 }
 
@@ -210,22 +236,23 @@ export function decodeGgmlFloat(t: GgufTensorInfo, bytes: Uint8Array, start: num
     case GgmlType.F32: {
       const src = bytes.subarray(start, start + t.byteSize);
       new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(src);
-      return;
+      break;
     }
-    case GgmlType.F16: decodeF16(bytes, start, out); return;
-    case GgmlType.BF16: decodeBF16(bytes, start, out); return;
-    case GgmlType.Q4_0: dequantizeQ4_0(bytes, start, out); return;
-    case GgmlType.Q8_0: dequantizeQ8_0(bytes, start, out); return;
-    case GgmlType.Q4_K: dequantizeQ4_K(bytes, start, out); return;
-    case GgmlType.Q6_K: dequantizeQ6_K(bytes, start, out); return;
+    case GgmlType.F16: decodeF16(bytes, start, out); break;
+    case GgmlType.BF16: decodeBF16(bytes, start, out); break;
+    case GgmlType.Q4_0: dequantizeQ4_0(bytes, start, out); break;
+    case GgmlType.Q8_0: dequantizeQ8_0(bytes, start, out); break;
+    case GgmlType.Q4_K: dequantizeQ4_K(bytes, start, out); break;
+    case GgmlType.Q6_K: dequantizeQ6_K(bytes, start, out); break;
     case GgmlType.F64: {
       const view = new DataView(bytes.buffer, bytes.byteOffset + start, t.byteSize);
       for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, true);
-      return;
+      break;
     }
     default:
       throw new Error(`GGUF: tensor ${t.name} has type ${ggmlTypeName(t.type)}, not a float type glasslm can decode (F32, F16, BF16, F64, Q4_0, Q8_0, Q4_K, Q6_K)`);
   }
+  checkFinite(out, t.name, 'GGUF');
 }
 
 /** Parses a GGUF file and decodes every tensor (see readGgufTensor). */

@@ -183,3 +183,22 @@ export function llamaForTraining(shape: TrainShape, vocabSize: number): LlamaCon
     ...(moe ? { moe } : {}),
   };
 }
+
+/** Values the math needs in range: rope_theta and the scaling factors > 0, a window ≥ 1. */
+export function checkLlamaValues(c: LlamaConfig): void {
+  const positive = (v: unknown, name: string) => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new Error(`model config: ${name} must be a finite number > 0, got ${String(v)} (it would make every logit NaN)`);
+  };
+  positive(c.ropeTheta, 'rope_theta');
+  if (c.ropeScaling) {
+    positive(c.ropeScaling.factor, 'the rope scaling factor');
+    positive(c.ropeScaling.lowFreqFactor, 'the rope low_freq_factor');
+    positive(c.ropeScaling.highFreqFactor, 'the rope high_freq_factor');
+    if (!(Number.isSafeInteger(c.ropeScaling.originalContextLength) && c.ropeScaling.originalContextLength >= 1)) {
+      throw new Error(`model config: the rope original_max_position_embeddings must be a whole number ≥ 1, got ${c.ropeScaling.originalContextLength}`);
+    }
+  }
+  if (c.slidingWindow !== undefined && !(Number.isSafeInteger(c.slidingWindow) && c.slidingWindow >= 1)) {
+    throw new Error(`model config: sliding_window must be a whole number ≥ 1, got ${c.slidingWindow}`);
+  }
+}

@@ -2,7 +2,7 @@
 // grouped-query attention, SwiGLU MLP, nn.Linear weights stored (out, in), tied or untied head.
 
 import type { Component, LinearSpec, ModelFamily } from '../../family.js';
-import { type LlamaConfig, llamaForTraining, llamaFromHf, llamaToHf } from './config.js';
+import { type LlamaConfig, checkLlamaValues, llamaForTraining, llamaFromHf, llamaToHf } from './config.js';
 import { llamaForward } from './forward.js';
 import { moeMatrices, splitFusedHf } from './experts.js';
 import { llamaGguf } from './gguf.js';
@@ -82,6 +82,7 @@ export const llamaFamily: ModelFamily<LlamaConfig> = {
   },
   readout: (c) => ({ norm: 'rmsnorm', weight: 'model.norm.weight', eps: c.normEps, unembed: headName(c) }),
   attention: (c) => ({ heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim }),
+  checkValues: checkLlamaValues,
   tokenEmbedding: () => 'model.embed_tokens.weight',
   attentionOutput: (c, l) => blockLinears(c, l)[3],
   embedHooks: () => ['hook_embed'],

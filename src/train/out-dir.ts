@@ -1,0 +1,73 @@
+// The --out folder of a training run (Node only): checked before anything is written (a file, or
+// a folder that cannot be written, is a clear error, not a raw ENOENT/EACCES), and owned by one
+// run at a time through a lock file holding its PID. A lock whose process is gone (a killed run)
+// is stale and taken over, so a kill never leaves a folder stuck.
+
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export const LOCK_FILE = 'train.lock';
+
+/** Creates dir (and its parents) for writing, or says clearly why it cannot be. */
+export function prepareOutDir(dir: string): void {
+  // the nearest existing ancestor must be a folder we can write in
+  for (let p = dir; ; p = dirname(p)) {
+    if (existsSync(p)) {
+      if (!statSync(p).isDirectory()) throw new Error(`the output folder ${dir} cannot be created: ${p} is a file, not a folder`);
+      break;
+    }
+    if (dirname(p) === p) break;
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (e as Error).message;
+    throw new Error(`cannot create the output folder ${dir}: ${why}`);
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new Error(`cannot write in the output folder ${dir}: it is read-only (permission denied)`);
+  }
+}
+
+/** True when a process with this PID exists (signal 0 only checks; EPERM means it exists but is not ours). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return false; // this process runs one training loop at a time: an earlier one ended
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes dir for this process: creates dir/train.lock holding the PID, refusing when a live process
+ * holds it and replacing the lock of a dead one. Returns the release function.
+ */
+export function lockOutDir(dir: string): () => void {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      return () => {
+        try {
+          if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path, { force: true });
+        } catch {
+          // already gone: nothing to release
+        }
+      };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new Error(`cannot write the lock file ${path}: ${(e as Error).message}`);
+    }
+    const holder = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+    if (Number.isSafeInteger(holder) && holder > 0 && alive(holder)) {
+      throw new Error(`${dir} is in use by another training run (PID ${holder}, see ${LOCK_FILE}): wait for it to finish, or choose another --out`);
+    }
+    rmSync(path, { force: true }); // stale: its process is gone
+  }
+  throw new Error(`${dir}: another run took the lock ${path} at the same moment; try again`);
+}
