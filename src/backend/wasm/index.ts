@@ -21,8 +21,17 @@ import { settle, warmUp } from './warmup.js';
 export { relaxedSimdSupported } from './loader.js';
 
 export interface WasmBackendOptions {
-  /** Threads, the calling one included (default: all cores, os.availableParallelism() in Node). */
+  /**
+   * Threads, the calling one included. Given: every kernel that can be split runs on exactly this
+   * many (a forced count, as `--threads N`). Absent: all cores (os.availableParallelism() in Node),
+   * each kernel choosing 1 or all of them by its work size (see byWorkSize).
+   */
   threads?: number;
+  /**
+   * Choose per kernel call between one thread and all of them by the work it has (a worker hand-off
+   * costs more than a small kernel's work). Default: true when `threads` is not given.
+   */
+  byWorkSize?: boolean;
   /** true: require the relaxed-SIMD build; false: use the plain SIMD128 build; default: relaxed where supported. */
   relaxed?: boolean;
   /** Run a few small calls of every kernel on every thread so V8 compiles them optimized (default true). */
@@ -37,6 +46,8 @@ export interface WasmBackendOptions {
 export interface WasmBackend extends Backend {
   /** Threads the kernels run on (1 where shared memory or Atomics.wait is unavailable; see notes). */
   readonly threads: number;
+  /** True: each kernel runs on one thread or all of them by its work size; false: always on `threads`. */
+  readonly byWorkSize: boolean;
   readonly simd: SimdFlavor;
   /** How the backend was set up, in words (threads, SIMD flavour, why fewer threads than asked). */
   readonly notes: string;
@@ -53,6 +64,8 @@ export interface WasmBackend extends Backend {
    * Returns the multiply-adds done, 0 when this build lacks the instruction.
    */
   peakIntMacs(kind: 'i16' | 'i8', rounds: number): number;
+  /** Kernel calls that ran on the worker threads so far (0 on one thread). */
+  threadedCalls(): number;
   /** Stops the worker threads; the backend keeps working on one thread. */
   dispose(): void;
 }
@@ -81,7 +94,7 @@ function threadBlocker(): string | null {
 
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   for (const key of Object.keys(opts)) {
-    if (!['threads', 'relaxed', 'warmUp', 'sharedMemory'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
+    if (!['threads', 'byWorkSize', 'relaxed', 'warmUp', 'sharedMemory'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
   }
   // shared memory (threads) where it exists; else the single-thread build on an ordinary memory
   let memory: WebAssembly.Memory | null = null;
@@ -117,6 +130,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   if (!Number.isInteger(asked) || asked < 1) throw new Error(`createWasmBackend: threads must be a positive integer, got ${asked}`);
   const blocker = asked > 1 ? (unshared ? `one thread: ${unshared}` : threadBlocker()) : null;
   const threads = blocker ? 1 : asked;
+  const byWorkSize = opts.byWorkSize ?? opts.threads === undefined;
 
   // per-thread regions: matmul packing scratch for every thread, a stack for every worker
   const scratchBytes = Math.ceil(exports.gl_matmul_scratch_bytes() / 64) * 64;
@@ -126,10 +140,11 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   let pool = threads > 1 ? await ThreadPool.start(threads, module, memory, stackTops, JOB_EXPORTS, exports) : null;
 
   let live = 0;
-  const notes = `wasm ${simd}, ${threads} thread${threads > 1 ? 's' : ''}` + (blocker ? ` (asked for ${asked}: ${blocker})` : '');
+  const notes = `wasm ${simd}, ${threads} thread${threads > 1 ? 's' : ''}${threads > 1 && byWorkSize ? ' (each kernel by its work size)' : ''}` + (blocker ? ` (asked for ${asked}: ${blocker})` : '');
   const backend: WasmBackend = {
     name: 'wasm',
     threads,
+    byWorkSize,
     simd,
     notes,
     alloc(dtype, length, zero = true): Storage {
@@ -166,11 +181,12 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     peakIntMacs(kind, rounds) {
       return exports.gl_peak_int(kind === 'i16' ? 0 : 1, rounds);
     },
+    threadedCalls: () => pool?.jobs ?? 0,
     dispose() {
       pool?.dispose();
       pool = null;
     },
-    ...wasmKernels(exports, alloc, () => pool),
+    ...wasmKernels(exports, alloc, () => pool, byWorkSize),
   };
   if (opts.warmUp ?? true) {
     warmUp(backend);

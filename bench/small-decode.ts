@@ -1,0 +1,53 @@
+// Greedy decode speed of small models (the built-in model, stories260K) at 1 thread, every core,
+// and the default thread choice, with the time per token spent outside kernels (µs).
+// Prints one JSON line per (model, threads).
+// usage: node dist/bench/small-decode.js [--tokens 128] [--models builtin,stories260K] [--threads 1,2,default] [--repeat 3]
+
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createWasmBackend } from '../src/backend/wasm/index.js';
+import { generateIds } from '../src/generate/generate.js';
+import { loadModel } from '../src/models/load.js';
+import { setBackend } from '../src/tensor/engine.js';
+import { instrument, kernelMs, type KernelTable } from './instrument.js';
+
+const { values } = parseArgs({ options: { tokens: { type: 'string', default: '128' }, models: { type: 'string', default: 'builtin,stories260K' }, threads: { type: 'string', default: `1,${cpus().length},default` }, repeat: { type: 'string', default: '3' }, profile: { type: 'boolean', default: false } } });
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SMALL_MODELS: Record<string, string> = {
+  builtin: join(root, 'models', 'builtin'),
+  stories260K: join(root, '..', 'shared', 'data', 'models', 'stories260K', 'stories260K.bin'),
+};
+const N = Number(values.tokens);
+
+for (const name of values.models!.split(',')) {
+  const path = SMALL_MODELS[name];
+  if (!path || !existsSync(path)) { console.log(JSON.stringify({ model: name, skipped: `not found: ${path}` })); continue; }
+  for (const t of values.threads!.split(',')) {
+    const backend = await createWasmBackend({ threads: t === 'default' ? undefined : Number(t) });
+    setBackend(backend);
+    const model = loadModel(path);
+    const runs: number[] = [];
+    let outsideUs = 0;
+    for (let r = 0; r < Number(values.repeat); r++) {
+      const table: KernelTable = new Map();
+      let t0 = 0, count = 0;
+      for (const _ of generateIds(model, [1], { temperature: 0, maxTokens: N + 1 })) if (count++ === 0) { t0 = performance.now(); table.clear(); }
+      const ms = performance.now() - t0;
+      runs.push(N / (ms / 1000));
+      if (values.profile && r === 0) { /* instrumented run below */ }
+    }
+    if (values.profile) { // one more run with every kernel timed: the time per token outside them
+      const table: KernelTable = new Map();
+      instrument(backend, table);
+      let t0 = 0, count = 0;
+      for (const _ of generateIds(model, [1], { temperature: 0, maxTokens: N + 1 })) if (count++ === 0) { t0 = performance.now(); table.clear(); }
+      outsideUs = ((performance.now() - t0 - kernelMs(table)) / N) * 1000;
+    }
+    console.log(JSON.stringify({ model: name, threads: t === 'default' ? `default (${backend.threads})` : Number(t), tokens_per_s: runs.map((x) => Math.round(x)), ...(values.profile ? { outside_kernels_us_per_token: Math.round(outsideUs) } : {}) }));
+    model.dispose();
+    backend.dispose();
+  }
+}
