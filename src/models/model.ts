@@ -4,12 +4,13 @@
 
 import * as op from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { keep, tidy } from '../tensor/engine.js';
+import { isGradEnabled, keep, tidy } from '../tensor/engine.js';
 import { formatShape } from '../tensor/shape.js';
 import { type ModelConfig, parameterShapes } from './config.js';
 import { gpt2Forward } from './gpt2.js';
 import { type HookFn, HookContext, type HookOptions } from './hooks.js';
 import { KVCache } from './kv-cache.js';
+import { type DecodeStep, buildDecodeStep } from './decode-step/index.js';
 import { llamaForward, llamaInverseFrequencies } from './llama.js';
 
 export interface ForwardOptions extends HookOptions {
@@ -175,6 +176,25 @@ export class Model {
     }
   }
 
+  /**
+   * The decode step for this cache (one token's forward as one wasm call: src/models/decode-step/),
+   * or null where it cannot run (not the wasm backend, batch > 1). Made once per cache, and again
+   * after quantize(); disposed with the cache.
+   */
+  decodeStep(cache: KVCache): DecodeStep | null {
+    return cache.attachment(this, `q${this.quantized.size}`, () => buildDecodeStep(this.config, this.params, this.quantized, cache, this.invFreq));
+  }
+
+  /** Whether a forward with these options is one plain token that the decode step can run (no hooks, views or gradients). */
+  private steppable(ids: Tensor, opts: ForwardOptions): opts is ForwardOptions & { kvCache: KVCache } {
+    if (ids.shape[0] !== 1 || ids.shape[1] !== 1 || !opts.kvCache) return false;
+    if (opts.targets || opts.hiddenStates || opts.attentions || opts.cache) return false;
+    const hooks = opts.hooks;
+    if (hooks && (hooks instanceof Map ? hooks.size > 0 : Object.keys(hooks).length > 0)) return false;
+    if (isGradEnabled()) for (const t of this.params.values()) if (t.requiresGrad) return false;
+    return true;
+  }
+
   /** ids (B, T) int32 -> logits (B, T, vocab), and whatever else opts ask for. */
   forward(ids: Tensor, opts: ForwardOptions = {}): ForwardResult {
     if (ids.dtype !== 'int32' || ids.rank !== 2) throw new Error(`forward expects int32 ids of shape (batch, seq), got ${ids.dtype} ${formatShape(ids.shape)}`);
@@ -185,6 +205,13 @@ export class Model {
       throw new Error(`${start + T} positions exceed the context window of ${this.config.contextLength} tokens`);
     }
     if (opts.kvCache && opts.kvCache.batch !== B) throw new Error(`the KV cache was made for batch ${opts.kvCache.batch}, not ${B}`);
+    if (this.steppable(ids, opts)) {
+      const step = this.decodeStep(opts.kvCache);
+      if (step) {
+        step.run(ids.data()[0]);
+        return { logits: op.tensor(step.logits, [1, 1, this.config.vocabSize]), cache: new Map() };
+      }
+    }
     const lastOnly = opts.lastPositionOnly === true;
     if (lastOnly && (opts.targets || opts.hiddenStates)) throw new Error('lastPositionOnly gives logits for one position: it cannot be combined with targets or hiddenStates');
     const L = this.config.layers;

@@ -64,6 +64,14 @@ export interface WasmBackend extends Backend {
    * Returns the multiply-adds done, 0 when this build lacks the instruction.
    */
   peakIntMacs(kind: 'i16' | 'i8', rounds: number): number;
+  /** The byte offset of an array in this backend's memory, or -1 when it lives elsewhere. */
+  offsetOf(data: Storage): number;
+  /**
+   * Runs a decode-step program (src/backend/wasm/kernels/decode.c, written by
+   * src/models/decode-step/) at byte offset `program`, on every thread when `parallel`, else on
+   * this one.
+   */
+  runStep(program: number, parallel: boolean): void;
   /** Kernel calls that ran on the worker threads so far (0 on one thread). */
   threadedCalls(): number;
   /** Stops the worker threads; the backend keeps working on one thread. */
@@ -182,6 +190,11 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       return exports.gl_peak_int(kind === 'i16' ? 0 : 1, rounds);
     },
     threadedCalls: () => pool?.jobs ?? 0,
+    offsetOf: (data) => (alloc.owns(data) ? data.byteOffset : -1),
+    runStep(program, parallel) {
+      if (pool && parallel) pool.run('gl_step', [program]);
+      else exports.gl_step(program, 0, 1);
+    },
     dispose() {
       pool?.dispose();
       pool = null;

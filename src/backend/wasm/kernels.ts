@@ -40,6 +40,15 @@ export const PARALLEL_DECODE_ATTENTION = 1 << 18;
 /** Bytes of weights per claimed chunk of a decode product. */
 const CHUNK_BYTES = 64 * 1024;
 
+const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+/**
+ * Rows per claimed chunk of a decode product: about CHUNK_BYTES of weights (a few µs of
+ * streaming), so the thread that runs out of chunks first waits at most that long for the other.
+ * `multiple`: 2 for products over weight rows (x · Wᵀ, Q8 rows), 4 for x · W (rows of W summed
+ * four at a time); the decode step (src/models/decode-step/) claims the same chunks.
+ */
+export const chunkRows = (rowBytes: number, multiple: number) => Math.max(multiple, roundUp(CHUNK_BYTES / rowBytes, multiple));
+
 /** Exports that thread-pool jobs may run. */
 export const JOB_EXPORTS = [
   'gl_matmul', 'gl_unary', 'gl_activation_backward', 'gl_affine', 'gl_binary', 'gl_reduce',
@@ -49,6 +58,7 @@ export const JOB_EXPORTS = [
   'gl_rope', 'gl_gather', 'gl_scatter_add', 'gl_adamw',
   'gl_attention', 'gl_attention_delta', 'gl_attention_backward_dq', 'gl_attention_backward_dkv',
   'gl_stream_sum', 'gl_peak', 'gl_matvec_rows_split', 'gl_matvec_dot', 'gl_matvec_q8', 'gl_matmul_q8', 'gl_dequantize_q8', 'gl_copy_strided4', 'gl_write_strided4',
+  'gl_step',
 ];
 
 const f64 = (x: unknown): boolean => x instanceof Float64Array;
@@ -154,12 +164,6 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
     Atomics.store(new Int32Array(alloc.memory.buffer, counterOffset, 1), 0, 0);
     return counterOffset;
   };
-  const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
-  /**
-   * Rows per claimed chunk of a decode product: about CHUNK_BYTES of weights (a few µs of
-   * streaming), so the thread that runs out of chunks first waits at most that long for the other.
-   */
-  const chunkRows = (rowBytes: number, multiple: number) => Math.max(multiple, roundUp(CHUNK_BYTES / rowBytes, multiple));
 
   /**
    * out (1 × n) (=|+=) x (1 × k) · B, the decode product: bound by memory, so threads claim
