@@ -16,6 +16,7 @@ import { WasmAllocator } from './allocator.js';
 import { JOB_EXPORTS, wasmKernels } from './kernels.js';
 import { type SimdFlavor, loadKernels } from './loader.js';
 import { ThreadPool } from './threads.js';
+import { probeInt8 } from './int8-probe.js';
 import { settle, warmUp } from './warmup.js';
 
 export { relaxedSimdSupported } from './loader.js';
@@ -37,6 +38,11 @@ export interface WasmBackendOptions {
   /** Run a few small calls of every kernel on every thread so V8 compiles them optimized (default true). */
   warmUp?: boolean;
   /**
+   * Int8 decode products quantize the activations to int8 (true, the relaxed build only) or int16
+   * (false). Default: whichever a probe at start-up measures faster on this engine (int8-probe.ts).
+   */
+  int8Activations?: boolean;
+  /**
    * false: one thread on an ordinary (unshared) memory, the build for pages without
    * SharedArrayBuffer; chosen by itself where shared memory is unavailable. Default: shared.
    */
@@ -49,6 +55,10 @@ export interface WasmBackend extends Backend {
   /** True: each kernel runs on one thread or all of them by its work size; false: always on `threads`. */
   readonly byWorkSize: boolean;
   readonly simd: SimdFlavor;
+  /** Whether the int8 decode products run int8 × int8 (relaxed_dot_i8x16_i7x16_add) rather than int8 × int16. */
+  readonly int8Activations: boolean;
+  /** The start-up probe's times (µs per call of a 256 × 1024 int8 product, each activation type), or null when it did not run. */
+  readonly int8Probe: { int8Us: number; int16Us: number } | null;
   /** How the backend was set up, in words (threads, SIMD flavour, why fewer threads than asked). */
   readonly notes: string;
   /** Bytes of wasm memory in all, and bytes under the allocator's top. */
@@ -102,7 +112,7 @@ function threadBlocker(): string | null {
 
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   for (const key of Object.keys(opts)) {
-    if (!['threads', 'byWorkSize', 'relaxed', 'warmUp', 'sharedMemory'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
+    if (!['threads', 'byWorkSize', 'relaxed', 'warmUp', 'sharedMemory', 'int8Activations'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
   }
   // shared memory (threads) where it exists; else the single-thread build on an ordinary memory
   let memory: WebAssembly.Memory | null = null;
@@ -147,13 +157,20 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   for (let t = 1; t < threads; t++) stackTops.push(alloc.alloc(WORKER_STACK) + WORKER_STACK);
   let pool = threads > 1 ? await ThreadPool.start(threads, module, memory, stackTops, JOB_EXPORTS, exports) : null;
 
+  // int8 × int8 decode products where this engine runs them fast (measured), else int8 × int16
+  if (opts.int8Activations && simd !== 'relaxed') throw new Error('createWasmBackend: int8 activations need the relaxed-SIMD build');
+  const int8Probe = opts.int8Activations === undefined && simd === 'relaxed' ? probeInt8(exports, alloc) : null;
+  const int8Activations = int8Probe ? int8Probe.int8 : exports.gl_set_q8_activations(opts.int8Activations ? 1 : 0) === 1;
+
   let live = 0;
-  const notes = `wasm ${simd}, ${threads} thread${threads > 1 ? 's' : ''}${threads > 1 && byWorkSize ? ' (each kernel by its work size)' : ''}` + (blocker ? ` (asked for ${asked}: ${blocker})` : '');
+  const notes = `wasm ${simd}, ${threads} thread${threads > 1 ? 's' : ''}${threads > 1 && byWorkSize ? ' (each kernel by its work size)' : ''}${int8Activations ? ', int8 × int8 decode products' : ''}` + (blocker ? ` (asked for ${asked}: ${blocker})` : '');
   const backend: WasmBackend = {
     name: 'wasm',
     threads,
     byWorkSize,
     simd,
+    int8Activations,
+    int8Probe: int8Probe && { int8Us: int8Probe.int8Us, int16Us: int8Probe.int16Us },
     notes,
     alloc(dtype, length, zero = true): Storage {
       live++;
