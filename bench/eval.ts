@@ -8,10 +8,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
-import { loadModel, parameterCounts } from '../src/models/load.js';
+import { parameterCounts } from '../src/models/load.js';
+import { loadModel, loadTokenizer } from '../src/node.js';
 import { setBackend } from '../src/tensor/engine.js';
 import { evaluateIds } from '../src/train/evaluate.js';
-import { loadTokenizer } from '../src/tokenizer/index.js';
 import { instrument, kernelMs, type KernelTable } from './instrument.js';
 
 const { values } = parseArgs({ options: { tokens: { type: 'string', default: '16384' }, threads: { type: 'string' }, profile: { type: 'boolean', default: false } } });

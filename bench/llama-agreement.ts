@@ -13,14 +13,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateIds } from '../src/generate/generate.js';
-import { loadModel } from '../src/models/load.js';
 import type { Model } from '../src/models/model.js';
-import { saveGgufModel } from '../src/models/save.js';
 import * as op from '../src/ops/index.js';
 import { noGrad, tidy } from '../src/tensor/engine.js';
-import { loadTokenizer, trainBpe } from '../src/tokenizer/index.js';
+import { trainBpe } from '../src/tokenizer/index.js';
 import type { Tokenizer } from '../src/tokenizer/types.js';
 import { readFileSync } from 'node:fs';
+import { loadModel, saveGgufModel, loadTokenizer } from '../src/node.js';
 
 const { values } = parseArgs({ options: { tokens: { type: 'string', default: '40' }, kv: { type: 'string', default: 'f32' } } });
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -11,12 +11,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { generateIds } from '../src/generate/generate.js';
-import { loadModel } from '../src/models/load.js';
 import { Model } from '../src/models/model.js';
-import { saveGgufModel } from '../src/models/save.js';
 import * as op from '../src/ops/index.js';
 import { noGrad, setBackend, tidy } from '../src/tensor/engine.js';
-import { loadTokenizer } from '../src/tokenizer/index.js';
+import { loadModel, saveGgufModel, loadTokenizer } from '../src/node.js';
 
 const { values } = parseArgs({ options: { tokens: { type: 'string', default: '32' }, prompt: { type: 'string', default: '512' }, dtypes: { type: 'string', default: 'f32,q8_0' } } });
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -22,7 +22,7 @@ const LOADS: [string, string, string][] = [...FILES.map(([what, name]): [string,
 
 if (values.child !== undefined) {
   // child: load (or, for the baseline, only import the modules) and report the peak RSS in bytes
-  const { describeCheckpoint, loadModel } = await import('../src/models/load.js');
+  const { describeCheckpoint, loadModel } = await import('../src/node.js');
   const { selectBackend } = await import('../src/backend/select.js');
   const { setBackend } = await import('../src/tensor/engine.js');
   const { backend } = await selectBackend('auto', 1); // where the CLI puts weights (the baseline too)
@@ -39,7 +39,7 @@ if (values.child !== undefined) {
 if (values.write !== undefined) {
   // child: write the random model in every format
   const { Model } = await import('../src/models/model.js');
-  const { saveGgufModel, saveHfModel } = await import('../src/models/save.js');
+  const { saveGgufModel, saveHfModel } = await import('../src/node.js');
   const op = await import('../src/ops/index.js');
   const model = Model.init({ arch: 'gpt2', vocabSize: Number(values.vocab), contextLength: 1024, dim: Number(values.dim), layers: Number(values.layers), heads: 8, mlpHidden: 4 * Number(values.dim), normEps: 1e-5 }, new op.Rng(0));
   saveHfModel(model, join(values.write, FILES[0][1]));

@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, each beside its peer measured in the same run on this machine.
 // Each line states the workload, glasslm's figure, the peer's figure and the ratio. Peers that are
 // not installed are named with the command that installs them.
-// usage: node dist/bench/run.js [--only train,decode,matmul,tokenizer,load]
+// usage: node dist/bench/run.js [--only train,decode,matmul,tokenizer,load,browser]
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -76,4 +76,17 @@ if (wants('tokenizer') && existsSync(join(root, 'dist/bench/tokenizer.js'))) {
 if (wants('load') && existsSync(join(root, 'dist/bench/load-memory.js'))) {
   console.log('Peak memory while loading:');
   passthrough('dist/bench/load-memory.js');
+}
+
+if (wants('browser') && existsSync(join(root, 'dist/bench/browser-decode.js'))) {
+  console.log('\nGreedy decode in headless Chromium (esbuild bundle, Worker, COOP/COEP) beside Node, same code and thread count:');
+  if (!existsSync('/usr/bin/chromium') && !process.env.GLASSLM_CHROMIUM) console.log('  Chromium: not installed (sh scripts/install-browser.sh)');
+  else {
+    const r = spawnSync(process.execPath, [join(root, 'dist/bench/browser-decode.js')], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const rows = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    if (r.status !== 0 || rows.length === 0) console.log(`  failed (${(r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-2).join(' / ')})`);
+    for (const row of rows) {
+      console.log(`  ${row.workload}: browser ${fmt(row.browser_decode_tokens_per_s)} tokens/s, Node ${fmt(row.node_decode_tokens_per_s)} tokens/s → browser ${ratio(row.browser_decode_tokens_per_s, row.node_decode_tokens_per_s)} of Node; page open to first token ${fmt(row.page_open_to_first_token_ms, 0)} ms; same tokens: ${row.same_tokens} (${row.browser_backend})`);
+    }
+  }
 }

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { generateIds } from '../src/generate/generate.js';
-import { loadModel } from '../src/models/load.js';
+import { loadModel } from '../src/node.js';
 import { setBackend } from '../src/tensor/engine.js';
 import { instrument, kernelMs, type KernelTable } from './instrument.js';
 

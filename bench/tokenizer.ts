@@ -11,7 +11,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ByteLevelBPE, loadTokenizer, trainBpe } from '../src/tokenizer/index.js';
+import { ByteLevelBPE, trainBpe } from '../src/tokenizer/index.js';
+import { loadTokenizer } from '../src/node.js';
 
 const { values } = parseArgs({ options: { repeats: { type: 'string', default: '5' }, 'no-train': { type: 'boolean', default: false } } });
 const repeats = Number(values.repeats);

@@ -8,8 +8,8 @@ import { selectBackend } from '../src/backend/select.js';
 import { Model } from '../src/models/model.js';
 import * as op from '../src/ops/index.js';
 import { setBackend } from '../src/tensor/engine.js';
-import { Trainer } from '../src/train/trainer.js';
 import { resolveTrainOptions } from '../src/train/options.js';
+import { Trainer } from '../src/node.js';
 
 const { values } = parseArgs({ options: { backend: { type: 'string', default: 'auto' }, threads: { type: 'string' }, steps: { type: 'string', default: '20' } } });
 const { backend, note } = await selectBackend(values.backend, values.threads ? Number(values.threads) : undefined);

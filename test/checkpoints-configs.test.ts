@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openGgufFile } from '../src/io/lazy.js';
 import { configFromHf, type LlamaConfig } from '../src/models/config.js';
-import { llamaInverseFrequencies } from '../src/models/llama.js';
-import { loadModel } from '../src/models/load.js';
+import { llamaInverseFrequencies } from '../src/models/families/llama/index.js';
 import { Model } from '../src/models/model.js';
-import { saveGgufModel, saveHfModel } from '../src/models/save.js';
 import * as op from '../src/ops/index.js';
 import { noGrad, tidy } from '../src/tensor/engine.js';
+import { loadModel, saveGgufModel, saveHfModel } from '../src/node.js';
 
 const base = {
   architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_act: 'silu', hidden_size: 64, intermediate_size: 96,

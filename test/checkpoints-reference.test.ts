@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { readSafetensorsFile } from '../src/io/safetensors-file.js';
 import { writeSafetensorsShards } from '../src/io/safetensors-file.js';
 import type { NamedTensor } from '../src/io/types.js';
-import { loadModel } from '../src/models/load.js';
 import type { Model } from '../src/models/model.js';
-import { type GgufDtype, saveGgufModel, saveHfModel } from '../src/models/save.js';
+import { type GgufDtype } from '../src/models/save.js';
 import * as op from '../src/ops/index.js';
 import { noGrad, tidy } from '../src/tensor/engine.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { loadModel, saveGgufModel, saveHfModel } from '../src/node.js';
 
 /** Largest |logits(model, ids) - expected|. */
 function logitDiff(model: Model, ids: NamedTensor, expected: NamedTensor): number {

@@ -11,10 +11,10 @@ import { readGguf } from '../src/io/gguf/read.js';
 import type { GgufArray } from '../src/io/gguf/metadata.js';
 import { configFromHf } from '../src/models/config.js';
 import { Model } from '../src/models/model.js';
-import { saveGgufModel, tokenizerToGgufMetadata } from '../src/models/save.js';
+import { tokenizerToGgufMetadata } from '../src/models/save.js';
 import * as op from '../src/ops/index.js';
-import { loadTokenizer } from '../src/tokenizer/index.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { saveGgufModel, loadTokenizer } from '../src/node.js';
 
 const TEXTS = ['Once upon a time, there was a little girl named Lily.', "Hello world! It's 2024 — naïve café, 東京 🙂", '  spaces\tand\nnewlines  '];
 

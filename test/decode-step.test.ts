@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { type WasmBackend, createWasmBackend } from '../src/backend/wasm/index.js';
 import { generateIds } from '../src/generate/generate.js';
-import { loadHfModel, loadModel } from '../src/models/load.js';
+import { loadHfModel, loadModel } from '../src/models/load-file.js';
 import type { Model } from '../src/models/model.js';
 import * as op from '../src/ops/index.js';
 import { noGrad, setBackend, tidy } from '../src/tensor/engine.js';

@@ -4,13 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { loadHfModel, loadModel } from '../src/models/load.js';
 import * as op from '../src/ops/index.js';
 import { noGrad, tidy } from '../src/tensor/engine.js';
 import { generateIds, generateText } from '../src/generate/generate.js';
 import { Sampler, nucleusIds, topKIds } from '../src/generate/sampler.js';
-import { loadTokenizer } from '../src/tokenizer/index.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { loadHfModel, loadModel, loadTokenizer } from '../src/node.js';
 
 for (const name of ['gpt2-tiny', 'llama-tiny', 'qwen2-tiny']) {
   test(`${name}: KV-cache logits equal a full recomputation`, { skip: skipUnlessShared('reference', name) }, () => {

@@ -9,13 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backward } from '../src/autograd/backward.js';
 import { configFromHf, parameterShapes } from '../src/models/config.js';
-import { loadHfModel } from '../src/models/load.js';
 import { Model, nextTokenTargets } from '../src/models/model.js';
-import { saveHfModel } from '../src/models/save.js';
 import * as op from '../src/ops/index.js';
 import { tidy } from '../src/tensor/engine.js';
 import { modelConfigFor } from '../src/train/run.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { loadHfModel, saveHfModel } from '../src/node.js';
 
 test('GPT-2 without biases equals GPT-2 with zero biases: logits and every gradient', { skip: skipUnlessShared('reference', 'gpt2-tiny') }, () => {
   const biased = loadHfModel(sharedPath('reference', 'gpt2-tiny')!);

@@ -4,11 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { blockHookNames, cacheBytes, hookNames, runWithCache, runWithHooks } from '../src/inspect/cache.js';
 import type { HookFn } from '../src/models/hooks.js';
-import { loadModel } from '../src/models/load.js';
 import * as op from '../src/ops/index.js';
 import { noGrad } from '../src/tensor/engine.js';
 import { referenceIds, referenceModel } from './inspect-helpers.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { loadModel } from '../src/node.js';
 
 for (const name of ['gpt2-tiny', 'llama-tiny']) {
   // A hook registered on hook_attn_scores switches the attention from the fused op to the written-out

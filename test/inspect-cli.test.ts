@@ -6,10 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel } from '../src/models/load.js';
 import * as op from '../src/ops/index.js';
 import { noGrad } from '../src/tensor/engine.js';
 import { projectRoot, sharedPath, skipUnlessShared } from './shared.js';
+import { loadModel } from '../src/node.js';
 
 const skip = skipUnlessShared('data', 'models', 'stories260K', 'stories260K.bin');
 const dir = join('data', 'models', 'stories260K');

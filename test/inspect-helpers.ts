@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors } from '../src/io/safetensors.js';
-import { loadModel } from '../src/models/load.js';
 import type { Model } from '../src/models/model.js';
 import { sharedPath } from './shared.js';
+import { loadModel } from '../src/node.js';
 
 const models = new Map<string, Model>();
 

@@ -11,15 +11,13 @@ import { join } from 'node:path';
 import { loadModelAndTokenizer } from '../src/cli/model-args.js';
 import { directLogitAttribution } from '../src/inspect/attribution.js';
 import { logitLens } from '../src/inspect/lens.js';
-import { loadHfModel, loadModel } from '../src/models/load.js';
 import { Model } from '../src/models/model.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
-import { saveGgufModel, saveHfModel } from '../src/models/save.js';
 import * as op from '../src/ops/index.js';
 import { getBackend, noGrad, setBackend } from '../src/tensor/engine.js';
-import { Trainer } from '../src/train/trainer.js';
 import { resolveTrainOptions } from '../src/train/options.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { loadHfModel, loadModel, saveGgufModel, saveHfModel, Trainer } from '../src/node.js';
 
 for (const name of ['gpt2-tiny', 'llama-tiny']) { // llama-tiny has a separate (untied) output head
   test(`${name}: int8 without float copies runs as the float-keeping int8 model, and refuses training and saving`, { skip: skipUnlessShared('reference', name) }, () => {

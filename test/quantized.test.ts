@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dequantizeQ8_0, quantizeQ8_0 } from '../src/io/gguf/quants.js';
 import { dequantizeQ8Row, packQ8Rows, q8RowBytes, quantizeQ8Rows } from '../src/backend/q8-rows.js';
-import { loadHfModel } from '../src/models/load.js';
 import * as op from '../src/ops/index.js';
 import { noGrad } from '../src/tensor/engine.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { loadHfModel } from '../src/node.js';
 
 test('matmulQ8 equals a float matmul with the dequantized weights', () => {
   const rng = new op.Rng(3);

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readSafetensorsFile } from '../src/io/safetensors-file.js';
 import type { NamedTensor } from '../src/io/types.js';
-import { loadHfModel } from '../src/models/load.js';
 import { type Model, nextTokenTargets } from '../src/models/model.js';
 import * as op from '../src/ops/index.js';
 import { backward } from '../src/autograd/backward.js';
@@ -16,6 +15,7 @@ import { createCpuBackend } from '../src/backend/cpu/index.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { loadHfModel } from '../src/node.js';
 
 /** Largest |a - b|, after checking the shapes agree. */
 function maxDiff(name: string, actual: Tensor, expected: NamedTensor): number {

@@ -4,10 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { gpt2FromText, loadTokenizer, tokenizerFromGguf, tokenizerFromHfJson, trainBpe, toHfJson } from '../src/tokenizer/index.js';
+import { gpt2FromText, tokenizerFromGguf, tokenizerFromHfJson, trainBpe, toHfJson } from '../src/tokenizer/index.js';
 import { BYTE_TO_CHAR } from '../src/tokenizer/bytes.js';
 import { hfRegexToJs } from '../src/tokenizer/pretokenize.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { loadTokenizer } from '../src/node.js';
 
 /** A tiny valid GPT-2-style vocabulary: the 256 bytes plus 'Ġt' and 'he'. */
 function tinyVocab(): Record<string, number> {

@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { loadTokenizer, StreamDecoder, type Tokenizer } from '../src/tokenizer/index.js';
+import { StreamDecoder, type Tokenizer } from '../src/tokenizer/index.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { loadTokenizer } from '../src/node.js';
 
 const GPT2_DIR = ['data', 'tokenizers', 'gpt2'];
 const CASES = ['reference', 'gpt2-tokenizer-cases.json'];

@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { llama2cFromBuffer, loadTokenizer, StreamDecoder } from '../src/tokenizer/index.js';
+import { llama2cFromBuffer, StreamDecoder } from '../src/tokenizer/index.js';
 import { readSafetensorsI32 } from './tokenizer-helpers.js';
 import { Rng } from '../src/ops/random.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { loadTokenizer } from '../src/node.js';
 
 const TOK = ['data', 'models', 'stories260K', 'tok512.bin'];
 const REF = ['reference', 'stories260K-hf', 'reference.safetensors'];

@@ -2,9 +2,10 @@
 // decodeBytes(encodeBytes(bytes)) === bytes for random bytes that are not valid UTF-8.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CL100K_PATTERN, loadTokenizer, pretokenize, QWEN2_PATTERN, GPT2_PATTERN, regexPretokenizer, trainBpe, type Tokenizer } from '../src/tokenizer/index.js';
+import { CL100K_PATTERN, pretokenize, QWEN2_PATTERN, GPT2_PATTERN, regexPretokenizer, trainBpe, type Tokenizer } from '../src/tokenizer/index.js';
 import { randomBytes, randomUnicode, rng } from './tokenizer-helpers.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { loadTokenizer } from '../src/node.js';
 
 const SAMPLE = `Once upon a time, there was a little girl named Lily. She loved to play outside in the park.
   "Don't go!" said Tom. They'll be back at 10:30, won't they?\tYes.\n\n  Ünïcödé, 中文, 😀👍🏽, numbers 12345 and 3.14159.`;

@@ -5,9 +5,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { loadTokenizer, pretokenize, regexPretokenizer, saveHfJson, trainBpe, GPT2_PATTERN } from '../src/tokenizer/index.js';
+import { pretokenize, regexPretokenizer, trainBpe, GPT2_PATTERN } from '../src/tokenizer/index.js';
 import { bytesToByteLevel } from '../src/tokenizer/bytes.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { loadTokenizer, saveHfJson } from '../src/node.js';
 
 /**
  * The slow, obvious trainer: recount every pair of every word before each merge; pick the

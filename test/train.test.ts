@@ -8,14 +8,13 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSafetensors } from '../src/io/safetensors.js';
-import { loadHfModel, loadModel } from '../src/models/load.js';
 import * as op from '../src/ops/index.js';
-import { loadCheckpoint } from '../src/train/checkpoint.js';
 import { evaluateIds } from '../src/train/evaluate.js';
 import { resolveTrainOptions } from '../src/train/options.js';
 import { learningRateAt } from '../src/train/schedule.js';
 import { type TrainJob, runTraining } from '../src/train/run.js';
 import { projectRoot, sharedPath, skipUnlessShared } from './shared.js';
+import { loadHfModel, loadModel, loadCheckpoint } from '../src/node.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'glasslm-train-'));
 

@@ -3,10 +3,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeCheckpoint, loadModel } from '../models/load.js';
 import type { Model } from '../models/model.js';
-import { loadTokenizer } from '../tokenizer/index.js';
 import type { Tokenizer } from '../tokenizer/types.js';
+import { describeCheckpoint, loadModel, loadTokenizer } from '../node.js';
 
 /** The built-in model's folder (committed in the repository; dist/src/cli -> project root). */
 export const BUILTIN_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'builtin');

@@ -61,9 +61,11 @@ export function directLogitAttribution(model: Model, ids: readonly number[], opt
   const c = model.config, L = c.layers, H = c.heads;
   const T = ids.length, pos = opts.position ?? T - 1;
   if (!Number.isInteger(pos) || pos < 0 || pos >= T) throw new Error(`position ${pos} is outside 0..${T - 1}`);
-  const D = c.arch === 'llama' ? c.headDim : c.dim / c.heads, C = c.dim;
+  const family = model.family;
+  const D = family.attention(c).headDim, C = c.dim;
+  const embedHooks = family.embedHooks(c); // their sum is the first residual: 'hook_embed', GPT-2's 'hook_pos_embed'
   return tidy(() => {
-    const names = ['hook_embed', ...(c.arch === 'gpt2' ? ['hook_pos_embed'] : []), `blocks.${L - 1}.hook_resid_post`];
+    const names = [...embedHooks, `blocks.${L - 1}.hook_resid_post`];
     for (let l = 0; l < L; l++) names.push(`blocks.${l}.attn.hook_z`, `blocks.${l}.hook_mlp_out`);
     const { logits, cache } = runWithCache(model, ids, { names });
     const V = logits.shape[2];
@@ -101,21 +103,19 @@ export function directLogitAttribution(model: Model, ids: readonly number[], opt
     };
 
     const parts: AttributionPart[] = [];
-    parts.push({ name: 'embed', kind: 'embed', value: contribution(at(cache.get('hook_embed')!, pos)) });
-    if (c.arch === 'gpt2') parts.push({ name: 'pos_embed', kind: 'embed', value: contribution(at(cache.get('hook_pos_embed')!, pos)) });
+    for (const hook of embedHooks) parts.push({ name: hook.replace(/^hook_/, ''), kind: 'embed', value: contribution(at(cache.get(hook)!, pos)) });
     const heads: number[][] = [];
     for (let l = 0; l < L; l++) {
       const z = at(cache.get(`blocks.${l}.attn.hook_z`)!, pos); // (H·D)
-      const p = model.params;
-      const Wname = c.arch === 'gpt2' ? `transformer.h.${l}.attn.c_proj.weight` : `model.layers.${l}.self_attn.o_proj.weight`;
-      const bname = c.arch === 'gpt2' ? `transformer.h.${l}.attn.c_proj.bias` : `model.layers.${l}.self_attn.o_proj.bias`;
-      const W = model.weight(Wname).floats(); // a dequantized copy (freed with this scope) where only int8 is held
+      const wo = family.attentionOutput(c, l); // the output projection, (in, out) or (out, in) as the family stores it
+      const W = model.weight(wo.weight).floats(); // a dequantized copy (freed with this scope) where only int8 is held
+      const inOut = wo.layout === 'in-out';
       const row: number[] = [];
       for (let h = 0; h < H; h++) {
         const out = new Float64Array(C); // z_h · W_O[h]
         for (let d = 0; d < D; d++) {
           const zi = z[h * D + d], j = h * D + d;
-          if (c.arch === 'gpt2') for (let o = 0; o < C; o++) out[o] += zi * W[j * C + o]; // Conv1D (in, out)
+          if (inOut) for (let o = 0; o < C; o++) out[o] += zi * W[j * C + o]; // Conv1D (in, out)
           else for (let o = 0; o < C; o++) out[o] += zi * W[o * H * D + j]; // Linear (out, in)
         }
         const v = contribution(out);
@@ -123,7 +123,7 @@ export function directLogitAttribution(model: Model, ids: readonly number[], opt
         parts.push({ name: `L${l}H${h}`, kind: 'head', layer: l, head: h, value: v });
       }
       heads.push(row);
-      const bias = p.get(bname);
+      const bias = wo.bias === undefined ? undefined : model.params.get(wo.bias);
       if (bias) parts.push({ name: `L${l} attn bias`, kind: 'attn_bias', layer: l, value: contribution(Float64Array.from(bias.floats())) });
       parts.push({ name: `L${l} mlp`, kind: 'mlp', layer: l, value: contribution(at(cache.get(`blocks.${l}.hook_mlp_out`)!, pos)) });
     }

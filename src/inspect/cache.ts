@@ -6,6 +6,7 @@
 // The hook names are those listed in src/models/hooks.ts; `hookNames(config)` spells them out.
 
 import type { ModelConfig } from '../models/config.js';
+import { familyOf } from '../models/families/index.js';
 import type { HookFn } from '../models/hooks.js';
 import type { Model } from '../models/model.js';
 import * as op from '../ops/index.js';
@@ -51,14 +52,7 @@ export function runWithHooks(model: Model, ids: readonly number[] | Tensor, hook
 
 /** The hook points of one block, in the order the forward pass reaches them. */
 export function blockHookNames(config: ModelConfig, layer: number): string[] {
-  const b = `blocks.${layer}.`;
-  const names = [
-    'hook_resid_pre', 'ln1.hook_normalized', 'attn.hook_q', 'attn.hook_k', 'attn.hook_v', 'attn.hook_pattern', 'attn.hook_z',
-    'hook_attn_out', 'hook_resid_mid', 'ln2.hook_normalized', 'mlp.hook_pre',
-    ...(config.arch === 'llama' ? ['mlp.hook_pre_linear'] : []),
-    'mlp.hook_post', 'hook_mlp_out', 'hook_resid_post',
-  ];
-  return names.map((n) => b + n);
+  return familyOf(config).blockHooks(config, layer);
 }
 
 /**
@@ -66,7 +60,7 @@ export function blockHookNames(config: ModelConfig, layer: number): string[] {
  * registered on it or on hook_pattern, since the fused attention never materialises the scores).
  */
 export function hookNames(config: ModelConfig): string[] {
-  const names = config.arch === 'gpt2' ? ['hook_embed', 'hook_pos_embed'] : ['hook_embed'];
+  const names = familyOf(config).embedHooks(config);
   for (let l = 0; l < config.layers; l++) names.push(...blockHookNames(config, l));
   names.push('ln_final.hook_normalized');
   return names;

@@ -9,7 +9,7 @@ import { type Decoder, topIndices } from './readout.js';
 
 /** The token embedding matrix (vocab, d_model) as floats (expanded from int8 where only that is kept). */
 function embeddingMatrix(model: Model): FloatArray {
-  const name = model.config.arch === 'gpt2' ? 'transformer.wte.weight' : 'model.embed_tokens.weight';
+  const name = model.family.tokenEmbedding(model.config);
   const stored = model.params.get(name);
   if (stored) return stored.floats();
   const expanded = model.weight(name);

@@ -2,28 +2,19 @@
 // Shared by the logit lens and direct logit attribution.
 
 import type { Model } from '../models/model.js';
-import * as op from '../ops/index.js';
+import { finalNorm, unembedNormed } from '../models/readout.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** The parameters of the model's last step: final norm (weight, bias for LayerNorm) and unembedding (vocab, d_model). */
 export function readoutParams(model: Model): { kind: 'layernorm' | 'rmsnorm'; weight: Tensor; bias: Tensor | null; unembed: Tensor; eps: number } {
-  const c = model.config, p = model.params;
-  if (c.arch === 'gpt2') {
-    return { kind: 'layernorm', weight: p.get('transformer.ln_f.weight')!, bias: p.get('transformer.ln_f.bias') ?? null, unembed: model.weight('transformer.wte.weight'), eps: c.normEps };
-  }
-  const head = c.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-  return { kind: 'rmsnorm', weight: p.get('model.norm.weight')!, bias: null, unembed: model.weight(head), eps: c.normEps };
+  const r = model.family.readout(model.config), p = model.params;
+  return { kind: r.norm, weight: p.get(r.weight)!, bias: r.bias === undefined ? null : p.get(r.bias) ?? null, unembed: model.weight(r.unembed), eps: r.eps };
 }
 
-/** resid (…, d_model) -> logits (…, vocab) through the final norm and the unembedding (int8 when the model's head is). */
+/** resid (…, d_model) -> logits (…, vocab) through the final norm and the unembedding, exactly as the model's own forward pass reads out. */
 export function unembed(model: Model, resid: Tensor): Tensor {
-  const c = model.config, p = model.params;
-  const normed = c.arch === 'gpt2'
-    ? op.layerNorm(resid, p.get('transformer.ln_f.weight')!, p.get('transformer.ln_f.bias'), c.normEps)
-    : op.rmsNorm(resid, p.get('model.norm.weight')!, c.normEps);
-  const head = model.quantized.get('lm_head');
-  if (head) return op.linearQ8(normed, head); // as the model's own forward reads it
-  return op.matmul(normed, op.transpose(readoutParams(model).unembed)); // (…, vocab)
+  const r = model.family.readout(model.config);
+  return unembedNormed(r, model, finalNorm(r, model.params, resid)); // (…, vocab)
 }
 
 /** Row `row` of a (…, n) float tensor's data as a copy. */

@@ -1,4 +1,5 @@
-// Checkpoint formats, browser-safe part (no node:fs). File loaders are in ./node.js.
+// Checkpoint formats, browser-safe part (no node:fs): parsers and writers over bytes, and lazy
+// tensors over bytes in memory. File loaders are in ./node.js.
 export type { NamedTensor } from './types.js';
 export { numel, checkTensor } from './types.js';
 export { readSafetensors, readSafetensorsHeader, writeSafetensors, type SafetensorsMap } from './safetensors.js';
@@ -13,3 +14,5 @@ export { writeGguf, type GgufToWrite, type GgufTensorToWrite } from './gguf/writ
 export { dequantizeQ4_0, dequantizeQ8_0, dequantizeQ4_K, dequantizeQ6_K, quantizeQ8_0, quantizeQ4_0 } from './gguf/quants.js';
 export { hfToGgufName, ggufToHfName, hfTensorsToGguf, ggufTensorsToHf, type GgufArch } from './gguf/names.js';
 export { hfConfigToGgufMetadata, ggufMetadataToHfConfig, hfArch, hfHeadCounts } from './gguf/config.js';
+export { openSafetensorsBytes, openSafetensorsFiles, openGgufBytes, parseShardIndex, type LazyTensor, type LazyFile, type LazyGguf } from './lazy-bytes.js';
+export { filesByName, type FileMap } from './files.js';

@@ -1,4 +1,4 @@
-// Tensors read on demand from checkpoint files on disk (Node only), so a loader can decode each
+// Tensors read on demand from checkpoint files on disk (Node only; ./lazy-bytes.ts reads bytes in memory), so a loader can decode each
 // tensor straight into storage it allocated, with no second copy of the whole file in memory.
 //
 //   const file = openGgufFile(path);          // reads only the header
@@ -10,31 +10,13 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { GgmlType, ggmlTypeName } from './gguf/constants.js';
-import type { GgufMetadata } from './gguf/metadata.js';
-import { decodeGgmlFloat, parseGguf, type GgufTensorInfo } from './gguf/read.js';
+import { decodeGgmlFloat, parseGguf } from './gguf/read.js';
+import { type LazyFile, type LazyGguf, type LazyTensor, shardedTensors } from './lazy-bytes.js';
 import { decodeSafetensorsFloat, parseSafetensorsHeader, safetensorsHeaderLength, type SafetensorsEntry } from './safetensors.js';
 import { numel } from './types.js';
 import { readShardIndex } from './safetensors-file.js';
 
-/** A tensor in a file: its name, row-major shape, stored type, and a reader. */
-export interface LazyTensor {
-  name: string;
-  shape: number[];
-  /** The stored type as the format names it: 'F32', 'F16', 'BF16', 'Q8_0', … */
-  dtype: string;
-  /** Bytes the tensor takes in the file. */
-  byteSize: number;
-  /** Decodes the tensor into out (float32, numel(shape) values), reading only its bytes. */
-  readInto(out: Float32Array): void;
-}
-
-/** An open checkpoint: its tensors, and close() for the file handles. */
-export interface LazyFile {
-  tensors: LazyTensor[];
-  /** Total size of the file(s) in bytes. */
-  fileBytes: number;
-  close(): void;
-}
+export type { LazyFile, LazyGguf, LazyTensor } from './lazy-bytes.js';
 
 /** Reads exactly target.length bytes at position (in pieces: readSync reads at most 2 GiB). */
 export function readRange(fd: number, position: number, target: Uint8Array, what: string): void {
@@ -112,36 +94,7 @@ export function openSafetensorsDir(dir: string): LazyFile {
     throw new Error(`safetensors: ${dir} has neither model.safetensors nor model.safetensors.index.json`);
   }
   const byShard = readShardIndex(dir, indexPath);
-  const fds: number[] = [];
-  const close = () => { for (const fd of fds) closeSync(fd); };
-  try {
-    const tensors: LazyTensor[] = [];
-    let fileBytes = 0;
-    for (const [file, names] of byShard) {
-      const path = join(dir, file);
-      const fd = openRead(path, 'safetensors');
-      fds.push(fd);
-      const shard = safetensorsTensors(path, fd);
-      fileBytes += shard.size;
-      const byName = new Map(shard.tensors.map((t) => [t.name, t]));
-      for (const name of names) {
-        const t = byName.get(name);
-        if (!t) throw new Error(`safetensors: ${indexPath} puts ${name} in ${file}, but that shard does not contain it`);
-        tensors.push(t);
-      }
-    }
-    return { tensors, fileBytes, close };
-  } catch (e) {
-    close();
-    throw e;
-  }
-}
-
-/** An open GGUF file: metadata, tensor infos, and lazy tensors under their GGUF names. */
-export interface LazyGguf extends LazyFile {
-  version: number;
-  metadata: GgufMetadata;
-  infos: GgufTensorInfo[];
+  return shardedTensors(byShard, indexPath, (file) => openSafetensorsFile(join(dir, file)));
 }
 
 /**

@@ -64,9 +64,11 @@ const V2_QUANT = ['tok', 'wq', 'wk', 'wv', 'wo', 'w1', 'w2', 'w3', 'wcls'];
 
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/** Reads a llama2.c .bin file (v0, v1 or v2) from its bytes. */
-export function readLlama2c(bytes: Uint8Array): Llama2cCheckpoint {
-  assertLittleEndianHost();
+/**
+ * The header of a llama2.c .bin (v0, v1 or v2), checked against the file: the sizes it implies must
+ * add up to the file's length exactly (so a llama2.c tokenizer or any other file is refused).
+ */
+export function llama2cHeader(bytes: Uint8Array): { version: 0 | 1 | 2; config: Llama2cConfig; groupSize?: number } {
   if (bytes.length < 28) throw new Error(`llama2.c: file is ${bytes.length} bytes, shorter than the 28-byte header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const versioned = view.getUint32(0, true) === LLAMA2C_MAGIC;
@@ -89,9 +91,6 @@ export function readLlama2c(bytes: Uint8Array): Llama2cCheckpoint {
   const shapes = weightShapes(config);
   const count = (k: string) => size(shapes[k]) * (PER_LAYER.has(k) ? config.nLayers : 1);
   const present = (k: string) => k !== 'wcls' || !config.sharedClassifier;
-
-  const raw = new Map<string, Float32Array>(); // stacked over layers where per-layer
-  let groupSize: number | undefined;
   if (version < 2) {
     const order = (version === 0 ? V0_ORDER : V1_ORDER).filter(present);
     const start = version === 0 ? 28 : HEADER_BYTES_V1;
@@ -99,22 +98,42 @@ export function readLlama2c(bytes: Uint8Array): Llama2cCheckpoint {
     if (bytes.length !== start + 4 * floats) {
       throw new Error(`llama2.c v${version}: config ${JSON.stringify(config)} needs ${start + 4 * floats} bytes, file has ${bytes.length}`);
     }
+    return { version, config };
+  }
+  const gs = view.getInt32(37, true);
+  if (gs <= 0) throw new Error(`llama2.c v2: group size ${gs} is not positive`);
+  const quant = V2_QUANT.filter(present);
+  for (const k of quant) if (size(shapes[k]) % gs !== 0) throw new Error(`llama2.c v2: ${k} size ${size(shapes[k])} is not a multiple of group size ${gs}`);
+  const floats = V2_FLOAT.reduce((n, k) => n + count(k), 0);
+  const quantBytes = quant.reduce((n, k) => n + count(k) + 4 * (count(k) / gs), 0);
+  if (bytes.length !== HEADER_BYTES_V1 + 4 * floats + quantBytes) {
+    throw new Error(`llama2.c v2: config ${JSON.stringify(config)} with group size ${gs} needs ${HEADER_BYTES_V1 + 4 * floats + quantBytes} bytes, file has ${bytes.length}`);
+  }
+  return { version, config, groupSize: gs };
+}
+
+/** Reads a llama2.c .bin file (v0, v1 or v2) from its bytes. */
+export function readLlama2c(bytes: Uint8Array): Llama2cCheckpoint {
+  assertLittleEndianHost();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { version, config, groupSize } = llama2cHeader(bytes);
+  const shapes = weightShapes(config);
+  const count = (k: string) => size(shapes[k]) * (PER_LAYER.has(k) ? config.nLayers : 1);
+  const present = (k: string) => k !== 'wcls' || !config.sharedClassifier;
+
+  const raw = new Map<string, Float32Array>(); // stacked over layers where per-layer
+  if (version < 2) {
+    const order = (version === 0 ? V0_ORDER : V1_ORDER).filter(present);
+    const start = version === 0 ? 28 : HEADER_BYTES_V1;
+    const floats = order.reduce((n, k) => n + count(k), 0);
     const all = (bytes.byteOffset + start) % 4 === 0
       ? new Float32Array(bytes.buffer, bytes.byteOffset + start, floats)
       : new Float32Array(bytes.slice(start, start + 4 * floats).buffer);
     let at = 0;
     for (const k of order) { raw.set(k, all.subarray(at, at + count(k))); at += count(k); }
   } else {
-    groupSize = view.getInt32(37, true);
-    const gs = groupSize;
-    if (gs <= 0) throw new Error(`llama2.c v2: group size ${gs} is not positive`);
+    const gs = groupSize!;
     const quant = V2_QUANT.filter(present);
-    for (const k of quant) if (size(shapes[k]) % gs !== 0) throw new Error(`llama2.c v2: ${k} size ${size(shapes[k])} is not a multiple of group size ${gs}`);
-    const floats = V2_FLOAT.reduce((n, k) => n + count(k), 0);
-    const quantBytes = quant.reduce((n, k) => n + count(k) + 4 * (count(k) / gs), 0);
-    if (bytes.length !== HEADER_BYTES_V1 + 4 * floats + quantBytes) {
-      throw new Error(`llama2.c v2: config ${JSON.stringify(config)} with group size ${gs} needs ${HEADER_BYTES_V1 + 4 * floats + quantBytes} bytes, file has ${bytes.length}`);
-    }
     let at = HEADER_BYTES_V1;
     for (const k of V2_FLOAT) {
       const n = count(k);

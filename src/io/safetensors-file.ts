@@ -6,6 +6,7 @@ import { writeAll, writeAtomically } from './atomic.js';
 import { join } from 'node:path';
 import { readSafetensors, safetensorsHeader, type SafetensorsMap } from './safetensors.js';
 import type { NamedTensor } from './types.js';
+import { parseShardIndex } from './lazy-bytes.js';
 
 /**
  * Reads one .safetensors file. The file is read once (one copy the size of the file);
@@ -42,24 +43,7 @@ export function readSafetensorsDir(dir: string): SafetensorsMap {
  * plain file names in dir, and every shard must exist.
  */
 export function readShardIndex(dir: string, indexPath: string): Map<string, string[]> {
-  let index: unknown;
-  try {
-    index = JSON.parse(readFileSync(indexPath, 'utf8'));
-  } catch (e) {
-    throw new Error(`safetensors: ${indexPath} is not valid JSON (${(e as Error).message})`);
-  }
-  const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
-    throw new Error(`safetensors: ${indexPath} has no weight_map object`);
-  }
-  const byShard = new Map<string, string[]>();
-  for (const [name, file] of Object.entries(weightMap as Record<string, unknown>)) {
-    if (typeof file !== 'string' || file.includes('/') || file.includes('\\') || file === '..') {
-      throw new Error(`safetensors: ${indexPath}: weight_map[${JSON.stringify(name)}] is not a shard file name: ${JSON.stringify(file)}`);
-    }
-    if (!byShard.has(file)) byShard.set(file, []);
-    byShard.get(file)!.push(name);
-  }
+  const byShard = parseShardIndex(readFileSync(indexPath, 'utf8'), indexPath);
   for (const [file, names] of byShard) {
     if (!existsSync(join(dir, file))) {
       throw new Error(`safetensors: shard ${file} named in ${indexPath} (for ${names[0]} and ${names.length - 1} more) is missing`);

@@ -15,19 +15,28 @@ function repeatHeads(x: Tensor, group: number): Tensor {
   return op.reshape(op.broadcastTo(op.reshape(x, [B, Hkv, 1, S, D]), [B, Hkv, group, S, D]), [B, Hkv * group, S, D]);
 }
 
-/** Additive causal mask (T, S): 0 where query i may see key j (j ≤ offset + i), -∞ elsewhere. */
-function causalMask(T: number, S: number, offset: number, like: Tensor): Tensor {
+/**
+ * Additive causal mask (T, S): 0 where query i (at position offset + i) may see key j, -∞
+ * elsewhere. Without a window a query sees every key up to itself (j ≤ offset + i); with a
+ * sliding window of W it sees only the last W of those (offset + i − W < j), as Mistral does.
+ */
+export function causalMask(T: number, S: number, offset: number, like: Tensor, window?: number): Tensor {
   const mask = op.zeros([T, S], like.dtype, like.backend);
   const d = mask.data();
-  for (let i = 0; i < T; i++) for (let j = offset + i + 1; j < S; j++) d[i * S + j] = -Infinity;
+  for (let i = 0; i < T; i++) {
+    for (let j = offset + i + 1; j < S; j++) d[i * S + j] = -Infinity;
+    if (window !== undefined) for (let j = 0; j <= offset + i - window && j < S; j++) d[i * S + j] = -Infinity;
+  }
   return mask;
 }
 
 /**
  * q (B, T, H, D) and k, v (B, T, Hkv, D), positions already applied -> z (B, T, H·D).
- * `prefix` is the layer's hook prefix, e.g. "blocks.3.attn.".
+ * `prefix` is the layer's hook prefix, e.g. "blocks.3.attn.". `window`: sliding-window attention
+ * (each query sees only the last `window` keys up to itself); keys that fall out of it stay in the
+ * KV cache and are masked.
  */
-export function attend(ctx: HookContext, prefix: string, layer: number, q: Tensor, k: Tensor, v: Tensor, cache: KVCache | undefined): Tensor {
+export function attend(ctx: HookContext, prefix: string, layer: number, q: Tensor, k: Tensor, v: Tensor, cache: KVCache | undefined, window?: number): Tensor {
   q = ctx.point(prefix + 'hook_q', q);
   k = ctx.point(prefix + 'hook_k', k);
   v = ctx.point(prefix + 'hook_v', v);
@@ -41,9 +50,11 @@ export function attend(ctx: HookContext, prefix: string, layer: number, q: Tenso
   const scale = 1 / Math.sqrt(D);
   let out: Tensor; // (B, H, T, D)
   const group = H / kh.shape[1];
-  if (ctx.hooksAt(prefix + 'hook_attn_scores')) {
+  // the fused kernel masks causally only: a window that hides some key needs the written-out form
+  const windowed = window !== undefined && offset + T - 1 >= window;
+  if (windowed || ctx.hooksAt(prefix + 'hook_attn_scores')) {
     // a hook may change the scores: compute them written out, so the change flows on
-    let scores = op.add(op.scale(op.matmul(qh, op.transpose(repeatHeads(kh, group))), scale), causalMask(T, S, offset, q)); // (B, H, T, S)
+    let scores = op.add(op.scale(op.matmul(qh, op.transpose(repeatHeads(kh, group))), scale), causalMask(T, S, offset, q, windowed ? window : undefined)); // (B, H, T, S)
     scores = ctx.point(prefix + 'hook_attn_scores', scores);
     const pattern = ctx.point(prefix + 'hook_pattern', op.softmax(scores));
     out = op.matmul(pattern, repeatHeads(vh, group));

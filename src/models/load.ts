@@ -1,31 +1,32 @@
-// Loading models: Hugging Face folders (config.json + safetensors, sharded or not), GGUF files and
-// llama2.c checkpoints, all into the same Model with Hugging Face parameter names.
+// Loading models from bytes (browser-safe): Hugging Face folders (config.json + safetensors, sharded
+// or not), GGUF files and llama2.c checkpoints, all into the same Model with Hugging Face parameter
+// names. A folder is a map of file name -> bytes (from fetch, a dropped File, or the disk):
 //
+//   const model = loadModelFromFiles({ 'config.json': a, 'model.safetensors': b });
+//   const model = loadModelFromFiles({ 'model.gguf': bytes });      // the format is read from the bytes
+//
+// The path loaders (loadModel(path), …) are in ./load-file.ts (Node) and share the builders below.
 // Safetensors and GGUF are read tensor by tensor: only the header is parsed up front, then each
-// tensor's bytes are read from the file straight into storage allocated by the tensor's backend
-// (F32), or decoded into it (F16, BF16, quantized), so loading needs about the weights' size in
-// memory, never a second copy of the file.
+// tensor's bytes are copied straight into storage allocated by the tensor's backend (F32), or
+// decoded into it (F16, BF16, quantized).
 
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { hfArch, hfHeadCounts, ggufMetadataToHfConfig } from '../io/gguf/config.js';
+import { hfHeadCounts, ggufMetadataToHf } from '../io/gguf/config.js';
+import { metaString } from '../io/gguf/metadata.js';
 import { ggufToHfInto, ggufToHfLayout, ggufToHfName, type GgufArch, type HeadCounts } from '../io/gguf/names.js';
-import { openGgufFile, openSafetensorsDir, type LazyTensor } from '../io/lazy.js';
-import { llama2cToHfConfig, readLlama2c, LLAMA2C_MAGIC } from '../io/llama2c.js';
+import { type FileMap, filesByName, magic, utf8 } from '../io/files.js';
+import { type LazyFile, type LazyGguf, type LazyTensor, openGgufBytes, openSafetensorsFiles } from '../io/lazy-bytes.js';
+import { llama2cHeader, llama2cToHfConfig, readLlama2c, LLAMA2C_MAGIC } from '../io/llama2c.js';
 import { numel, type NamedTensor } from '../io/types.js';
 import { keep } from '../tensor/engine.js';
 import { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
 import { type ModelConfig, configFromHf, parameterShapes } from './config.js';
+import { familyForGguf, familyOf } from './families/index.js';
 import { type Int8Weights, Model, int8Plan, quantizeParameter } from './model.js';
-
-/** Buffers some GPT-2 checkpoints carry that are not parameters. */
-const NON_PARAMETERS = /\.attn\.(masked_)?bias$/;
 
 /** Hugging Face names as glasslm uses them (GPT-2 files from the hub omit the "transformer." prefix). */
 function canonicalName(config: ModelConfig, name: string): string {
-  if (config.arch === 'gpt2' && !name.startsWith('transformer.') && !name.startsWith('lm_head.')) return 'transformer.' + name;
-  return name;
+  return familyOf(config).canonicalName(name);
 }
 
 /** A tensor still in its file: HF name, shape, and a reader that fills float32 storage. */
@@ -48,12 +49,13 @@ export interface LoadOptions {
 function modelFromPending(config: ModelConfig, tensors: Iterable<PendingTensor>, opts: LoadOptions = {}): Model {
   if (opts.dtype !== undefined && opts.dtype !== 'f32' && opts.dtype !== 'q8_0') throw new Error(`unknown weight type '${opts.dtype}' (f32 or q8_0)`);
   const expected = parameterShapes(config);
+  const family = familyOf(config);
   const params = new Map<string, Tensor>();
   const int8: Int8Weights = { quantized: new Map(), dropped: new Set() };
   try {
     for (const t of tensors) {
       const name = canonicalName(config, t.name);
-      if (NON_PARAMETERS.test(name) && !expected.has(name)) continue;
+      if (family.isNonParameter(name) && !expected.has(name)) continue; // buffers some checkpoints carry (GPT-2's attn.bias masks)
       // a tied head saved explicitly (as transformers does for GPT-2) is the embedding again
       if (name === 'lm_head.weight' && !expected.has(name)) continue;
       const shape = expected.get(name);
@@ -100,24 +102,20 @@ export function modelFromTensors(config: ModelConfig, tensors: Iterable<NamedTen
   return modelFromPending(config, pending(), opts);
 }
 
-function readConfigJson(dir: string): ModelConfig {
-  const configPath = join(dir, 'config.json');
-  if (!existsSync(configPath)) throw new Error(`${dir} has no config.json`);
+/** A config.json's text as a ModelConfig (what names the file goes in errors). */
+export function configFromJsonText(text: string, what: string): ModelConfig {
   let json: Record<string, unknown>;
   try {
-    json = JSON.parse(readFileSync(configPath, 'utf8'));
+    json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${configPath} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`${what} is not valid JSON: ${(err as Error).message}`);
   }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${what} is not a JSON object`);
   return configFromHf(json);
 }
 
-/** Loads a model folder: config.json and model.safetensors (or model.safetensors.index.json with shards). */
-export function loadHfModel(dir: string, opts: LoadOptions = {}): Model {
-  if (!existsSync(dir)) throw new Error(`model '${dir}' does not exist`);
-  if (!statSync(dir).isDirectory()) throw new Error(`model '${dir}' is not a folder (expected config.json and model.safetensors)`);
-  const config = readConfigJson(dir);
-  const file = openSafetensorsDir(dir);
+/** Builds a model from a config and the (lazy) tensors of its safetensors file(s); closes the file. */
+export function modelFromSafetensors(config: ModelConfig, file: LazyFile, opts: LoadOptions = {}): Model {
   try {
     return modelFromPending(config, file.tensors, opts);
   } finally {
@@ -125,9 +123,20 @@ export function loadHfModel(dir: string, opts: LoadOptions = {}): Model {
   }
 }
 
-/** Loads a llama2.c checkpoint (.bin, v0/v1/v2). */
-export function loadLlama2cModel(path: string, opts: LoadOptions = {}): Model {
-  const ckpt = readLlama2c(readFileSync(path));
+/**
+ * Loads a Hugging Face model folder given as files: config.json and model.safetensors (or
+ * model.safetensors.index.json with its shards). Other files (tokenizer.json, …) are ignored.
+ */
+export function loadHfModelFromFiles(files: FileMap, opts: LoadOptions = {}): Model {
+  const byName = filesByName(files, 'model files');
+  const config = byName.get('config.json');
+  if (!config) throw new Error(`the model files (${[...byName.keys()].join(', ') || 'none'}) have no config.json`);
+  return modelFromSafetensors(configFromJsonText(utf8(config, 'config.json'), 'config.json'), openSafetensorsFiles(byName), opts);
+}
+
+/** Loads a llama2.c checkpoint (.bin, v0/v1/v2) from its bytes. */
+export function loadLlama2cModelFromBytes(bytes: Uint8Array, opts: LoadOptions = {}): Model {
+  const ckpt = readLlama2c(bytes);
   return modelFromTensors(configFromHf(llama2cToHfConfig(ckpt.config)), ckpt.tensors.values(), opts);
 }
 
@@ -151,22 +160,25 @@ function ggufPending(arch: GgufArch, heads: HeadCounts | undefined, t: LazyTenso
   };
 }
 
-/** Loads a GGUF model (llama, qwen2, gpt2), dequantizing each tensor to float32 as it is read. */
-export function loadGgufModel(path: string, opts: LoadOptions = {}): Model {
-  const file = openGgufFile(path);
+/** Builds a model from an open GGUF (any architecture a family reads), dequantizing each tensor to float32 as it is read; closes the file. */
+export function modelFromGguf(file: LazyGguf, opts: LoadOptions = {}): Model {
   try {
-    const ropeFreqs = file.tensors.find((t) => t.name === 'rope_freqs.weight');
-    let factors: Float32Array | undefined;
-    if (ropeFreqs) {
-      factors = new Float32Array(numel(ropeFreqs.shape));
-      ropeFreqs.readInto(factors);
+    const arch = metaString(file.metadata, 'general.architecture');
+    if (arch === undefined) throw new Error('GGUF config: general.architecture is missing');
+    const family = familyForGguf(arch);
+    // tensors that are not parameters (Llama 3's rope_freqs.weight) inform the config
+    const aux = new Map<string, Float32Array>();
+    for (const t of file.tensors) {
+      if (!family.gguf.auxTensors.includes(t.name)) continue;
+      const values = new Float32Array(numel(t.shape));
+      t.readInto(values);
+      aux.set(t.name, values);
     }
     const tied = !file.tensors.some((t) => t.name === 'output.weight');
-    const hf = ggufMetadataToHfConfig(file.metadata, tied, factors);
-    const arch = hfArch(hf);
-    const heads = arch === 'gpt2' ? undefined : hfHeadCounts(hf);
+    const hf = ggufMetadataToHf(file.metadata, tied, aux);
+    const heads = hfHeadCounts(hf);
     const config = configFromHf(hf);
-    const weights = file.tensors.filter((t) => t !== ropeFreqs).map((t) => ggufPending(arch, heads, t));
+    const weights = file.tensors.filter((t) => !aux.has(t.name)).map((t) => ggufPending(arch, heads, t));
     return modelFromPending(config, weights, opts);
   } finally {
     file.close();
@@ -174,34 +186,57 @@ export function loadGgufModel(path: string, opts: LoadOptions = {}): Model {
   }
 }
 
-/** The first bytes of a file. */
-function head(path: string, n: number): Uint8Array {
-  const buf = new Uint8Array(n);
-  const fd = openSync(path, 'r');
+/** Loads a GGUF model from the file's bytes. */
+export function loadGgufModelFromBytes(bytes: Uint8Array, opts: LoadOptions = {}): Model {
+  return modelFromGguf(openGgufBytes(bytes), opts);
+}
+
+/** The checkpoint formats glasslm reads. */
+export type ModelFormat = 'hf' | 'gguf' | 'llama2c';
+
+/** Files whose names say they are not weights (configs, vocabularies, tokenizers as text). */
+const NOT_WEIGHTS = /\.(json|txt|model|md)$/i;
+
+/**
+ * Which file of a folder holds the model, by content: config.json makes a Hugging Face folder;
+ * else a file starting with 'GGUF'; else the one file that reads as a llama2.c checkpoint (a
+ * llama2.c tokenizer such as tok512.bin beside it does not). Returns the format and the file name
+ * (config.json for a Hugging Face folder).
+ */
+export function detectModelFiles(files: ReadonlyMap<string, Uint8Array>): { format: ModelFormat; name: string } {
+  if (files.has('config.json')) return { format: 'hf', name: 'config.json' };
+  const candidates = [...files.keys()].filter((n) => !NOT_WEIGHTS.test(n));
+  const gguf = candidates.filter((n) => magic(files.get(n)!) === 'GGUF');
+  if (gguf.length > 1) throw new Error(`several GGUF files (${gguf.join(', ')}): give one model at a time`);
+  if (gguf.length === 1) return { format: 'gguf', name: gguf[0] };
+  const llama2c = candidates.filter((n) => isLlama2cCheckpoint(files.get(n)!));
+  if (llama2c.length > 1) throw new Error(`several llama2.c checkpoints (${llama2c.join(', ')}): give one model at a time`);
+  if (llama2c.length === 1) return { format: 'llama2c', name: llama2c[0] };
+  const names = [...files.keys()].join(', ') || 'none';
+  throw new Error(`no model among the files (${names}): expected config.json + model.safetensors, a GGUF file, or a llama2.c .bin checkpoint`);
+}
+
+/** Whether bytes are a llama2.c checkpoint: its header's sizes add up to the file's length. */
+function isLlama2cCheckpoint(bytes: Uint8Array): boolean {
+  if (bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) === LLAMA2C_MAGIC) return true;
   try {
-    readSync(fd, buf, 0, n, 0);
-  } finally {
-    closeSync(fd);
+    llama2cHeader(bytes);
+    return true;
+  } catch {
+    return false;
   }
-  return buf;
 }
 
-type Format = 'hf' | 'gguf' | 'llama2c';
-
-function detectFormat(path: string): Format {
-  if (!existsSync(path)) throw new Error(`model '${path}' does not exist`);
-  if (statSync(path).isDirectory()) return 'hf';
-  if (String.fromCharCode(...head(path, 4)) === 'GGUF') return 'gguf';
-  if (path.endsWith('.bin')) return 'llama2c';
-  throw new Error(`'${path}' is not a model folder, a GGUF file or a llama2.c .bin file`);
-}
-
-/** Loads a model from a Hugging Face folder, a .gguf file, or a llama2.c .bin file. */
-export function loadModel(path: string, opts: LoadOptions = {}): Model {
-  const format = detectFormat(path);
-  if (format === 'hf') return loadHfModel(path, opts);
-  if (format === 'gguf') return loadGgufModel(path, opts);
-  return loadLlama2cModel(path, opts);
+/**
+ * Loads a model from a folder given as files (see detectModelFiles for how the model is found):
+ * a Hugging Face folder, a GGUF file, or a llama2.c .bin (with or without its tokenizer beside it).
+ */
+export function loadModelFromFiles(files: FileMap, opts: LoadOptions = {}): Model {
+  const byName = filesByName(files, 'model files');
+  const { format, name } = detectModelFiles(byName);
+  if (format === 'hf') return loadHfModelFromFiles(byName, opts);
+  if (format === 'gguf') return loadGgufModelFromBytes(byName.get(name)!, opts);
+  return loadLlama2cModelFromBytes(byName.get(name)!, opts);
 }
 
 /** What a checkpoint file holds, without loading it: format, size on disk, values per stored type. */
@@ -212,25 +247,31 @@ export interface CheckpointInfo {
   dtypes: Record<string, number | null>;
 }
 
-/** Reads only the headers of a checkpoint (see loadModel for the paths accepted). */
-export function describeCheckpoint(path: string): CheckpointInfo {
-  const format = detectFormat(path);
+/** The stored types of an open checkpoint (it is closed). */
+export function describeLazy(format: 'safetensors' | 'gguf', file: LazyFile): CheckpointInfo {
   const dtypes: Record<string, number | null> = {};
-  const count = (tensors: LazyTensor[]) => {
-    for (const t of tensors) dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + numel(t.shape);
-  };
-  if (format === 'llama2c') {
-    const h = new DataView(head(path, 8).buffer);
-    const quantized = h.getUint32(0, true) === LLAMA2C_MAGIC && h.getInt32(4, true) === 2;
-    return { format: 'llama2.c', fileBytes: statSync(path).size, dtypes: { [quantized ? 'int8 groups (llama2.c v2)' : 'F32']: null } };
-  }
-  const file = format === 'hf' ? openSafetensorsDir(path) : openGgufFile(path);
   try {
-    count(file.tensors);
-    return { format: format === 'hf' ? 'safetensors' : 'gguf', fileBytes: file.fileBytes, dtypes };
+    for (const t of file.tensors) dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + numel(t.shape);
+    return { format, fileBytes: file.fileBytes, dtypes };
   } finally {
     file.close();
   }
+}
+
+/** What a llama2.c checkpoint holds, from its first 8 bytes and its size. */
+export function describeLlama2c(first8: Uint8Array, fileBytes: number): CheckpointInfo {
+  const h = new DataView(first8.buffer, first8.byteOffset, 8);
+  const quantized = h.getUint32(0, true) === LLAMA2C_MAGIC && h.getInt32(4, true) === 2;
+  return { format: 'llama2.c', fileBytes, dtypes: { [quantized ? 'int8 groups (llama2.c v2)' : 'F32']: null } };
+}
+
+/** Reads only the headers of a checkpoint given as files (see loadModelFromFiles). */
+export function describeCheckpointFiles(files: FileMap): CheckpointInfo {
+  const byName = filesByName(files, 'model files');
+  const { format, name } = detectModelFiles(byName);
+  if (format === 'hf') return describeLazy('safetensors', openSafetensorsFiles(byName));
+  if (format === 'gguf') return describeLazy('gguf', openGgufBytes(byName.get(name)!));
+  return describeLlama2c(byName.get(name)!, byName.get(name)!.length);
 }
 
 /** Parameter counts by component, from the config's parameter shapes (a tied head counts 0). */
@@ -238,14 +279,10 @@ export interface ParameterCounts { embeddings: number; attention: number; mlp: n
 
 export function parameterCounts(config: ModelConfig): ParameterCounts {
   const out: ParameterCounts = { embeddings: 0, attention: 0, mlp: 0, norms: 0, head: 0, total: 0 };
+  const family = familyOf(config);
   for (const [name, shape] of parameterShapes(config)) {
     const n = numel(shape);
-    if (/(wte|wpe|embed_tokens)\.weight$/.test(name)) out.embeddings += n;
-    else if (/\.(attn|self_attn)\./.test(name)) out.attention += n;
-    else if (/\.mlp\./.test(name)) out.mlp += n;
-    else if (/(ln_\d|ln_f|layernorm|norm)\.(weight|bias)$/.test(name)) out.norms += n;
-    else if (name.startsWith('lm_head.')) out.head += n;
-    else throw new Error(`parameterCounts: no component for parameter '${name}'`);
+    out[family.component(name)] += n;
     out.total += n;
   }
   return out;

@@ -7,11 +7,13 @@ import { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled, keep, tidy } from '../tensor/engine.js';
 import { formatShape } from '../tensor/shape.js';
 import { type ModelConfig, parameterShapes } from './config.js';
-import { gpt2Forward } from './gpt2.js';
+import type { AnyFamily, LinearSpec } from './family.js';
+import { familyOf } from './families/index.js';
 import { type HookFn, HookContext, type HookOptions } from './hooks.js';
 import { KVCache } from './kv-cache.js';
 import { type DecodeStep, buildDecodeStep } from './decode-step/index.js';
-import { llamaForward, llamaInverseFrequencies } from './llama.js';
+import { Projections } from './linear.js';
+import { finalNorm, unembedNormed } from './readout.js';
 
 export interface ForwardOptions extends HookOptions {
   /** Continue from a KV cache (generation); positions start at cache.length. */
@@ -47,19 +49,25 @@ export interface Int8Plan {
   droppable: boolean;
 }
 
+/** The linear layers of a config by weight name (computed once per config object). */
+const linearsByConfig = new WeakMap<ModelConfig, Map<string, LinearSpec>>();
+function linearSpecs(config: ModelConfig): Map<string, LinearSpec> {
+  let m = linearsByConfig.get(config);
+  if (!m) linearsByConfig.set(config, (m = new Map(familyOf(config).linears(config).map((l) => [l.weight, l]))));
+  return m;
+}
+
 /**
- * Which parameters run as Q8_0: every projection matrix and the output head, when the rows that
- * the blocks of 32 run along have a multiple of 32 values (others stay float, as llama.cpp does).
- * An embedding table is quantized only when it is also the (tied) head; position embeddings and
- * an untied token table stay float. null: stays float.
+ * Which parameters run as Q8_0: every linear layer of the family (the projections and the output
+ * head), when its input has a multiple of 32 values, the rows that the blocks of 32 run along
+ * (others stay float, as llama.cpp does). An embedding table is quantized only when it is also
+ * the (tied) head; position embeddings and an untied token table stay float. null: stays float.
  */
 export function int8Plan(config: ModelConfig, name: string, shape: readonly number[]): Int8Plan | null {
   if (shape.length !== 2) return null;
-  const head = config.arch === 'gpt2' ? 'transformer.wte.weight' : config.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
-  if (name === head) return shape[1] % 32 === 0 ? { key: 'lm_head', transpose: false, droppable: true } : null;
-  if (/(wte|wpe|embed_tokens)\.weight$/.test(name)) return null;
-  const transpose = config.arch === 'gpt2';
-  return (transpose ? shape[0] : shape[1]) % 32 === 0 ? { key: name, transpose, droppable: true } : null;
+  const spec = linearSpecs(config).get(name);
+  if (!spec) return null;
+  return spec.in % 32 === 0 ? { key: spec.int8Key ?? name, transpose: spec.layout === 'in-out', droppable: true } : null;
 }
 
 /** Matrices already held as int8 when a model is built (a loader that quantizes as it reads). */
@@ -70,13 +78,17 @@ export interface Int8Weights {
 }
 
 export class Model {
-  private readonly invFreq: Float32Array | null;
+  /** The family this model belongs to (GPT-2, Llama, …): what its config, names and forward pass are. */
+  readonly family: AnyFamily;
+  /** Every product with one of the model's matrices goes through here (layouts, int8 copies). */
+  readonly proj: Projections;
   /** Weight-only int8 copies of the matrices used in products (see quantize), by parameter name; 'lm_head' for the output head. */
   readonly quantized = new Map<string, op.QuantizedMatrix>();
   /** Matrices whose float32 copies were dropped (quantize with keepFloat: false): inference only. */
   private readonly floatDropped = new Set<string>();
 
   constructor(readonly config: ModelConfig, readonly params: Map<string, Tensor>, int8?: Int8Weights) {
+    this.family = familyOf(config);
     const expected = parameterShapes(config);
     for (const [key, q] of int8?.quantized ?? []) this.quantized.set(key, q);
     for (const name of int8?.dropped ?? []) this.floatDropped.add(name);
@@ -90,18 +102,16 @@ export class Model {
       if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new Error(`parameter '${name}' must be float, got ${t.dtype}`);
     }
     for (const name of params.keys()) if (!expected.has(name)) throw new Error(`the checkpoint has an unexpected parameter '${name}'`);
-    this.invFreq = config.arch === 'llama' ? llamaInverseFrequencies(config) : null;
+    this.proj = new Projections(params, this.quantized, [...linearSpecs(config).values()]);
   }
 
-  /** Random initialisation as GPT-2 / nanoGPT: N(0, 0.02), residual projections scaled by 1/√(2·layers), norms 1, biases 0. */
+  /** Random initialisation as the family says (GPT-2 / nanoGPT: N(0, 0.02), residual projections scaled by 1/√(2·layers), norms 1, biases 0). */
   static init(config: ModelConfig, rng: op.Rng): Model {
     const params = new Map<string, Tensor>();
-    const residualStd = 0.02 / Math.sqrt(2 * config.layers);
+    const family = familyOf(config);
     for (const [name, shape] of parameterShapes(config)) {
-      let t: Tensor;
-      if (/(ln_\d|ln_f|layernorm|norm)\.weight$/.test(name)) t = op.ones(shape);
-      else if (name.endsWith('.bias')) t = op.zeros(shape);
-      else t = op.randn(shape, rng, /(c_proj|o_proj|down_proj)\.weight$/.test(name) ? residualStd : 0.02);
+      const kind = family.initOf(config, name);
+      const t = kind === 'one' ? op.ones(shape) : kind === 'zero' ? op.zeros(shape) : op.randn(shape, rng, kind);
       params.set(name, keep(t));
     }
     return new Model(config, params);
@@ -119,11 +129,6 @@ export class Model {
     return this.floatDropped.size > 0;
   }
 
-  /** The int8 copy of a parameter (the output head's is stored as 'lm_head'). */
-  private quantizedFor(name: string): op.QuantizedMatrix {
-    return this.quantized.get(int8Plan(this.config, name, parameterShapes(this.config).get(name)!)!.key)!;
-  }
-
   /**
    * A parameter as float32 by its Hugging Face name: the stored tensor, or, for a matrix held
    * only as int8, a dequantized copy that the caller owns (dispose it, or use it inside tidy).
@@ -132,10 +137,7 @@ export class Model {
     const t = this.params.get(name);
     if (t) return t;
     if (!this.floatDropped.has(name)) throw new Error(`the model has no parameter '${name}'`);
-    const q = this.quantizedFor(name);
-    const plan = int8Plan(this.config, name, parameterShapes(this.config).get(name)!)!;
-    // GPT-2's Conv1D matrices are quantized transposed (rows along the input): turn them back
-    return tidy(() => (plan.transpose ? op.contiguous(op.transpose(q.dequantize())) : q.dequantize()));
+    return this.proj.float(name);
   }
 
   /** Positions the model can attend over. */
@@ -151,8 +153,7 @@ export class Model {
   /** A KV cache sized for this model. */
   createKVCache(batch = 1, maxLen = this.config.contextLength): KVCache {
     const c = this.config;
-    const kvHeads = c.arch === 'llama' ? c.kvHeads : c.heads;
-    const headDim = c.arch === 'llama' ? c.headDim : c.dim / c.heads;
+    const { kvHeads, headDim } = this.family.attention(c);
     return new KVCache(c.layers, batch, kvHeads, Math.min(maxLen, c.contextLength), headDim);
   }
 
@@ -178,11 +179,11 @@ export class Model {
 
   /**
    * The decode step for this cache (one token's forward as one wasm call: src/models/decode-step/),
-   * or null where it cannot run (not the wasm backend, batch > 1). Made once per cache, and again
-   * after quantize(); disposed with the cache.
+   * or null where it cannot run (not the wasm backend, batch > 1, a family or shape without a step
+   * plan). Made once per cache, and again after quantize(); disposed with the cache.
    */
   decodeStep(cache: KVCache): DecodeStep | null {
-    return cache.attachment(this, `q${this.quantized.size}`, () => buildDecodeStep(this.config, this.params, this.quantized, cache, this.invFreq));
+    return cache.attachment(this, `q${this.quantized.size}`, () => buildDecodeStep(this.family, this.config, this.params, this.quantized, cache));
   }
 
   /** Whether a forward with these options is one plain token that the decode step can run (no hooks, views or gradients). */
@@ -227,9 +228,12 @@ export class Model {
       cache: (name) => wanted.has(name) || (typeof userCache === 'function' ? userCache(name) : !!userCache?.includes(name)),
     });
     const c = this.config;
-    const logits = c.arch === 'gpt2'
-      ? gpt2Forward(c, this.params, ids, start, ctx, opts.kvCache, this.quantized, lastOnly)
-      : llamaForward(c, this.params, ids, start, ctx, opts.kvCache, this.invFreq!, this.quantized, lastOnly);
+    const positions = Int32Array.from({ length: T }, (_, t) => start + t); // the one place positions come from
+    let resid = this.family.forward(c, this, { ids, positions, ctx, cache: opts.kvCache }); // (B, T, C)
+    if (lastOnly) resid = op.slice(resid, 1, T - 1, T); // (B, 1, C): a prompt needs only its last prediction
+    const readout = this.family.readout(c);
+    const final = ctx.point('ln_final.hook_normalized', finalNorm(readout, this.params, resid));
+    const logits = unembedNormed(readout, this, final); // (B, T, vocab)
     if (opts.kvCache) opts.kvCache.length += T;
     const result: ForwardResult = { logits, cache: ctx.cache };
     if (opts.hiddenStates) {

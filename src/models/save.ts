@@ -1,17 +1,13 @@
-// Saving models: a Hugging Face folder (config.json + model.safetensors [+ tokenizer.json]) that
-// transformers can load, or one GGUF file that llama.cpp can load (weights, hyperparameters and
-// the vocabulary, as convert_hf_to_gguf.py writes them). Files are written atomically.
-
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeAll, writeAtomically } from '../io/atomic.js';
+// Saving models as bytes (browser-safe): a Hugging Face folder (config.json + model.safetensors
+// [+ tokenizer.json]) that transformers can load, or one GGUF file that llama.cpp can load (weights,
+// hyperparameters and the vocabulary, as convert_hf_to_gguf.py writes them). A page offers these
+// bytes as downloads; ./save-file.ts (Node) writes the same files to disk, atomically.
 import { GgmlType, GgufType } from '../io/gguf/constants.js';
-import { hfConfigToGgufMetadata, hfHeadCounts, llama3RopeFactors } from '../io/gguf/config.js';
+import { hfHeadCounts } from '../io/gguf/config.js';
 import { gguf, type GgufMetadata } from '../io/gguf/metadata.js';
-import { hfTensorsToGguf, type GgufArch } from '../io/gguf/names.js';
-import { writeGgufFile } from '../io/gguf/write-file.js';
-import type { GgufTensorToWrite } from '../io/gguf/write.js';
-import { writeSafetensorsFile } from '../io/safetensors-file.js';
+import { hfTensorsToGguf } from '../io/gguf/names.js';
+import { type GgufTensorToWrite, type GgufToWrite, writeGguf } from '../io/gguf/write.js';
+import { writeSafetensors } from '../io/safetensors.js';
 import type { NamedTensor } from '../io/types.js';
 import { ByteLevelBPE } from '../tokenizer/bpe.js';
 import { CL100K_PATTERN, GPT2_PATTERN, QWEN2_PATTERN } from '../tokenizer/pretokenize.js';
@@ -33,7 +29,7 @@ export interface SaveGgufOptions {
 }
 
 /** The parameters as float32 NamedTensors (views of the model's storage, no copies for float32). */
-function namedParams(model: Model): NamedTensor[] {
+export function namedParams(model: Model): NamedTensor[] {
   if (model.inferenceOnly) throw new Error('this model holds some matrices only as int8 (loaded with --dtype q8_0): load it again without --dtype to save or convert it');
   const out: NamedTensor[] = [];
   for (const [name, t] of model.params) {
@@ -43,19 +39,35 @@ function namedParams(model: Model): NamedTensor[] {
   return out;
 }
 
-/**
- * Writes dir/config.json and dir/model.safetensors (and dir/tokenizer.json for a byte-level BPE),
- * the layout `loadModel(dir)` and transformers' from_pretrained read.
- */
-export function saveHfModel(model: Model, dir: string, tokenizer?: Tokenizer): void {
+/** Refuses a tokenizer that tokenizer.json cannot hold (only byte-level BPE is written). */
+export function checkHfTokenizer(tokenizer: Tokenizer | undefined): void {
   if (tokenizer && !(tokenizer instanceof ByteLevelBPE)) {
     throw new Error(`cannot write a ${tokenizer.description} tokenizer as tokenizer.json (only byte-level BPE); save the model as GGUF to keep it`);
   }
-  mkdirSync(dir, { recursive: true });
-  const text = (s: string) => (fd: number) => writeAll(fd, new TextEncoder().encode(s));
-  writeSafetensorsFile(join(dir, 'model.safetensors'), namedParams(model), { format: 'pt' });
-  writeAtomically(join(dir, 'config.json'), text(JSON.stringify(configToHf(model.config), null, 2) + '\n'));
-  if (tokenizer instanceof ByteLevelBPE) writeAtomically(join(dir, 'tokenizer.json'), text(JSON.stringify(toHfJson(tokenizer), null, 2) + '\n'));
+}
+
+/** config.json's text for a model. */
+export function hfConfigText(model: Model): string {
+  return JSON.stringify(configToHf(model.config), null, 2) + '\n';
+}
+
+/** tokenizer.json's text for a byte-level BPE. */
+export function hfTokenizerText(tokenizer: ByteLevelBPE): string {
+  return JSON.stringify(toHfJson(tokenizer), null, 2) + '\n';
+}
+
+/**
+ * The files of a Hugging Face folder as name -> bytes: config.json, model.safetensors (and
+ * tokenizer.json for a byte-level BPE), the files `loadModelFromFiles` and transformers read.
+ */
+export function hfModelFiles(model: Model, tokenizer?: Tokenizer): Map<string, Uint8Array> {
+  checkHfTokenizer(tokenizer);
+  const enc = new TextEncoder();
+  const files = new Map<string, Uint8Array>();
+  files.set('config.json', enc.encode(hfConfigText(model)));
+  files.set('model.safetensors', writeSafetensors(namedParams(model), { format: 'pt' }));
+  if (tokenizer instanceof ByteLevelBPE) files.set('tokenizer.json', enc.encode(hfTokenizerText(tokenizer)));
+  return files;
 }
 
 /** llama_ftype of the file as a whole (general.file_type). */
@@ -72,26 +84,30 @@ export function ggufTensorType(shape: readonly number[], dtype: GgufDtype): Ggml
   return shape[shape.length - 1] % 32 === 0 ? GgmlType.Q8_0 : GgmlType.F16;
 }
 
-/** Writes the model as one GGUF file at path (HF names -> llama.cpp names and layouts). */
-export function saveGgufModel(model: Model, path: string, opts: SaveGgufOptions = {}): void {
+/** The model as a GGUF to write (HF names -> llama.cpp names and layouts, tensor types chosen). */
+export function ggufToWrite(model: Model, opts: SaveGgufOptions = {}): GgufToWrite {
   const dtype = opts.dtype ?? 'f32';
   if (!(dtype in FILE_TYPE)) throw new Error(`unknown GGUF dtype '${dtype}' (f32, f16, q8_0)`);
   const c = model.config;
   const hf = configToHf(c);
-  const meta: GgufMetadata = hfConfigToGgufMetadata(hf);
-  const arch = meta.get('general.architecture')!.value as GgufArch;
+  const side = model.family.gguf;
+  const arch = side.archFor(hf);
+  const meta: GgufMetadata = side.metadataFromHf(hf, arch);
   meta.set('general.name', gguf.str(opts.name ?? `glasslm-${arch}`));
   meta.set('general.file_type', gguf.u32(FILE_TYPE[dtype]));
   if (dtype !== 'f32') meta.set('general.quantization_version', gguf.u32(2));
   if (opts.tokenizer) for (const [k, v] of tokenizerToGgufMetadata(opts.tokenizer, c.vocabSize)) meta.set(k, v);
 
-  const named = hfTensorsToGguf(arch, arch === 'gpt2' ? undefined : hfHeadCounts(hf), namedParams(model));
+  const named = hfTensorsToGguf(arch, hfHeadCounts(hf), namedParams(model));
   const tensors: GgufTensorToWrite[] = named.map((t) => ({ ...t, type: ggufTensorType(t.shape, dtype) }));
-  if (c.arch === 'llama' && c.ropeScaling) {
-    // llama.cpp reads Llama 3 rope scaling from this tensor, not from metadata
-    tensors.push({ name: 'rope_freqs.weight', shape: [c.headDim / 2], data: llama3RopeFactors(c.headDim, c.ropeTheta, c.ropeScaling), type: GgmlType.F32 });
-  }
-  writeGgufFile(path, { metadata: meta, tensors });
+  // non-parameter tensors llama.cpp reads (Llama 3 rope scaling as rope_freqs.weight), kept in float32
+  for (const t of side.auxTensorsFor(hf)) tensors.push({ ...t, type: GgmlType.F32 });
+  return { metadata: meta, tensors };
+}
+
+/** The model as the bytes of one GGUF file (see ggufToWrite). */
+export function ggufModelBytes(model: Model, opts: SaveGgufOptions = {}): Uint8Array {
+  return writeGguf(ggufToWrite(model, opts));
 }
 
 // tokenizer.ggml.token_type values (llama.cpp's llama_token_type)

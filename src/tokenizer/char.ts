@@ -2,7 +2,6 @@
 // training text, sorted by code point. Saved as a Hugging Face tokenizer.json: a BPE model with
 // no merges and no pre-tokenizer, whose decoder fuses the pieces back together.
 
-import { writeFileSync } from 'node:fs';
 import type { EncodeOptions, Tokenizer } from './types.js';
 
 export class CharTokenizer implements Tokenizer {
@@ -75,10 +74,6 @@ export class CharTokenizer implements Tokenizer {
       decoder: { type: 'Fuse' },
       model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab: Object.fromEntries(this.ids), merges: [] },
     };
-  }
-
-  save(path: string): void {
-    writeFileSync(path, JSON.stringify(this.toHfJson(), null, 1));
   }
 
   /** Recognises the tokenizer.json that toHfJson writes. */

@@ -1,15 +1,16 @@
-// The tokenizer package: byte-level BPE (GPT-2 family), scored BPE (llama2.c / SentencePiece),
-// training, and loaders for the common vocabulary files. `loadTokenizer` detects the format.
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadGguf } from './load-gguf.js';
-import { loadGpt2Files } from './load-gpt2.js';
-import { loadHfJson, type HfTokenizerConfig } from './load-hf-json.js';
-import { loadLlama2c } from './load-llama2c.js';
-import { isRecord, parseJson, readText } from './parse.js';
-import { CharTokenizer } from './char.js';
+// The tokenizer package (browser-safe): byte-level BPE (GPT-2 family), scored BPE (llama2.c /
+// SentencePiece), character-level, training, and parsers for the common vocabulary files given as
+// bytes. `loadTokenizerFromFiles` detects the format; the path loaders (loadTokenizer(path),
+// saveTokenizer) are in ./load-file.ts (Node).
+import { type FileMap, filesByName, magic, utf8 } from '../io/files.js';
 import { ByteLevelBPE } from './bpe.js';
-import { saveHfJson } from './save-hf-json.js';
+import { CharTokenizer } from './char.js';
+import { tokenizerFromGguf } from './load-gguf.js';
+import { gpt2FromText } from './load-gpt2.js';
+import { type HfTokenizerConfig, tokenizerFromHfJson } from './load-hf-json.js';
+import { llama2cFromBuffer } from './load-llama2c.js';
+import { isRecord, parseJson } from './parse.js';
+import { toHfJson } from './save-hf-json.js';
 import type { Tokenizer } from './types.js';
 
 export type { AllowedSpecial, EncodeOptions, Tokenizer } from './types.js';
@@ -17,67 +18,71 @@ export { ByteLevelBPE, type ByteLevelBPEConfig } from './bpe.js';
 export { ScoredBPE } from './scored-bpe.js';
 export { trainBpe, type TrainOptions } from './train.js';
 export { StreamDecoder } from './stream-decode.js';
-export { saveHfJson, toHfJson } from './save-hf-json.js';
+export { toHfJson } from './save-hf-json.js';
 export { CharTokenizer } from './char.js';
-export { gpt2FromText, loadGpt2Files } from './load-gpt2.js';
-export { loadHfJson, tokenizerFromHfJson } from './load-hf-json.js';
-export { loadGguf, tokenizerFromGguf } from './load-gguf.js';
-export { llama2cFromBuffer, loadLlama2c } from './load-llama2c.js';
+export { gpt2FromText } from './load-gpt2.js';
+export { tokenizerFromHfJson, type HfTokenizerConfig } from './load-hf-json.js';
+export { tokenizerFromGguf } from './load-gguf.js';
+export { llama2cFromBuffer } from './load-llama2c.js';
 export { CL100K_PATTERN, GPT2_PATTERN, QWEN2_PATTERN, hfRegexToJs, pretokenize, regexPretokenizer } from './pretokenize.js';
 
-function readHfConfig(dir: string): HfTokenizerConfig {
-  const path = join(dir, 'tokenizer_config.json');
-  if (!existsSync(path)) return {};
-  const json = parseJson(readText(path), path);
+/** tokenizer_config.json's text as the options tokenizer.json loading reads (bos/eos names). */
+export function hfTokenizerConfig(text: string | undefined, what = 'tokenizer_config.json'): HfTokenizerConfig {
+  if (text === undefined) return {};
+  const json = parseJson(text, what);
   return isRecord(json) ? json : {};
 }
 
-/**
- * Loads a tokenizer from:
- * - a directory holding tokenizer.json, or vocab.json + merges.txt;
- * - a tokenizer.json (any .json), a .gguf file, or a llama2.c tokenizer .bin.
- * The format of a file is recognised by its first bytes ('GGUF', '{'), then by its extension.
- */
-export function loadTokenizer(path: string): Tokenizer {
-  let stat;
-  try {
-    stat = statSync(path);
-  } catch {
-    throw new Error(`tokenizer not found: ${path}`);
-  }
-  if (stat.isDirectory()) {
-    const json = join(path, 'tokenizer.json');
-    if (existsSync(json)) return loadTokenizer(json);
-    const vocab = join(path, 'vocab.json');
-    const merges = join(path, 'merges.txt');
-    if (existsSync(vocab) && existsSync(merges)) return loadGpt2Files(vocab, merges);
-    throw new Error(`${path} holds neither tokenizer.json nor vocab.json + merges.txt`);
-  }
-  const head = new Uint8Array(4);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, head, 0, 4, 0);
-  } finally {
-    closeSync(fd);
-  }
-  const magic = String.fromCharCode(...head);
-  if (magic === 'GGUF' || path.endsWith('.gguf')) return loadGguf(path);
-  if (path.endsWith('.json') || magic.trimStart().startsWith('{')) {
-    if (path.endsWith('vocab.json')) {
-      const merges = join(path, '..', 'merges.txt');
-      if (existsSync(merges)) return loadGpt2Files(path, merges);
-    }
-    const chars = CharTokenizer.fromHfJson(parseJson(readText(path), path));
-    if (chars) return chars;
-    return loadHfJson(path, readHfConfig(join(path, '..')));
-  }
-  if (path.endsWith('.bin')) return loadLlama2c(path);
-  throw new Error(`cannot tell the tokenizer format of ${path} (expected a directory, tokenizer.json, .gguf, or llama2.c .bin)`);
+/** A tokenizer.json's text: a character-level tokenizer if it is one (see CharTokenizer), else byte-level BPE. */
+export function tokenizerFromJsonText(text: string, what: string, config: HfTokenizerConfig = {}): Tokenizer {
+  const json = parseJson(text, what);
+  return CharTokenizer.fromHfJson(json) ?? tokenizerFromHfJson(json, what, config);
 }
 
-/** Writes any trainable tokenizer (byte-level BPE or character-level) as a tokenizer.json. */
-export function saveTokenizer(tok: Tokenizer, path: string): void {
-  if (tok instanceof CharTokenizer) tok.save(path);
-  else if (tok instanceof ByteLevelBPE) saveHfJson(tok, path);
-  else throw new Error(`cannot save a ${tok.description} tokenizer as tokenizer.json`);
+/** Files that are never a vocabulary on their own. */
+const NOT_A_VOCABULARY = new Set(['config.json', 'tokenizer_config.json', 'generation_config.json', 'special_tokens_map.json', 'model.safetensors.index.json']);
+
+export interface TokenizerFilesOptions {
+  /** llama2.c tokenizer.bin: read this many tokens (the model's vocabulary size), as run.c does. */
+  vocabSize?: number;
+}
+
+/**
+ * Loads a tokenizer from a folder given as files (name -> bytes), by content:
+ * - tokenizer.json (with tokenizer_config.json when present), or vocab.json + merges.txt;
+ * - the vocabulary inside a GGUF file (its metadata; the weights are not decoded);
+ * - a llama2.c tokenizer (tok512.bin, tokenizer.bin), beside its model or alone;
+ * - any other one JSON file holding a tokenizer.json object.
+ */
+export function loadTokenizerFromFiles(files: FileMap, opts: TokenizerFilesOptions = {}): Tokenizer {
+  const byName = filesByName(files, 'tokenizer files');
+  const text = (name: string) => utf8(byName.get(name)!, name);
+  const config = () => hfTokenizerConfig(byName.has('tokenizer_config.json') ? text('tokenizer_config.json') : undefined);
+  if (byName.has('tokenizer.json')) return tokenizerFromJsonText(text('tokenizer.json'), 'tokenizer.json', config());
+  if (byName.has('vocab.json') && byName.has('merges.txt')) return gpt2FromText(text('vocab.json'), text('merges.txt'));
+  const names = [...byName.keys()];
+  const gguf = names.filter((n) => magic(byName.get(n)!) === 'GGUF');
+  if (gguf.length > 1) throw new Error(`several GGUF files (${gguf.join(', ')}): give one at a time`);
+  if (gguf.length === 1) return tokenizerFromGguf(byName.get(gguf[0])!, gguf[0]);
+  const json = names.filter((n) => !NOT_A_VOCABULARY.has(n) && (n.endsWith('.json') || magic(byName.get(n)!, 1) === '{'));
+  if (json.length === 1) return tokenizerFromJsonText(text(json[0]), json[0], config());
+  // a llama2.c tokenizer: the file that parses as one (a llama2.c model beside it does not)
+  const errors: string[] = [];
+  for (const n of names) {
+    if (n.endsWith('.json') || n.endsWith('.txt')) continue;
+    try {
+      return llama2cFromBuffer(byName.get(n)!, n, opts.vocabSize);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  throw new Error(`no tokenizer among the files (${names.join(', ') || 'none'}): expected tokenizer.json, vocab.json + merges.txt, a GGUF file with a vocabulary, or a llama2.c tokenizer .bin` +
+    (errors.length ? ` (${errors.join('; ')})` : ''));
+}
+
+/** tokenizer.json's text for any trainable tokenizer (byte-level BPE or character-level). */
+export function tokenizerJsonText(tok: Tokenizer): string {
+  if (tok instanceof CharTokenizer) return JSON.stringify(tok.toHfJson(), null, 1);
+  if (tok instanceof ByteLevelBPE) return JSON.stringify(toHfJson(tok), null, 2) + '\n';
+  throw new Error(`cannot save a ${tok.description} tokenizer as tokenizer.json`);
 }

@@ -4,9 +4,8 @@
 //   tokenizer.ggml.pre names the pre-tokenizer ('gpt-2', 'llama-bpe', 'qwen2', ...).
 // - model 'llama': SentencePiece. tokens with scores, spaces written "▁", byte tokens <0xNN>.
 // token_type: 1 normal, 2 unknown, 3 control, 4 user defined, 5 unused, 6 byte.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ByteLevelBPE } from './bpe.js';
-import { GgufTruncatedError, readGgufMetadata, type GgufValue } from './gguf-metadata.js';
+import { readGgufMetadata, type GgufValue } from './gguf-metadata.js';
 import { splitMergeLine } from './parse.js';
 import { CL100K_PATTERN, GPT2_PATTERN, QWEN2_PATTERN, patternName, regexPretokenizer } from './pretokenize.js';
 import { ScoredBPE } from './scored-bpe.js';
@@ -113,31 +112,4 @@ function llamaGguf(
     specialTokens, bos, eos,
     description: `SentencePiece (GGUF llama) scored BPE, ${tokens.length} tokens`,
   });
-}
-
-/**
- * Loads the vocabulary of a .gguf file. Only the start of the file is read (the metadata comes
- * before the tensors): 16 MiB first, doubling while the metadata runs past what was read.
- */
-export function loadGguf(path: string): Tokenizer {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    for (let want = Math.min(size, 16 << 20); ; want = Math.min(size, want * 2)) {
-      const buf = new Uint8Array(want);
-      const got = readSync(fd, buf, 0, want, 0);
-      try {
-        return tokenizerFromGguf(buf.subarray(0, got), path);
-      } catch (err) {
-        if (!(err instanceof GgufTruncatedError) || want >= size) throw err;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -1,6 +1,6 @@
 // GPT-2's original files: vocab.json (= encoder.json) and merges.txt (= vocab.bpe).
 import { ByteLevelBPE } from './bpe.js';
-import { parseJson, readText, splitMergeLine, vocabFromObject } from './parse.js';
+import { parseJson, splitMergeLine, vocabFromObject } from './parse.js';
 import { GPT2_PATTERN, regexPretokenizer } from './pretokenize.js';
 
 export const ENDOFTEXT = '<|endoftext|>';
@@ -31,8 +31,4 @@ export function gpt2FromText(vocabJson: string, mergesTxt: string, names = { voc
     bos: eot,
     eos: eot,
   });
-}
-
-export function loadGpt2Files(vocabPath: string, mergesPath: string): ByteLevelBPE {
-  return gpt2FromText(readText(vocabPath), readText(mergesPath), { vocab: vocabPath, merges: mergesPath });
 }

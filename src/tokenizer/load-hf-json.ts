@@ -4,7 +4,7 @@
 // ByteLevel (add_prefix_space, use_regex), Split with a Regex or String pattern and the
 // 'Isolated' behaviour, and Sequence of those; normalizer null or NFC; added_tokens.
 import { ByteLevelBPE } from './bpe.js';
-import { isRecord, parseJson, readText, splitMergeLine, vocabFromObject } from './parse.js';
+import { isRecord, splitMergeLine, vocabFromObject } from './parse.js';
 import { GPT2_PATTERN, patternName, regexPretokenizer, sequencePretokenizer, type Pretokenizer } from './pretokenize.js';
 
 /** Optional hints from tokenizer_config.json: which added tokens are bos and eos. */
@@ -142,8 +142,4 @@ export function tokenizerFromHfJson(json: unknown, what = 'tokenizer.json', conf
     bos: special(config.bos_token) ?? guess(['<|begin_of_text|>', '<|endoftext|>', '<s>', '<|im_start|>']),
     eos: special(config.eos_token) ?? guess(['<|end_of_text|>', '<|endoftext|>', '</s>', '<|im_end|>']),
   });
-}
-
-export function loadHfJson(path: string, config?: HfTokenizerConfig): ByteLevelBPE {
-  return tokenizerFromHfJson(parseJson(readText(path), path), path, config);
 }

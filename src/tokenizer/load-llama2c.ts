@@ -4,7 +4,6 @@
 // The file does not store the vocabulary size: tokens are read to the end of the file (or
 // `vocabSize` of them, as run.c does with the model's vocab_size). Ids 0, 1, 2 are <unk>, BOS,
 // EOS; ids 3..258 are the byte-fallback tokens <0x00>..<0xFF> (run.c encodes a byte b as b + 3).
-import { readFileSync } from 'node:fs';
 import { ScoredBPE } from './scored-bpe.js';
 
 export function llama2cFromBuffer(buf: Uint8Array, what = 'tokenizer.bin', vocabSize?: number): ScoredBPE {
@@ -54,14 +53,4 @@ export function llama2cFromBuffer(buf: Uint8Array, what = 'tokenizer.bin', vocab
     unk: 0,
     description: `llama2.c scored BPE, ${pieces.length} tokens (BOS 1, EOS 2)`,
   });
-}
-
-export function loadLlama2c(path: string, vocabSize?: number): ScoredBPE {
-  let buf: Uint8Array;
-  try {
-    buf = readFileSync(path);
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
-  }
-  return llama2cFromBuffer(buf, path, vocabSize);
 }

@@ -1,14 +1,5 @@
-// Small helpers for reading vocabulary files with errors that say what is wrong and where.
-import { readFileSync } from 'node:fs';
-
-/** Reads a file as UTF-8, with the path in the error when it cannot be read. */
-export function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`);
-  }
-}
+// Small helpers for parsing vocabulary files with errors that say what is wrong and where
+// (reading them from disk is in ./load-file.ts).
 
 /** Parses JSON, naming the file when it is malformed. */
 export function parseJson(text: string, what: string): unknown {

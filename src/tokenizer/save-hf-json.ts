@@ -1,6 +1,5 @@
 // Writes a byte-level BPE as a Hugging Face tokenizer.json, readable by the `tokenizers`
 // library, transformers' PreTrainedTokenizerFast, and ./load-hf-json.ts.
-import { writeFileSync } from 'node:fs';
 import type { ByteLevelBPE } from './bpe.js';
 import { GPT2_PATTERN } from './pretokenize.js';
 
@@ -50,8 +49,4 @@ export function toHfJson(tok: ByteLevelBPE): Record<string, unknown> {
       merges: tok.merges.map(([a, b]) => `${a} ${b}`), // "a b" strings: every tokenizers version reads these
     },
   };
-}
-
-export function saveHfJson(tok: ByteLevelBPE, path: string): void {
-  writeFileSync(path, JSON.stringify(toHfJson(tok), null, 2) + '\n');
 }

@@ -4,31 +4,22 @@
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelConfig } from '../models/config.js';
+import { type ModelShape, modelConfigFor } from './model-shape.js';
 import { Model } from '../models/model.js';
 import * as op from '../ops/index.js';
-import { CharTokenizer, loadTokenizer, trainBpe } from '../tokenizer/index.js';
+import { CharTokenizer, trainBpe } from '../tokenizer/index.js';
+import { loadTokenizer } from '../tokenizer/load-file.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { writeFileAtomic } from '../io/atomic.js';
+
+export { type ModelShape, modelConfigFor } from './model-shape.js';
 import { STATE_FILE } from './checkpoint.js';
-import { splitTokens, tokenizeFile } from './data.js';
+import { splitTokens } from './data.js';
+import { tokenizeFile } from './data-file.js';
 import { lossCurveSvg } from './loss-plot.js';
 import { type TrainOptions, resolveTrainOptions } from './options.js';
-import { type StepReport, Trainer } from './trainer.js';
-
-export interface ModelShape {
-  arch: 'gpt2' | 'llama';
-  layers: number;
-  heads: number;
-  /** Llama only: key/value heads (default heads). */
-  kvHeads?: number;
-  dim: number;
-  /** Default: 4·dim for GPT-2, the SwiGLU width 8·dim/3 rounded up to 16 for Llama. */
-  mlpHidden?: number;
-  contextLength: number;
-  /** GPT-2 only: false drops every bias from linear layers and LayerNorms (nanoGPT's bias=False). */
-  bias?: boolean;
-}
+import type { StepReport } from './trainer.js';
+import { Trainer } from './trainer-file.js';
 
 export interface TokenizerSpec {
   /** Load this tokenizer. */
@@ -55,23 +46,6 @@ export interface TrainEvents {
   onStep?(r: StepReport, trainer: Trainer): void;
   onEval?(step: number, trainLoss: number, valLoss: number): void;
   onSave?(dir: string, step: number): void;
-}
-
-export function modelConfigFor(shape: ModelShape, vocabSize: number): ModelConfig {
-  const { arch, layers, heads, dim, contextLength } = shape;
-  if (dim % heads !== 0) throw new Error(`width ${dim} is not divisible by ${heads} heads`);
-  if (shape.bias !== undefined && typeof shape.bias !== 'boolean') throw new Error(`model bias must be true or false, got ${JSON.stringify(shape.bias)}`);
-  if (arch === 'gpt2') {
-    return { arch, vocabSize, contextLength, dim, layers, heads, mlpHidden: shape.mlpHidden ?? 4 * dim, normEps: 1e-5, ...(shape.bias === false ? { bias: false } : {}) };
-  }
-  if (shape.bias === true) throw new Error('the Llama architecture has no biases (bias: true is for GPT-2)');
-  const kvHeads = shape.kvHeads ?? heads;
-  if (heads % kvHeads !== 0) throw new Error(`${heads} heads are not a multiple of ${kvHeads} key/value heads`);
-  return {
-    arch, vocabSize, contextLength, dim, layers, heads, kvHeads, headDim: dim / heads,
-    mlpHidden: shape.mlpHidden ?? Math.ceil((8 * dim) / 3 / 16) * 16,
-    normEps: 1e-5, ropeTheta: 10000, ropeScaling: null, qkvBias: false, tiedEmbeddings: true,
-  };
 }
 
 function makeTokenizer(spec: TokenizerSpec, files: string[], out: string, info: (s: string) => void): Tokenizer {

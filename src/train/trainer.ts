@@ -7,7 +7,7 @@ import { type Model } from '../models/model.js';
 import * as op from '../ops/index.js';
 import { noGrad, tidy } from '../tensor/engine.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { type LoadedState, type LossRecord, type TrainState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { type LoadedState, type LossRecord, type TrainState, checkpointFiles } from './checkpoint.js';
 import { sampleBatch } from './data.js';
 import { AdamW, clipGradNorm, scaleGrads, zeroGrad } from './optimizer.js';
 import type { TrainOptions } from './options.js';
@@ -41,11 +41,13 @@ export class Trainer {
     this.rng = new op.Rng(options.seed);
   }
 
-  /** Rebuilds a trainer from dir/train-state.safetensors, continuing exactly where it stopped. */
-  static resume(dir: string, data: { train: Int32Array; val: Int32Array }, tokenizer: Tokenizer | null = null, overrides: Partial<TrainOptions> = {}): Trainer {
-    const loaded: LoadedState = loadCheckpoint(dir);
+  /**
+   * Rebuilds a trainer from a training state (readTrainState of train-state.safetensors), continuing
+   * exactly where it stopped. (Node: Trainer.resume(dir) from 'glasslm/node' reads the folder.)
+   */
+  static fromCheckpoint(loaded: LoadedState, data: { train: Int32Array; val: Int32Array }, tokenizer: Tokenizer | null = null, overrides: Partial<TrainOptions> = {}): Trainer {
     const model = modelFromTensors(loaded.state.config, loaded.params.values());
-    const trainer = new Trainer(model, data, { ...loaded.state.options, ...overrides }, tokenizer);
+    const trainer = new this(model, data, { ...loaded.state.options, ...overrides }, tokenizer);
     trainer.step = loaded.state.step;
     trainer.seconds = loaded.state.seconds;
     trainer.history.push(...loaded.state.history);
@@ -109,7 +111,13 @@ export class Trainer {
     };
   }
 
-  save(dir: string): void {
-    saveCheckpoint(dir, this.model, this.tokenizer, { m: this.optimizer.m as never, v: this.optimizer.v as never }, this.state());
+  /** The checkpoint as files (name -> bytes), a folder that `--model` and fromCheckpoint read. */
+  checkpointFiles(): Map<string, Uint8Array> {
+    return checkpointFiles(this.model, this.tokenizer, this.moments(), this.state());
+  }
+
+  /** The AdamW moments by parameter name. */
+  moments(): { m: ReadonlyMap<string, never>; v: ReadonlyMap<string, never> } {
+    return { m: this.optimizer.m as never, v: this.optimizer.v as never };
   }
 }

@@ -7,12 +7,18 @@
 //   …
 //   backend.dispose();              // stops the workers
 //
+// In a browser, run it inside a Worker (a page's main thread may not block in Atomics.wait): with
+// cross-origin isolation (COOP/COEP headers) it runs several threads on a shared memory, otherwise
+// the single-thread build, and `notes` says which. See docs/browser.md for bundlers.
+//
 // Float64 tensors (gradient checks only) are plain JS arrays and use the reference kernels.
 
 import type { Backend } from '../backend.js';
 import { allocStorage } from '../../tensor/dtype.js';
 import type { Storage } from '../../tensor/dtype.js';
+import { host } from '#wasm-host';
 import { WasmAllocator } from './allocator.js';
+import type { WasmSource } from './host.js';
 import { JOB_EXPORTS, wasmKernels } from './kernels.js';
 import { type SimdFlavor, loadKernels } from './loader.js';
 import { ThreadPool } from './threads.js';
@@ -20,6 +26,7 @@ import { probeInt8 } from './int8-probe.js';
 import { settle, warmUp } from './warmup.js';
 
 export { relaxedSimdSupported } from './loader.js';
+export type { KernelFile, WasmSource } from './host.js';
 
 export interface WasmBackendOptions {
   /**
@@ -47,6 +54,14 @@ export interface WasmBackendOptions {
    * SharedArrayBuffer; chosen by itself where shared memory is unavailable. Default: shared.
    */
   sharedMemory?: boolean;
+  /**
+   * Where the kernel modules are when not beside the compiled JS (esbuild does not copy files named
+   * by `new URL(…, import.meta.url)`): a folder URL holding the four .wasm files, or files by name
+   * ('glasslm-simd.wasm', …) as URLs or bytes. Default: beside this module.
+   */
+  wasm?: WasmSource;
+  /** The kernel worker script (dist/src/backend/wasm/worker.js or a bundle of it); default: beside this module. */
+  workerUrl?: string | URL;
 }
 
 export interface WasmBackend extends Backend {
@@ -91,14 +106,6 @@ export interface WasmBackend extends Backend {
 const MAX_MEMORY = 4 * 1024 * 1024 * 1024; // wasm32: 65536 pages
 const WORKER_STACK = 512 * 1024;
 
-async function defaultThreads(): Promise<number> {
-  if (typeof process !== 'undefined' && process.versions?.node) {
-    const os = await import('node:os');
-    return os.availableParallelism?.() ?? os.cpus().length;
-  }
-  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
-}
-
 /** Why threads cannot be used here, or null when they can. */
 function threadBlocker(): string | null {
   if (typeof SharedArrayBuffer === 'undefined') return 'SharedArrayBuffer is unavailable (browsers need cross-origin isolation: COOP/COEP headers)';
@@ -112,11 +119,11 @@ function threadBlocker(): string | null {
 
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   for (const key of Object.keys(opts)) {
-    if (!['threads', 'byWorkSize', 'relaxed', 'warmUp', 'sharedMemory', 'int8Activations'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
+    if (!['threads', 'byWorkSize', 'relaxed', 'warmUp', 'sharedMemory', 'int8Activations', 'wasm', 'workerUrl'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
   }
   // shared memory (threads) where it exists; else the single-thread build on an ordinary memory
   let memory: WebAssembly.Memory | null = null;
-  let unshared = opts.sharedMemory === false ? 'asked for an unshared memory' : '';
+  let unshared = opts.sharedMemory === false ? 'asked for an unshared memory' : host.sharedMemoryBlocker() ?? '';
   if (!unshared) {
     try {
       memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_MEMORY / 65536, shared: true });
@@ -137,14 +144,14 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     }
   }
   if (!memory) throw new Error('glasslm wasm backend: could not reserve even 128 MiB of WebAssembly memory');
-  const { module, simd } = await loadKernels(opts.relaxed, !unshared);
+  const { module, simd } = await loadKernels(opts.relaxed, !unshared, opts.wasm);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const exports = instance.exports as unknown as Record<string, (...a: number[]) => number>;
   const heapBase = (instance.exports.__heap_base as WebAssembly.Global).value as number;
   const alloc = new WasmAllocator(memory, heapBase, unshared ? unsharedBytes : MAX_MEMORY, unshared ? 'the memory is not shared (no SharedArrayBuffer), so it cannot grow; cross-origin isolation lifts the limit' : '');
 
   // threads: how many were asked for, and how many can run here
-  const asked = opts.threads ?? (await defaultThreads());
+  const asked = opts.threads ?? host.defaultThreads();
   if (!Number.isInteger(asked) || asked < 1) throw new Error(`createWasmBackend: threads must be a positive integer, got ${asked}`);
   const blocker = asked > 1 ? (unshared ? `one thread: ${unshared}` : threadBlocker()) : null;
   const threads = blocker ? 1 : asked;
@@ -155,7 +162,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   exports.gl_set_scratch(alloc.alloc(scratchBytes * threads), scratchBytes);
   const stackTops = [0];
   for (let t = 1; t < threads; t++) stackTops.push(alloc.alloc(WORKER_STACK) + WORKER_STACK);
-  let pool = threads > 1 ? await ThreadPool.start(threads, module, memory, stackTops, JOB_EXPORTS, exports) : null;
+  let pool = threads > 1 ? await ThreadPool.start(threads, module, memory, stackTops, JOB_EXPORTS, exports, opts.workerUrl) : null;
 
   // int8 × int8 decode products where this engine runs them fast (measured), else int8 × int16
   if (opts.int8Activations && simd !== 'relaxed') throw new Error('createWasmBackend: int8 activations need the relaxed-SIMD build');
@@ -163,7 +170,8 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const int8Activations = int8Probe ? int8Probe.int8 : exports.gl_set_q8_activations(opts.int8Activations ? 1 : 0) === 1;
 
   let live = 0;
-  const notes = `wasm ${simd}, ${threads} thread${threads > 1 ? 's' : ''}${threads > 1 && byWorkSize ? ' (each kernel by its work size)' : ''}${int8Activations ? ', int8 × int8 decode products' : ''}` + (blocker ? ` (asked for ${asked}: ${blocker})` : '');
+  const why = blocker ? ` (asked for ${asked}: ${blocker})` : unshared && opts.sharedMemory !== false ? ` (single-thread build: ${unshared})` : '';
+  const notes = `wasm ${simd}, ${threads} thread${threads > 1 ? 's' : ''}${threads > 1 && byWorkSize ? ' (each kernel by its work size)' : ''}${int8Activations ? ', int8 × int8 decode products' : ''}${why}`;
   const backend: WasmBackend = {
     name: 'wasm',
     threads,

@@ -1,17 +1,20 @@
-// Finds, picks and compiles the kernel module: the relaxed-SIMD build where the engine accepts
-// relaxed SIMD (checked with WebAssembly.validate on a tiny module), else the SIMD128 build.
-// Node 20's V8 implements relaxed SIMD behind --experimental-wasm-relaxed-simd (on by default
-// from the next V8): unless relaxed SIMD is refused, the loader turns that flag on itself
-// (v8.setFlagsFromString, which reaches the worker threads too) and checks again.
+// Picks and compiles the kernel module: the relaxed-SIMD build where the engine accepts relaxed
+// SIMD (checked with WebAssembly.validate on a tiny module), else the SIMD128 build. Node 20's V8
+// implements relaxed SIMD behind --experimental-wasm-relaxed-simd (on by default from the next
+// V8): unless relaxed SIMD is refused, the Node host turns that flag on itself and checks again.
 //
 // The .wasm files live beside the kernels' C sources in src/backend/wasm (built by
-// scripts/build-wasm.sh and committed). Compiled JS sits in dist/src/backend/wasm, so the
-// loader looks beside itself first and then in the source tree.
+// scripts/build-wasm.sh and committed); `npm run build` copies them beside the compiled JS in
+// dist/src/backend/wasm. Reading them is the platform host's job (#wasm-host: ./host-node.ts,
+// ./host-browser.ts), or the caller's (`source`).
+
+import { host } from '#wasm-host';
+import type { KernelFile, WasmSource } from './host.js';
 
 export type SimdFlavor = 'relaxed' | 'simd128';
 
 /** The builds: threads on a shared memory, or one thread on an ordinary memory (no SharedArrayBuffer). */
-const FILES: Record<SimdFlavor, { shared: string; single: string }> = {
+const FILES: Record<SimdFlavor, { shared: KernelFile; single: KernelFile }> = {
   relaxed: { shared: 'glasslm-relaxed.wasm', single: 'glasslm-relaxed-st.wasm' },
   simd128: { shared: 'glasslm-simd.wasm', single: 'glasslm-simd-st.wasm' },
 };
@@ -41,56 +44,18 @@ export function simdSupported(): boolean {
   return WebAssembly.validate(SIMD_PROBE);
 }
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-
-/** Candidate locations of a module file: beside this file, then in the source tree. */
-function candidates(file: string): URL[] {
-  return [new URL(`./${file}`, import.meta.url), new URL(`../../../../src/backend/wasm/${file}`, import.meta.url)];
-}
-
-async function readBytes(file: string): Promise<Uint8Array> {
-  if (isNode) {
-    const { readFile } = await import('node:fs/promises');
-    const { fileURLToPath } = await import('node:url');
-    for (const url of candidates(file)) {
-      try {
-        return await readFile(fileURLToPath(url));
-      } catch {
-        // try the next location
-      }
-    }
-    throw new Error(`glasslm wasm backend: ${file} not found beside ${import.meta.url} or in src/backend/wasm (run scripts/build-wasm.sh)`);
-  }
-  for (const url of candidates(file)) {
-    const response = await fetch(url);
-    if (response.ok) return new Uint8Array(await response.arrayBuffer());
-  }
-  throw new Error(`glasslm wasm backend: could not fetch ${file}`);
-}
-
-/** Node 20: enables V8's relaxed SIMD (shipped, but behind a flag in this V8); true when it now validates. */
-async function enableRelaxedSimdInNode(): Promise<boolean> {
-  if (!isNode || relaxedSimdSupported()) return relaxedSimdSupported();
-  try {
-    const v8 = await import('node:v8');
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  } catch {
-    return false;
-  }
-  return relaxedSimdSupported();
-}
-
 /**
  * Compiles the chosen build. `relaxed: true` demands relaxed SIMD; false forbids it; undefined picks.
  * `shared`: the threaded build on a shared memory (else one thread, ordinary memory).
+ * `source`: where the .wasm files are, when not beside the compiled JS (see WasmSource).
  */
-export async function loadKernels(relaxed?: boolean, shared = true): Promise<{ module: WebAssembly.Module; simd: SimdFlavor }> {
+export async function loadKernels(relaxed?: boolean, shared = true, source?: WasmSource): Promise<{ module: WebAssembly.Module; simd: SimdFlavor }> {
   if (!simdSupported()) throw new Error('glasslm wasm backend: this engine has no WebAssembly SIMD');
-  const canRelax = relaxed === false ? relaxedSimdSupported() : await enableRelaxedSimdInNode();
+  const canRelax = relaxed === false ? relaxedSimdSupported() : await host.enableRelaxedSimd(relaxedSimdSupported);
   if (relaxed === true && !canRelax) {
     throw new Error('glasslm wasm backend: relaxed SIMD is not available here (Node 20 needs --experimental-wasm-relaxed-simd)');
   }
   const simd: SimdFlavor = (relaxed ?? canRelax) ? 'relaxed' : 'simd128';
-  const module = await WebAssembly.compile((await readBytes(shared ? FILES[simd].shared : FILES[simd].single)) as unknown as BufferSource);
+  const module = await WebAssembly.compile((await host.readKernel(shared ? FILES[simd].shared : FILES[simd].single, source)) as unknown as BufferSource);
   return { module, simd };
 }

@@ -3,17 +3,14 @@
 // and does its share before it waits (Atomics.wait) for the others.
 //
 // Browsers do not allow Atomics.wait on the main thread: there the backend must run inside a
-// Worker to use threads (createWasmBackend then falls back to one thread and says so).
+// Worker to use threads (createWasmBackend then falls back to one thread and says so). Starting
+// a worker is the platform host's job (#wasm-host: worker_threads in Node, module Workers elsewhere).
 
+import { host } from '#wasm-host';
+import type { KernelWorker } from './host.js';
 import { CTRL_DONE, CTRL_ERROR, CTRL_FN, CTRL_GEN, CTRL_INTS, CTRL_NARGS, CTRL_NT, MAX_ARGS, SPIN, type WorkerInit } from './protocol.js';
 
 type Fn = (...args: number[]) => void;
-
-interface AnyWorker {
-  terminate(): unknown;
-}
-
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 
 export class ThreadPool {
   private readonly ctrl: Int32Array;
@@ -24,7 +21,7 @@ export class ThreadPool {
 
   private constructor(
     readonly threads: number,
-    private readonly workers: AnyWorker[],
+    private readonly workers: KernelWorker[],
     ctrlBuf: SharedArrayBuffer,
     argsBuf: SharedArrayBuffer,
     names: string[],
@@ -38,36 +35,18 @@ export class ThreadPool {
   /**
    * Starts threads - 1 workers. stackTops[t] is the top of thread t's stack region (t ≥ 1).
    * exports are the main thread's instance exports; names lists the exports jobs may run.
+   * workerUrl: the kernel worker script, when not beside the compiled JS (a bundler's copy).
    */
   static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, stackTops: number[],
-    names: string[], exports: Record<string, Fn>): Promise<ThreadPool> {
+    names: string[], exports: Record<string, Fn>, workerUrl?: string | URL): Promise<ThreadPool> {
     const ctrl = new SharedArrayBuffer(CTRL_INTS * 4);
     const args = new SharedArrayBuffer(MAX_ARGS * 8);
-    const url = new URL('./worker.js', import.meta.url);
-    const workers: AnyWorker[] = [];
-    const ready: Promise<void>[] = [];
+    const ready: Promise<KernelWorker>[] = [];
     for (let tid = 1; tid < threads; tid++) {
       const init: WorkerInit = { module, memory, ctrl, args, names, tid, stackTop: stackTops[tid] };
-      if (isNode) {
-        const { Worker } = await import('node:worker_threads');
-        const w = new Worker(url, { workerData: init });
-        w.unref(); // idle workers never keep the process alive
-        workers.push(w);
-        ready.push(new Promise((resolve, reject) => {
-          w.once('message', () => resolve());
-          w.once('error', reject);
-        }));
-      } else {
-        const w = new Worker(url, { type: 'module' });
-        workers.push(w);
-        ready.push(new Promise((resolve, reject) => {
-          w.onmessage = () => resolve();
-          w.onerror = (e) => reject(new Error(`kernel worker failed: ${e.message}`));
-        }));
-        w.postMessage(init);
-      }
+      ready.push(host.startWorker(init, workerUrl));
     }
-    await Promise.all(ready);
+    const workers = await Promise.all(ready);
     return new ThreadPool(threads, workers, ctrl, args, names, exports);
   }
 

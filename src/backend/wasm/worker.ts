@@ -1,12 +1,13 @@
 // A kernel worker: instantiates the kernel module on the shared memory with its own stack, then
 // loops forever: wait for a job generation, run the export with (args…, tid, nt), count itself
-// done. Runs under Node's worker_threads or as a browser module Worker.
+// done. This file is the browser's module Worker script (it imports nothing from Node, so a
+// bundler can build it for the web); ./worker-node.ts runs the same loop under worker_threads.
 
 import { CTRL_DONE, CTRL_ERROR, CTRL_FN, CTRL_GEN, CTRL_NARGS, CTRL_NT, SPIN, type WorkerInit } from './protocol.js';
 
 type Fn = (...args: number[]) => void;
 
-function serve(init: WorkerInit, ready: () => void): void {
+export function serve(init: WorkerInit, ready: () => void): void {
   const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
   const exports = instance.exports as Record<string, unknown>;
   (exports.__stack_pointer as WebAssembly.Global).value = init.stackTop; // this thread's own stack
@@ -40,12 +41,9 @@ function serve(init: WorkerInit, ready: () => void): void {
   }
 }
 
+// in a Worker (not when ./worker-node.ts imports this file for serve)
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-if (isNode) {
-  const { parentPort, workerData } = await import('node:worker_threads');
-  serve(workerData as WorkerInit, () => parentPort!.postMessage('ready'));
-  parentPort!.close();
-} else {
+if (!isNode) {
   const scope = globalThis as unknown as { onmessage: ((e: MessageEvent) => void) | null; postMessage(m: unknown): void };
   scope.onmessage = (e: MessageEvent) => {
     serve(e.data as WorkerInit, () => scope.postMessage('ready'));

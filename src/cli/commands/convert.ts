@@ -2,12 +2,11 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describeCheckpoint, loadModel } from '../../models/load.js';
-import { type GgufDtype, saveGgufModel, saveHfModel } from '../../models/save.js';
+import { type GgufDtype } from '../../models/save.js';
 import { ByteLevelBPE } from '../../tokenizer/bpe.js';
-import { loadTokenizer } from '../../tokenizer/index.js';
 import type { Tokenizer } from '../../tokenizer/types.js';
 import { parseCommand } from '../parse.js';
+import { describeCheckpoint, loadModel, saveGgufModel, saveHfModel, loadTokenizer } from '../../node.js';
 
 export const summary = 'convert a model to GGUF (f32, f16, q8_0) or a Hugging Face safetensors folder';
 

@@ -2,10 +2,10 @@
 
 import { writeFileSync } from 'node:fs';
 import { writeSafetensors } from '../../io/safetensors.js';
-import { loadModel } from '../../models/load.js';
 import * as op from '../../ops/index.js';
 import { noGrad } from '../../tensor/engine.js';
 import { parseCommand } from '../parse.js';
+import { loadModel } from '../../node.js';
 
 export const summary = 'run a forward pass on token ids and save logits and hidden states (safetensors)';
 

@@ -1,11 +1,11 @@
 // `glasslm info`: what a model is: architecture, parameters by component, context, vocabulary, file.
 
-import { describeCheckpoint, loadModel, parameterCounts } from '../../models/load.js';
+import { parameterCounts } from '../../models/load.js';
 import type { Model } from '../../models/model.js';
-import { loadTokenizer } from '../../tokenizer/index.js';
 import type { Tokenizer } from '../../tokenizer/types.js';
 import { loadModelAndTokenizer } from '../model-args.js';
 import { parseCommand } from '../parse.js';
+import { describeCheckpoint, loadModel, loadTokenizer } from '../../node.js';
 
 export const summary = 'describe a model: architecture, parameters by component, context, vocabulary, file size, dtype';
 
@@ -46,9 +46,7 @@ export async function run(argv: string[]): Promise<number> {
   const c = model.config;
   const file = describeCheckpoint(modelPath);
   const counts = parameterCounts(c);
-  const shape = c.arch === 'gpt2'
-    ? { layers: c.layers, d_model: c.dim, heads: c.heads, d_mlp: c.mlpHidden }
-    : { layers: c.layers, d_model: c.dim, heads: c.heads, kv_heads: c.kvHeads, head_dim: c.headDim, d_mlp: c.mlpHidden, rope_theta: c.ropeTheta, rope_scaling: c.ropeScaling, qkv_bias: c.qkvBias, tied_embeddings: c.tiedEmbeddings };
+  const shape = model.family.info(c);
   const info = {
     path: modelPath, architecture: c.arch, ...shape, context_length: c.contextLength, vocab_size: c.vocabSize,
     parameters: counts, format: file.format, file_bytes: file.fileBytes, dtypes: file.dtypes,

@@ -1,7 +1,8 @@
 // `glasslm tokenize`: shows how a tokenizer splits text: token boundaries, ids, tokens per word.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadTokenizer, type Tokenizer } from '../../tokenizer/index.js';
+import { type Tokenizer } from '../../tokenizer/index.js';
+import { loadTokenizer } from '../../node.js';
 
 export const summary = 'show how a tokenizer splits text into tokens (ids, boundaries, tokens per word)';
 

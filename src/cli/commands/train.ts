@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { familyForTraining } from '../../models/families/index.js';
 import { type ModelShape, type TrainJob, runTraining } from '../../train/run.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../../train/options.js';
 import { numberOption } from '../model-args.js';
@@ -63,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   const file = v.config ? readConfigFile(v.config as string) : { model: {}, train: {} };
   const shape: Record<string, unknown> = { arch: 'gpt2', layers: 4, heads: 4, dim: 128, contextLength: 64, ...file.model };
   if (v.arch) shape.arch = v.arch;
-  if (shape.arch !== 'gpt2' && shape.arch !== 'llama') throw new Error(`--arch must be gpt2 or llama, got '${String(shape.arch)}'`);
+  familyForTraining(String(shape.arch)); // an unknown --arch fails here, before any work
   for (const [flag, key] of Object.entries(MODEL_FLAGS)) if (v[flag] !== undefined) shape[key] = numberOption(flag, v[flag] as string, 0);
   if (v['no-bias']) shape.bias = false;
   const options: Record<string, unknown> = { ...file.train };

@@ -1,7 +1,7 @@
 // The decode step's program: what one token's forward does, written once per model and KV cache
 // as instructions for the WebAssembly kernel gl_step (src/backend/wasm/kernels/decode.c), then run
 // with one wasm call per token: no tensors, no allocation and no JavaScript per operation.
-// A family's plan builder (gpt2.ts, llama.ts here) says which operations, in the order its general
+// A family's plan builder (src/models/families/*/decode-step.ts) says which operations, in the order its general
 // forward does them, so that the step's logits equal the general path's.
 
 import { chunkRows } from '../../backend/wasm/kernels.js';
@@ -54,7 +54,8 @@ export class ProgramWriter {
   }
 
   /** The byte offset of a float32 tensor's first element (it must be contiguous and in wasm memory). */
-  ptr(t: Tensor): number {
+  ptr(t: Tensor | undefined): number {
+    if (!t) throw new NotSteppable('a parameter this plan does not know (another shape of the family)');
     if (t.dtype !== 'float32' || !t.isContiguous) throw new NotSteppable(`a ${t.dtype} or strided weight`);
     const base = this.backend.offsetOf(t.buffer.data);
     if (base < 0) throw new NotSteppable('a weight outside the wasm memory');

@@ -1,11 +1,11 @@
-// GPT-2's decode step: the operations of gpt2Forward (src/models/gpt2.ts) for one token, in its
+// GPT-2's decode step: the operations of gpt2Forward (forward.ts) and the readout for one token, in its
 // order, as a program (see program.ts).
 
-import type { Tensor } from '../../tensor/tensor.js';
-import type { QuantizedMatrix } from '../../ops/quantized.js';
-import type { Gpt2Config } from '../config.js';
-import type { KVCache } from '../kv-cache.js';
-import type { DecodeStep, ProgramWriter, Vec } from './program.js';
+import type { Tensor } from '../../../tensor/tensor.js';
+import type { QuantizedMatrix } from '../../../ops/quantized.js';
+import type { Gpt2Config } from './config.js';
+import type { KVCache } from '../../kv-cache.js';
+import type { DecodeStep, ProgramWriter, Vec } from '../../decode-step/program.js';
 
 export function gpt2DecodeStep(c: Gpt2Config, p: ReadonlyMap<string, Tensor>, quantized: ReadonlyMap<string, QuantizedMatrix>, cache: KVCache, w: ProgramWriter): DecodeStep {
   const C = c.dim, H = c.heads, D = C / H, F = c.mlpHidden, V = c.vocabSize;

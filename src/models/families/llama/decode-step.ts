@@ -1,13 +1,16 @@
-// The Llama family's decode step: the operations of llamaForward (src/models/llama.ts) for one
+// The Llama family's decode step: the operations of llamaForward (forward.ts) and the readout for one
 // token, in its order, as a program (see program.ts).
 
-import type { Tensor } from '../../tensor/tensor.js';
-import type { QuantizedMatrix } from '../../ops/quantized.js';
-import type { LlamaConfig } from '../config.js';
-import type { KVCache } from '../kv-cache.js';
-import type { DecodeStep, ProgramWriter, Vec } from './program.js';
+import type { Tensor } from '../../../tensor/tensor.js';
+import type { QuantizedMatrix } from '../../../ops/quantized.js';
+import type { LlamaConfig } from './config.js';
+import type { KVCache } from '../../kv-cache.js';
+import { type DecodeStep, NotSteppable, type ProgramWriter, type Vec } from '../../decode-step/program.js';
+import { llamaInverseFrequencies } from './rope.js';
 
-export function llamaDecodeStep(c: LlamaConfig, p: ReadonlyMap<string, Tensor>, quantized: ReadonlyMap<string, QuantizedMatrix>, cache: KVCache, invFreq: Float32Array, w: ProgramWriter): DecodeStep {
+export function llamaDecodeStep(c: LlamaConfig, p: ReadonlyMap<string, Tensor>, quantized: ReadonlyMap<string, QuantizedMatrix>, cache: KVCache, w: ProgramWriter): DecodeStep {
+  if (c.slidingWindow !== undefined) throw new NotSteppable('sliding-window attention');
+  const invFreq = llamaInverseFrequencies(c); // as the general forward computes them
   const C = c.dim, H = c.heads, Hkv = c.kvHeads, D = c.headDim, F = c.mlpHidden, V = c.vocabSize;
   const resid = w.vec(C), h = w.vec(C), out = w.vec(C);
   const q = w.vec(H * D), qr = w.vec(H * D), k = w.vec(Hkv * D), kr = w.vec(Hkv * D), v = w.vec(Hkv * D), z = w.vec(H * D);
