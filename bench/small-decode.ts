@@ -1,16 +1,19 @@
 // Greedy decode speed of small models (the built-in model, stories260K) at 1 thread, every core,
-// and the default thread choice, with the time per token spent outside kernels (µs).
-// Prints one JSON line per (model, threads).
-// usage: node dist/bench/small-decode.js [--tokens 128] [--models builtin,stories260K] [--threads 1,2,default] [--repeat 3]
+// and the default thread choice, with the time per token spent outside kernels (µs, --profile),
+// and llama.cpp (node-llama-cpp, when installed) on the same weights as an F32 GGUF, 1 thread and
+// every core, in the same run. Prints one JSON line per (model, threads) and per peer figure.
+// usage: node dist/bench/small-decode.js [--tokens 128] [--models builtin,stories260K] [--threads 1,2,default] [--repeat 3] [--profile]
 
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { generateIds } from '../src/generate/generate.js';
-import { loadModel } from '../src/node.js';
+import { loadModel, saveGgufModel } from '../src/node.js';
 import { setBackend } from '../src/tensor/engine.js';
 import { instrument, kernelMs, type KernelTable } from './instrument.js';
 
@@ -21,6 +24,25 @@ export const SMALL_MODELS: Record<string, string> = {
   stories260K: join(root, '..', 'shared', 'data', 'models', 'stories260K', 'stories260K.bin'),
 };
 const N = Number(values.tokens);
+const peerPath = join(root, 'bench', 'peers', 'llama', 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
+const nlc = existsSync(peerPath) ? await import(pathToFileURL(peerPath).href) : null;
+const llama = nlc ? await nlc.getLlama({ gpu: false, logLevel: 'error' }) : null;
+const dir = mkdtempSync(join(tmpdir(), 'glasslm-small-'));
+
+/** llama.cpp's greedy decode tokens/s on a GGUF file (after a 1-token prompt), on `threads`. */
+async function llamaCpp(path: string, threads: number): Promise<number> {
+  const model = await llama.loadModel({ modelPath: path });
+  const context = await model.createContext({ contextSize: N + 8, batchSize: 8, threads });
+  const seq = context.getSequence();
+  const item = (t: number) => [t, { generateNext: { token: true, options: { temperature: 0 } } }];
+  let r = await seq.controlledEvaluate([item(1)]);
+  const t0 = performance.now();
+  for (let s = 0; s < N; s++) r = await seq.controlledEvaluate([item(r[0].next.token)]);
+  const rate = N / ((performance.now() - t0) / 1000);
+  await context.dispose();
+  await model.dispose();
+  return rate;
+}
 
 for (const name of values.models!.split(',')) {
   const path = SMALL_MODELS[name];
@@ -50,4 +72,19 @@ for (const name of values.models!.split(',')) {
     model.dispose();
     backend.dispose();
   }
+  if (llama) {
+    const backend = await createWasmBackend({ threads: 1 });
+    setBackend(backend);
+    const model = loadModel(path);
+    const gguf = join(dir, `${name}.gguf`);
+    saveGgufModel(model, gguf, { dtype: 'f32' });
+    model.dispose();
+    backend.dispose();
+    for (const t of [1, cpus().length]) {
+      const runs: number[] = [];
+      for (let r = 0; r < Number(values.repeat); r++) runs.push(Math.round(await llamaCpp(gguf, t)));
+      console.log(JSON.stringify({ model: name, peer: 'llama.cpp (node-llama-cpp, F32 GGUF)', threads: t, tokens_per_s: runs }));
+    }
+  } else console.log(JSON.stringify({ model: name, peer: 'llama.cpp', skipped: 'not installed (sh scripts/install-llama-cpp.sh)' }));
 }
+rmSync(dir, { recursive: true, force: true });
