@@ -13,15 +13,20 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { generateIds } from '../src/generate/generate.js';
-import { loadModel, saveGgufModel } from '../src/node.js';
+import { loadModel, loadTokenizer, saveGgufModel } from '../src/node.js';
 import { setBackend } from '../src/tensor/engine.js';
 import { instrument, kernelMs, type KernelTable } from './instrument.js';
 
 const { values } = parseArgs({ options: { tokens: { type: 'string', default: '128' }, models: { type: 'string', default: 'builtin,stories260K' }, threads: { type: 'string', default: `1,${cpus().length},default` }, repeat: { type: 'string', default: '3' }, profile: { type: 'boolean', default: false } } });
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const SMALL_MODELS: Record<string, string> = {
+const SMALL_MODELS: Record<string, string> = {
   builtin: join(root, 'models', 'builtin'),
   stories260K: join(root, '..', 'shared', 'data', 'models', 'stories260K', 'stories260K.bin'),
+};
+/** Their tokenizers (llama.cpp needs one in the GGUF). */
+const TOKENIZERS: Record<string, string> = {
+  builtin: join(root, 'models', 'builtin', 'tokenizer.json'),
+  stories260K: join(root, '..', 'shared', 'data', 'models', 'stories260K', 'tok512.bin'),
 };
 const N = Number(values.tokens);
 const peerPath = join(root, 'bench', 'peers', 'llama', 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
@@ -77,7 +82,7 @@ for (const name of values.models!.split(',')) {
     setBackend(backend);
     const model = loadModel(path);
     const gguf = join(dir, `${name}.gguf`);
-    saveGgufModel(model, gguf, { dtype: 'f32' });
+    saveGgufModel(model, gguf, { dtype: 'f32', tokenizer: loadTokenizer(TOKENIZERS[name]) });
     model.dispose();
     backend.dispose();
     for (const t of [1, cpus().length]) {
