@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark, each beside its peer measured in the same run on this machine.
 // Each line states the workload, glasslm's figure, the peer's figure and the ratio. Peers that are
 // not installed are named with the command that installs them.
-// usage: node dist/bench/run.js [--only train,decode,matmul,tokenizer,load,browser,serve,web]
+// usage: node dist/bench/run.js [--only train,decode,small,eval,int8,matmul,tokenizer,load,browser,serve,web]
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -69,6 +69,33 @@ if (wants('decode')) {
   const torch = runJson('/usr/bin/python3', [join(root, 'bench/peers/torch_peer.py'), 'decode'], 'PyTorch');
   if (torch) console.log(`  ${torch.peer}: ${fmt(torch.tokens_per_s)} tokens/s → glasslm ${ratio(ours?.decode_tokens_per_s, torch.tokens_per_s)}`);
   if (existsSync(join(root, 'dist/bench/llama-decode.js'))) passthrough('dist/bench/llama-decode.js');
+  console.log();
+}
+
+if (wants('small')) {
+  console.log('Greedy decode of small models (tokens/s per run; µs per token outside kernels), llama.cpp on the same weights in the same run:');
+  const r = spawnSync(process.execPath, [join(root, 'dist/bench/small-decode.js'), '--profile'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  for (const line of (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{'))) {
+    const row = JSON.parse(line) as Record<string, unknown>;
+    if (row.skipped) console.log(`  ${row.model} ${row.peer ?? ''}: ${row.skipped}`);
+    else console.log(`  ${row.model}, ${row.peer ?? 'glasslm'}, ${row.threads} thread(s): ${(row.tokens_per_s as number[]).join(' / ')} tokens/s${row.outside_kernels_us_per_token !== undefined ? ` (${row.outside_kernels_us_per_token} µs/token outside kernels)` : ''}`);
+  }
+  if (r.status !== 0) console.log(`  small-decode exited with ${r.status}: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' / ')}`);
+  console.log();
+}
+
+if (wants('eval')) {
+  console.log('glasslm eval on the built-in model (batched forward with a loss) against the matmul rate, same run:');
+  const e = runJson(process.execPath, [join(root, 'dist/bench/eval.js')], 'eval');
+  if (e) console.log(`  ${fmt(e.tokens_per_s, 0)} tokens/s, ${fmt(e.gflops)} GFLOP/s achieved = ${fmt(Number(e.fraction_of_matmul) * 100, 0)}% of the 512³ matmul rate (${fmt(e.matmul_512_gflops)} GFLOP/s; ${e.backend})`);
+  const h = runJson(process.execPath, [join(root, 'dist/bench/handoff.js')], 'handoff');
+  if (h) console.log(`  a worker hand-off: ${JSON.stringify(h).replace(/"workload":"[^"]*",?/, '')}`);
+  console.log();
+}
+
+if (wants('int8')) {
+  console.log('Int8 quality: validation loss at f32, weight-only int8, int8 × int8 (through the decode step):');
+  passthrough('dist/bench/int8-quality.js', ['--tokens', '2048']);
   console.log();
 }
 

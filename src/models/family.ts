@@ -12,6 +12,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { HookContext } from './hooks.js';
 import type { KVCache } from './kv-cache.js';
 import type { Projections } from './linear.js';
+import type { QuantizedMatrix } from '../ops/quantized.js';
+import type { DecodeStep, ProgramWriter } from './decode-step/program.js';
 
 export type Json = Record<string, unknown>;
 
@@ -205,6 +207,13 @@ export interface ModelFamily<C extends { arch: string } = { arch: string; [k: st
    * attention shape and the norm epsilon every family has are checked by models/validate.ts.
    */
   checkValues?(c: C): void;
+
+  /**
+   * The decode step's plan (src/models/decode-step/): one token's forward, the same operations in
+   * the same order as `forward` and the readout, written as a program for one wasm call per token.
+   * Absent (or throwing NotSteppable for a config it does not cover): decoding takes the general path.
+   */
+  decodeStep?(c: C, params: ReadonlyMap<string, Tensor>, quantized: ReadonlyMap<string, QuantizedMatrix>, cache: KVCache, w: ProgramWriter): DecodeStep;
 }
 
 export type AnyFamily = ModelFamily<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -12,9 +12,14 @@ export class KVCache {
   readonly values: Tensor[] = [];
   /** Positions filled so far in each row (batch). A view made by rows() shares these. */
   readonly lengths: Int32Array;
+  /** True for a view made by rows(): its storage belongs to another cache. */
+  readonly isView: boolean;
+  /** Things made for this cache (a model's decode step), by owner; disposed with it. */
+  private readonly attachments = new Map<object, { version: string; value: { dispose(): void } | null }>();
 
   constructor(readonly layers: number, readonly batch: number, readonly kvHeads: number, readonly maxLen: number, readonly headDim: number,
     shared?: { keys: Tensor[]; values: Tensor[]; lengths: Int32Array }) {
+    this.isView = shared !== undefined;
     if (shared) {
       this.keys = shared.keys;
       this.values = shared.values;
@@ -101,7 +106,19 @@ export class KVCache {
     return { k: slice(this.keys[l], 2, 0, end), v: slice(this.values[l], 2, 0, end) };
   }
 
+  /** What `owner` attached to this cache at `version`, made (or remade) by make() when absent or older. */
+  attachment<T extends { dispose(): void }>(owner: object, version: string, make: () => T | null): T | null {
+    const had = this.attachments.get(owner);
+    if (had && had.version === version) return had.value as T | null;
+    had?.value?.dispose();
+    const value = make();
+    this.attachments.set(owner, { version, value });
+    return value;
+  }
+
   dispose(): void {
+    for (const a of this.attachments.values()) a.value?.dispose();
+    this.attachments.clear();
     for (const t of [...this.keys, ...this.values]) t.dispose();
   }
 }

@@ -4,7 +4,7 @@
 
 import * as op from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { keep, tidy } from '../tensor/engine.js';
+import { isGradEnabled, keep, tidy } from '../tensor/engine.js';
 import { formatShape } from '../tensor/shape.js';
 import { type ModelConfig, parameterShapes } from './config.js';
 import type { AnyFamily, LinearSpec } from './family.js';
@@ -12,6 +12,7 @@ import { familyOf } from './families/index.js';
 import { type HookFn, HookContext, type HookOptions } from './hooks.js';
 import { KVCache } from './kv-cache.js';
 import { sameStart } from './positions.js';
+import { type DecodeStep, buildDecodeStep } from './decode-step/index.js';
 import { Projections } from './linear.js';
 import { loadBalancingLoss } from './moe.js';
 import { finalNorm, unembedNormed } from './readout.js';
@@ -231,12 +232,39 @@ export class Model {
     return out;
   }
 
+  /**
+   * The decode step for this cache (one token's forward as one wasm call: src/models/decode-step/),
+   * or null where it cannot run (not the wasm backend, batch > 1, a family or shape without a step
+   * plan). Made once per cache, and again after quantize(); disposed with the cache.
+   */
+  decodeStep(cache: KVCache): DecodeStep | null {
+    return cache.attachment(this, `q${this.quantized.size}`, () => buildDecodeStep(this.family, this.config, this.params, this.quantized, cache));
+  }
+
+  /** Whether a forward with these options is one plain token that the decode step can run (no hooks, views or gradients). */
+  private steppable(ids: Tensor, opts: ForwardOptions): opts is ForwardOptions & { kvCache: KVCache } {
+    if (ids.shape[0] !== 1 || ids.shape[1] !== 1 || !opts.kvCache || opts.kvCache.isView) return false;
+    if (opts.positions || opts.segments || this.proj.adapter) return false; // packed rows and adapters take the general path
+    if (opts.targets || opts.hiddenStates || opts.attentions || opts.cache) return false;
+    const hooks = opts.hooks;
+    if (hooks && (hooks instanceof Map ? hooks.size > 0 : Object.keys(hooks).length > 0)) return false;
+    if (isGradEnabled()) for (const t of this.params.values()) if (t.requiresGrad) return false;
+    return true;
+  }
+
   /** ids (B, T) int32 -> logits (B, T, vocab), and whatever else opts ask for. */
   forward(ids: Tensor, opts: ForwardOptions = {}): ForwardResult {
     if (ids.dtype !== 'int32' || ids.rank !== 2) throw new Error(`forward expects int32 ids of shape (batch, seq), got ${ids.dtype} ${formatShape(ids.shape)}`);
     const [B, T] = ids.shape;
     if (T === 0) throw new Error('forward needs at least one token');
     if (opts.kvCache && opts.kvCache.batch !== B) throw new Error(`the KV cache was made for batch ${opts.kvCache.batch}, not ${B}`);
+    if (this.steppable(ids, opts)) {
+      const step = this.decodeStep(opts.kvCache);
+      if (step) {
+        step.run(ids.data()[0]);
+        return { logits: op.tensor(step.logits, [1, 1, this.config.vocabSize]), cache: new Map() };
+      }
+    }
     const starts = opts.kvCache ? opts.kvCache.lengths.slice() : new Int32Array(B); // (B): each row's first position
     const end = Math.max(...starts) + T;
     if (end > this.config.contextLength) {

@@ -22,18 +22,33 @@ import type { WasmSource } from './host.js';
 import { JOB_EXPORTS, wasmKernels } from './kernels.js';
 import { type SimdFlavor, loadKernels } from './loader.js';
 import { ThreadPool } from './threads.js';
+import { probeInt8 } from './int8-probe.js';
 import { settle, warmUp } from './warmup.js';
 
 export { relaxedSimdSupported } from './loader.js';
 export type { KernelFile, WasmSource } from './host.js';
 
 export interface WasmBackendOptions {
-  /** Threads, the calling one included (default: all cores, os.availableParallelism() in Node). */
+  /**
+   * Threads, the calling one included. Given: every kernel that can be split runs on exactly this
+   * many (a forced count, as `--threads N`). Absent: all cores (os.availableParallelism() in Node),
+   * each kernel choosing 1 or all of them by its work size (see byWorkSize).
+   */
   threads?: number;
+  /**
+   * Choose per kernel call between one thread and all of them by the work it has (a worker hand-off
+   * costs more than a small kernel's work). Default: true when `threads` is not given.
+   */
+  byWorkSize?: boolean;
   /** true: require the relaxed-SIMD build; false: use the plain SIMD128 build; default: relaxed where supported. */
   relaxed?: boolean;
   /** Run a few small calls of every kernel on every thread so V8 compiles them optimized (default true). */
   warmUp?: boolean;
+  /**
+   * Int8 decode products quantize the activations to int8 (true, the relaxed build only) or int16
+   * (false). Default: whichever a probe at start-up measures faster on this engine (int8-probe.ts).
+   */
+  int8Activations?: boolean;
   /**
    * false: one thread on an ordinary (unshared) memory, the build for pages without
    * SharedArrayBuffer; chosen by itself where shared memory is unavailable. Default: shared.
@@ -52,7 +67,13 @@ export interface WasmBackendOptions {
 export interface WasmBackend extends Backend {
   /** Threads the kernels run on (1 where shared memory or Atomics.wait is unavailable; see notes). */
   readonly threads: number;
+  /** True: each kernel runs on one thread or all of them by its work size; false: always on `threads`. */
+  readonly byWorkSize: boolean;
   readonly simd: SimdFlavor;
+  /** Whether the int8 decode products run int8 × int8 (relaxed_dot_i8x16_i7x16_add) rather than int8 × int16. */
+  readonly int8Activations: boolean;
+  /** The start-up probe's times (µs per call of a 256 × 1024 int8 product, each activation type), or null when it did not run. */
+  readonly int8Probe: { int8Us: number; int16Us: number } | null;
   /** How the backend was set up, in words (threads, SIMD flavour, why fewer threads than asked). */
   readonly notes: string;
   /** Bytes of wasm memory in all, and bytes under the allocator's top. */
@@ -68,6 +89,16 @@ export interface WasmBackend extends Backend {
    * Returns the multiply-adds done, 0 when this build lacks the instruction.
    */
   peakIntMacs(kind: 'i16' | 'i8', rounds: number): number;
+  /** The byte offset of an array in this backend's memory, or -1 when it lives elsewhere. */
+  offsetOf(data: Storage): number;
+  /**
+   * Runs a decode-step program (src/backend/wasm/kernels/decode.c, written by
+   * src/models/decode-step/) at byte offset `program`, on every thread when `parallel`, else on
+   * this one.
+   */
+  runStep(program: number, parallel: boolean): void;
+  /** Kernel calls that ran on the worker threads so far (0 on one thread). */
+  threadedCalls(): number;
   /** Stops the worker threads; the backend keeps working on one thread. */
   dispose(): void;
 }
@@ -88,7 +119,7 @@ function threadBlocker(): string | null {
 
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   for (const key of Object.keys(opts)) {
-    if (!['threads', 'relaxed', 'warmUp', 'sharedMemory', 'wasm', 'workerUrl'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
+    if (!['threads', 'byWorkSize', 'relaxed', 'warmUp', 'sharedMemory', 'int8Activations', 'wasm', 'workerUrl'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
   }
   // shared memory (threads) where it exists; else the single-thread build on an ordinary memory
   let memory: WebAssembly.Memory | null = null;
@@ -124,6 +155,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   if (!Number.isInteger(asked) || asked < 1) throw new Error(`createWasmBackend: threads must be a positive integer, got ${asked}`);
   const blocker = asked > 1 ? (unshared ? `one thread: ${unshared}` : threadBlocker()) : null;
   const threads = blocker ? 1 : asked;
+  const byWorkSize = opts.byWorkSize ?? opts.threads === undefined;
 
   // per-thread regions: matmul packing scratch for every thread, a stack for every worker
   const scratchBytes = Math.ceil(exports.gl_matmul_scratch_bytes() / 64) * 64;
@@ -132,13 +164,21 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   for (let t = 1; t < threads; t++) stackTops.push(alloc.alloc(WORKER_STACK) + WORKER_STACK);
   let pool = threads > 1 ? await ThreadPool.start(threads, module, memory, stackTops, JOB_EXPORTS, exports, opts.workerUrl) : null;
 
+  // int8 × int8 decode products where this engine runs them fast (measured), else int8 × int16
+  if (opts.int8Activations && simd !== 'relaxed') throw new Error('createWasmBackend: int8 activations need the relaxed-SIMD build');
+  const int8Probe = opts.int8Activations === undefined && simd === 'relaxed' ? probeInt8(exports, alloc) : null;
+  const int8Activations = int8Probe ? int8Probe.int8 : exports.gl_set_q8_activations(opts.int8Activations ? 1 : 0) === 1;
+
   let live = 0;
   const why = blocker ? ` (asked for ${asked}: ${blocker})` : unshared && opts.sharedMemory !== false ? ` (single-thread build: ${unshared})` : '';
-  const notes = `wasm ${simd}, ${threads} thread${threads > 1 ? 's' : ''}${why}`;
+  const notes = `wasm ${simd}, ${threads} thread${threads > 1 ? 's' : ''}${threads > 1 && byWorkSize ? ' (each kernel by its work size)' : ''}${int8Activations ? ', int8 × int8 decode products' : ''}${why}`;
   const backend: WasmBackend = {
     name: 'wasm',
     threads,
+    byWorkSize,
     simd,
+    int8Activations,
+    int8Probe: int8Probe && { int8Us: int8Probe.int8Us, int16Us: int8Probe.int16Us },
     notes,
     alloc(dtype, length, zero = true): Storage {
       live++;
@@ -174,11 +214,17 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     peakIntMacs(kind, rounds) {
       return exports.gl_peak_int(kind === 'i16' ? 0 : 1, rounds);
     },
+    threadedCalls: () => pool?.jobs ?? 0,
+    offsetOf: (data) => (alloc.owns(data) ? data.byteOffset : -1),
+    runStep(program, parallel) {
+      if (pool && parallel) pool.run('gl_step', [program]);
+      else exports.gl_step(program, 0, 1);
+    },
     dispose() {
       pool?.dispose();
       pool = null;
     },
-    ...wasmKernels(exports, alloc, () => pool),
+    ...wasmKernels(exports, alloc, () => pool, byWorkSize),
   };
   if (opts.warmUp ?? true) {
     warmUp(backend);

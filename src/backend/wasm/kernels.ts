@@ -23,15 +23,31 @@ const UNARY: Record<UnaryOp, number> = { neg: 0, exp: 1, log: 2, sqrt: 3, rsqrt:
 const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 };
 const ACTIVATION = { gelu: 0, silu: 1, relu: 2 } as const;
 
-/** Work (elements, or multiply-adds for matmul/attention) below which a kernel runs on one thread. */
-const PARALLEL_ELEMENTS = 1 << 16;
-const PARALLEL_FLOPS = 1 << 20;
-/** Matrix-vector products are limited by memory, not arithmetic: threads pay off from 256 KB of weights. */
-const PARALLEL_MATVEC = 1 << 16;
-/** One query's attention (decode) reads the whole KV cache: threads from 16K multiply-adds. */
-const PARALLEL_DECODE_ATTENTION = 1 << 14;
+/**
+ * Work below which a kernel runs on one thread when threads are chosen by work size. A job on the
+ * workers costs a hand-off (waking a worker, waiting for the last one: ~5-20 µs when the worker is
+ * spinning, 50 µs and more when it sleeps or the machine is busy), so a kernel goes to the threads
+ * only when one thread would take ~100 µs or more (bench/handoff.ts measures the hand-off).
+ * Elements for elementwise kernels, multiply-adds for matmul/attention, 4-byte words of weights
+ * for the decode products.
+ */
+export const PARALLEL_ELEMENTS = 1 << 18;
+export const PARALLEL_FLOPS = 1 << 21;
+/** Matrix-vector products stream their weights (~20-35 GB/s from one thread): threads from 2 MB. */
+export const PARALLEL_MATVEC = 1 << 19;
+/** One query's attention (decode) reads the whole KV cache: threads from 1 MB of keys and values. */
+export const PARALLEL_DECODE_ATTENTION = 1 << 18;
 /** Bytes of weights per claimed chunk of a decode product. */
 const CHUNK_BYTES = 64 * 1024;
+
+const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+/**
+ * Rows per claimed chunk of a decode product: about CHUNK_BYTES of weights (a few µs of
+ * streaming), so the thread that runs out of chunks first waits at most that long for the other.
+ * `multiple`: 2 for products over weight rows (x · Wᵀ, Q8 rows), 4 for x · W (rows of W summed
+ * four at a time); the decode step (src/models/decode-step/) claims the same chunks.
+ */
+export const chunkRows = (rowBytes: number, multiple: number) => Math.max(multiple, roundUp(CHUNK_BYTES / rowBytes, multiple));
 
 /** Exports that thread-pool jobs may run. */
 export const JOB_EXPORTS = [
@@ -42,6 +58,7 @@ export const JOB_EXPORTS = [
   'gl_rope', 'gl_gather', 'gl_scatter_add', 'gl_adamw',
   'gl_attention', 'gl_attention_delta', 'gl_attention_backward_dq', 'gl_attention_backward_dkv',
   'gl_stream_sum', 'gl_peak', 'gl_matvec_rows_split', 'gl_matvec_dot', 'gl_matvec_q8', 'gl_matmul_q8', 'gl_dequantize_q8', 'gl_copy_strided4', 'gl_write_strided4',
+  'gl_step',
 ];
 
 const f64 = (x: unknown): boolean => x instanceof Float64Array;
@@ -118,15 +135,18 @@ function strided4Args(alloc: WasmAllocator, strided: Storage, contiguous: Storag
 }
 
 /** The kernel half of the Backend (memory functions are added by createWasmBackend). */
-export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, getPool: () => ThreadPool | null) {
+export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, getPool: () => ThreadPool | null, byWorkSize = true) {
   const stage = new Staging(alloc);
   const strided4 = (strided: Storage, contiguous: Storage, shape: readonly number[], strides: readonly number[]) => strided4Args(alloc, strided, contiguous, shape, strides);
 
-  /** Runs a job export on all threads when work ≥ min, else on this thread alone. */
+  /** Whether a kernel with this much work runs on the threads (always, when the count is forced). */
+  const parallel = (work: number, min: number) => !byWorkSize || work >= min;
+
+  /** Runs a job export on all threads when work ≥ min (or threads are forced), else on this thread alone. */
   function run(name: string, args: number[], work: number, min = PARALLEL_ELEMENTS): void {
     const pool = getPool();
     try {
-      if (pool && work >= min) pool.run(name, args);
+      if (pool && parallel(work, min)) pool.run(name, args);
       else exports[name](...args, 0, 1);
     } finally {
       stage.finish();
@@ -135,7 +155,7 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
 
   const threadsFor = (work: number, min = PARALLEL_ELEMENTS) => {
     const pool = getPool();
-    return pool && work >= min ? pool.threads : 1;
+    return pool && parallel(work, min) ? pool.threads : 1;
   };
 
   // the chunk counter of dynamically scheduled jobs (gl_matvec_dot, gl_matvec_rows_split, gl_matvec_q8)
@@ -144,12 +164,6 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
     Atomics.store(new Int32Array(alloc.memory.buffer, counterOffset, 1), 0, 0);
     return counterOffset;
   };
-  const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
-  /**
-   * Rows per claimed chunk of a decode product: about CHUNK_BYTES of weights (a few µs of
-   * streaming), so the thread that runs out of chunks first waits at most that long for the other.
-   */
-  const chunkRows = (rowBytes: number, multiple: number) => Math.max(multiple, roundUp(CHUNK_BYTES / rowBytes, multiple));
 
   /**
    * out (1 × n) (=|+=) x (1 × k) · B, the decode product: bound by memory, so threads claim
@@ -331,7 +345,7 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
       if (f64(q)) return cpuRef.attentionBackward(q, k, v, out, lse, dOut, dq, dk, dv, p);
       const { batch, heads, kvHeads, queryLen: T, keyLen: S, headDim: D, offset, scale } = p;
       const work = batch * heads * T * S * D;
-      const pool = work >= PARALLEL_FLOPS ? getPool() : null;
+      const pool = parallel(work, PARALLEL_FLOPS) ? getPool() : null;
       const call = (name: string, args: number[]) => (pool ? pool.run(name, args) : exports[name](...args, 0, 1));
       try {
         const delta = stage.scratch(batch * heads * T);

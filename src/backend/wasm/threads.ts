@@ -16,6 +16,8 @@ export class ThreadPool {
   private readonly ctrl: Int32Array;
   private readonly args: Float64Array;
   private readonly index = new Map<string, number>();
+  /** Jobs run on the workers so far (a profiling and test aid). */
+  jobs = 0;
 
   private constructor(
     readonly threads: number,
@@ -53,6 +55,7 @@ export class ThreadPool {
     const { ctrl } = this;
     const fn = this.index.get(name);
     if (fn === undefined) throw new Error(`thread pool: ${name} is not a job export`);
+    this.jobs++;
     for (let i = 0; i < args.length; i++) this.args[i] = args[i];
     ctrl[CTRL_FN] = fn;
     ctrl[CTRL_NARGS] = args.length;

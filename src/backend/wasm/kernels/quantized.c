@@ -4,6 +4,9 @@
 // One row (decode): x is quantized per block of 32 to int16 with its own scale (relative error
 // ~1.5e-5), and each weight block is a 32-term integer dot product (i32x4.dot_i16x8_s) over int8
 // values widened as they are loaded, so each weight byte is read once and costs few instructions.
+// Where the engine runs relaxed SIMD's int8 dot product fast (a probe at start-up decides:
+// gl_set_q8_activations), x is quantized to int8 instead, as llama.cpp's Q8_0 × Q8_0 product does,
+// and each block is two i32x4.relaxed_dot_i8x16_i7x16_add_s.
 // Several rows (prefill) expand a weight row once into scratch and reuse it for every x row.
 #include "common.h"
 
@@ -93,6 +96,90 @@ INLINE float dot_q8_x16(const int16_t *xq, const float *xs, const uint8_t *row, 
   return hsum(acc);
 }
 
+#ifdef GL_RELAXED
+/**
+ * x (K floats) -> int8 per block of 32, as llama.cpp's Q8_0 activations: x ≈ xs[b] · q with
+ * |q| ≤ 127, stored as |q| (0 … 127: the 7-bit operand that relaxed_dot_i8x16_i7x16_add takes
+ * exactly on every engine) and a sign mask (0xff where q < 0), so that each weight block only
+ * takes the sign of x before the dot product.
+ */
+INLINE void quantize_x8(const float *x, int blocks, uint8_t *xa, uint8_t *xneg, float *xs) {
+  for (int b = 0; b < blocks; b++) {
+    const float *xb = x + b * QK;
+    f4 m = SPLAT(0);
+    for (int k = 0; k < 8; k++) m = wasm_f32x4_max(m, wasm_f32x4_abs(LOAD(xb + 4 * k)));
+    float amax = hmax(m);
+    xs[b] = amax / 127.0f;
+    f4 vid = SPLAT(amax > 0 ? 127.0f / amax : 0.0f);
+    for (int k = 0; k < 2; k++) {
+      v128_t i0 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k), vid)));
+      v128_t i1 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k + 4), vid)));
+      v128_t i2 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k + 8), vid)));
+      v128_t i3 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k + 12), vid)));
+      v128_t q = wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(i0, i1), wasm_i16x8_narrow_i32x4(i2, i3));
+      wasm_v128_store(xa + b * QK + 16 * k, wasm_i8x16_abs(q));
+      wasm_v128_store(xneg + b * QK + 16 * k, wasm_i8x16_lt(q, wasm_i8x16_splat(0)));
+    }
+  }
+}
+
+/** Σ_t w[t] · sign(x[t]) |x[t]| over 16 values: the weights take x's sign (saturating: -128 becomes 127). */
+INLINE v128_t dot16_i8(const uint8_t *w, v128_t xa, v128_t xneg, v128_t acc) {
+  v128_t wv = wasm_v128_load(w);
+  v128_t ws = wasm_v128_bitselect(wasm_i8x16_sub_sat(wasm_i8x16_splat(0), wv), wv, xneg);
+  return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(ws, xa, acc);
+}
+
+/** out[0], out[1] = two adjacent rows · x (quantized by quantize_x8), int8 × int8 products. */
+INLINE void dot2_q8_x8(const uint8_t *xa, const uint8_t *xneg, const float *xs, const uint8_t *row0, intptr_t rowBytes, int K, float *out) {
+  const uint8_t *row1 = row0 + rowBytes;
+  const float *d0 = row_scales(row0, K), *d1 = row_scales(row1, K);
+  f4 a0 = SPLAT(0), a1 = SPLAT(0);
+  v128_t zero = wasm_i32x4_splat(0);
+  for (int b = 0; b < K / QK; b++) {
+    int o = b * QK;
+    v128_t xa0 = wasm_v128_load(xa + o), xa1 = wasm_v128_load(xa + o + 16);
+    v128_t xn0 = wasm_v128_load(xneg + o), xn1 = wasm_v128_load(xneg + o + 16);
+    v128_t s0 = dot16_i8(row0 + o + 16, xa1, xn1, dot16_i8(row0 + o, xa0, xn0, zero));
+    v128_t s1 = dot16_i8(row1 + o + 16, xa1, xn1, dot16_i8(row1 + o, xa0, xn0, zero));
+    f4 xd = wasm_v128_load32_splat(xs + b);
+    a0 = FMA(wasm_f32x4_mul(wasm_v128_load32_splat(d0 + b), xd), wasm_f32x4_convert_i32x4(s0), a0);
+    a1 = FMA(wasm_f32x4_mul(wasm_v128_load32_splat(d1 + b), xd), wasm_f32x4_convert_i32x4(s1), a1);
+  }
+  out[0] = hsum(a0);
+  out[1] = hsum(a1);
+}
+
+INLINE float dot_q8_x8(const uint8_t *xa, const uint8_t *xneg, const float *xs, const uint8_t *row, int K) {
+  const float *d = row_scales(row, K);
+  f4 acc = SPLAT(0);
+  v128_t zero = wasm_i32x4_splat(0);
+  for (int b = 0; b < K / QK; b++) {
+    int o = b * QK;
+    v128_t s = dot16_i8(row + o + 16, wasm_v128_load(xa + o + 16), wasm_v128_load(xneg + o + 16),
+                        dot16_i8(row + o, wasm_v128_load(xa + o), wasm_v128_load(xneg + o), zero));
+    acc = FMA(SPLAT(d[b] * xs[b]), wasm_f32x4_convert_i32x4(s), acc);
+  }
+  return hsum(acc);
+}
+#endif
+
+/**
+ * Which activations the decode product quantizes x to: 0, int16 (dot_i16x8, every build); 1, int8
+ * (relaxed_dot_i8x16_i7x16_add: the relaxed build only). Set by the backend from a measured probe
+ * (gl_set_q8_activations), since the int8 instruction is fast only where the engine lowers it to
+ * the processor's own int8 dot product.
+ */
+static int q8_int8_activations = 0;
+
+/** Asks for int8 (1) or int16 (0) activations; returns the mode now in force (int8 needs the relaxed build). */
+EXPORT int gl_set_q8_activations(int int8) {
+#ifdef GL_RELAXED
+  q8_int8_activations = int8 ? 1 : 0;
+#endif
+  return q8_int8_activations;
+}
+
 /**
  * Decode (one row x, K ≤ 32768): each thread quantizes x into its scratch, then computes the blocks
  * of `chunk` weight rows it claims from *next (zeroed by the caller), so a thread that starts late
@@ -100,6 +187,21 @@ INLINE float dot_q8_x16(const int16_t *xq, const float *xs, const uint8_t *row, 
  */
 EXPORT void gl_matvec_q8(const float *x, const uint8_t *W, const float *bias, float *out, int N, int K, int chunk, int *next, int tid, int nt) {
   intptr_t rowBytes = row_bytes(K);
+#ifdef GL_RELAXED
+  if (q8_int8_activations) {
+    uint8_t *xa = (uint8_t *)thread_scratch(tid), *xneg = xa + K;
+    float *xs = (float *)(xneg + K);
+    quantize_x8(x, K / QK, xa, xneg, xs);
+    for (int c = claim(next); c * chunk < N; c = claim(next)) {
+      int j0 = c * chunk, j1 = j0 + chunk < N ? j0 + chunk : N;
+      int j = j0;
+      for (; j + 2 <= j1; j += 2) dot2_q8_x8(xa, xneg, xs, W + j * rowBytes, rowBytes, K, out + j);
+      if (j < j1) out[j] = dot_q8_x8(xa, xneg, xs, W + j * rowBytes, K);
+      if (bias) for (j = j0; j < j1; j++) out[j] += bias[j];
+    }
+    return;
+  }
+#endif
   int16_t *xq = (int16_t *)thread_scratch(tid);
   float *xs = (float *)(xq + K);
   quantize_x16(x, K / QK, xq, xs);

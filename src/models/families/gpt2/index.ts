@@ -4,6 +4,7 @@
 import type { Component, LinearSpec, ModelFamily } from '../../family.js';
 import { type Gpt2Config, gpt2ForTraining, gpt2FromHf, gpt2ToHf } from './config.js';
 import { gpt2Forward } from './forward.js';
+import { gpt2DecodeStep } from './decode-step.js';
 import { gpt2CanonicalName, gpt2Gguf } from './gguf.js';
 
 export type { Gpt2Config } from './config.js';
@@ -86,5 +87,6 @@ export const gpt2Family: ModelFamily<Gpt2Config> = {
     ].map((n) => `blocks.${layer}.${n}`);
   },
   forward: gpt2Forward,
+  decodeStep: gpt2DecodeStep,
   info: (c) => ({ layers: c.layers, d_model: c.dim, heads: c.heads, d_mlp: c.mlpHidden }),
 };

@@ -4,6 +4,7 @@
 import type { Component, LinearSpec, ModelFamily } from '../../family.js';
 import { type LlamaConfig, checkLlamaValues, llamaForTraining, llamaFromHf, llamaToHf } from './config.js';
 import { llamaForward } from './forward.js';
+import { llamaDecodeStep } from './decode-step.js';
 import { moeMatrices, splitFusedHf } from './experts.js';
 import { llamaGguf } from './gguf.js';
 
@@ -101,5 +102,6 @@ export const llamaFamily: ModelFamily<LlamaConfig> = {
     : undefined),
   routing: (c) => (c.moe ? { experts: c.moe.experts, expertsPerToken: c.moe.expertsPerToken, auxLossCoef: c.moe.auxLossCoef } : undefined),
   forward: llamaForward,
+  decodeStep: llamaDecodeStep,
   info: (c) => ({ model_type: llamaToHf(c).model_type, ...(c.moe ? { experts: c.moe.experts, experts_per_token: c.moe.expertsPerToken, expert_hidden: c.moe.expertHidden, ...(c.moe.sharedExpertHidden ? { shared_expert_hidden: c.moe.sharedExpertHidden } : {}), norm_topk_prob: c.moe.normTopK } : {}), layers: c.layers, d_model: c.dim, heads: c.heads, kv_heads: c.kvHeads, head_dim: c.headDim, d_mlp: c.mlpHidden, rope_theta: c.ropeTheta, rope_scaling: c.ropeScaling, qkv_bias: c.qkvBias, tied_embeddings: c.tiedEmbeddings, ...(c.slidingWindow !== undefined ? { sliding_window: c.slidingWindow } : {}) }),
 };

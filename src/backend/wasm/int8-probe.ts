@@ -1,0 +1,52 @@
+// Which activations the int8 decode product uses, decided by measuring both on this engine:
+// int16 (i32x4.dot_i16x8_s over widened weights: every engine) or int8 (relaxed SIMD's
+// i32x4.relaxed_dot_i8x16_i7x16_add_s, llama.cpp's Q8_0 × Q8_0 product). The int8 instruction is
+// fast only where the engine lowers it to the processor's int8 dot product (VNNI in current V8);
+// elsewhere it is emulated and the int16 path stays.
+
+import { q8RowBytes } from '../q8-rows.js';
+import type { WasmAllocator } from './allocator.js';
+
+type Fn = (...args: number[]) => number;
+
+/** int8 is chosen when it takes at most this fraction of the int16 path's time. */
+const INT8_WINS_BELOW = 0.9;
+
+/**
+ * Times gl_matvec_q8 on a (256 × 1024) Q8 matrix (300 KB: in cache, so arithmetic, not memory,
+ * decides) in both modes, alternating, best of 7 rounds of 16 calls each; returns whether int8
+ * wins and both times (µs per call). Only for the relaxed build (the other has no int8 path).
+ */
+export function probeInt8(exports: Record<string, Fn>, alloc: WasmAllocator): { int8: boolean; int8Us: number; int16Us: number } {
+  const N = 256, K = 1024;
+  const w = alloc.alloc(N * q8RowBytes(K)), x = alloc.alloc(K * 4), out = alloc.alloc(N * 4), counter = alloc.alloc(64);
+  const mem = alloc.memory.buffer;
+  const xs = new Float32Array(mem, x, K);
+  for (let i = 0; i < K; i++) xs[i] = Math.sin(i);
+  const bytes = new Uint8Array(mem, w, N * q8RowBytes(K));
+  for (let r = 0; r < N; r++) {
+    const row = r * q8RowBytes(K);
+    for (let i = 0; i < K; i++) bytes[row + i] = (i * 37 + r) & 0x7f;
+    new Float32Array(mem, w + row + K, K / 32).fill(0.01);
+  }
+  const ctr = new Int32Array(mem, counter, 1);
+  const time = (mode: number): number => {
+    exports.gl_set_q8_activations(mode);
+    const t0 = performance.now();
+    for (let c = 0; c < 16; c++) {
+      Atomics.store(ctr, 0, 0);
+      exports.gl_matvec_q8(x, w, 0, out, N, K, N, counter, 0, 1);
+    }
+    return ((performance.now() - t0) / 16) * 1000;
+  };
+  for (let r = 0; r < 3; r++) { time(0); time(1); } // warm-up (optimized code)
+  let int16Us = Infinity, int8Us = Infinity;
+  for (let r = 0; r < 7; r++) {
+    int16Us = Math.min(int16Us, time(0));
+    int8Us = Math.min(int8Us, time(1));
+  }
+  for (const off of [w, x, out, counter]) alloc.free(off);
+  const int8 = int8Us <= INT8_WINS_BELOW * int16Us;
+  exports.gl_set_q8_activations(int8 ? 1 : 0);
+  return { int8, int8Us, int16Us };
+}
