@@ -57,7 +57,9 @@ test('the Node Trainer writes the same files into a folder, and resumes from it'
   try {
     trainer.save(dir);
     const files = trainer.checkpointFiles();
-    assert.deepEqual(readdirSync(dir).sort(), [...files.keys()].sort());
+    // the folder holds the files plus the manifest naming their step (checkpoint-commit.ts)
+    assert.deepEqual(readdirSync(dir).sort(), [...files.keys(), 'checkpoint.json'].sort());
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')).step, 1);
     for (const [name, bytes] of files) assert.ok(readFileSync(join(dir, name)).equals(bytes), `${name} on disk equals checkpointFiles()`);
     const back = NodeTrainer.resume(dir, s.data, s.tok);
     assert.ok(back instanceof NodeTrainer);
