@@ -11,6 +11,9 @@ import { describeCheckpoint, loadModel, loadTokenizer } from '../node.js';
 /** The built-in model's folder (committed in the repository; dist/src/cli -> project root). */
 export const BUILTIN_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models', 'builtin');
 
+/** The built-in story assistant: a LoRA adapter over the built-in model (scripts/story-assistant.sh). */
+export const STORY_ASSISTANT_DIR = resolve(BUILTIN_MODEL_DIR, '..', 'story-assistant');
+
 export const MODEL_OPTIONS = {
   model: { type: 'string' },
   tokenizer: { type: 'string' },

@@ -63,3 +63,23 @@ export function wordsUsed(text: string, words: readonly string[]): number {
 export function answersWho(answer: string, name: string): boolean {
   return new RegExp(`\\b${name}\\b`, 'i').test(answer);
 }
+
+/** The words a "Write a story that uses the words: a, b, c." instruction asks for, or undefined. */
+export function requestedWords(instruction: string): string[] | undefined {
+  const m = /uses the words: ([^.\n]+)\.?\s*$/.exec(instruction.trim());
+  if (!m) return undefined;
+  const words = m[1].split(',').map((w) => w.trim()).filter((w) => /^[A-Za-z]+$/.test(w));
+  return words.length > 0 ? words : undefined;
+}
+
+/**
+ * The judge that stands in for human raters in the preference demonstration: of two stories for an
+ * instruction asking for certain words, the one that uses more of them is preferred; +1 when `a`
+ * wins, -1 when `b` wins, 0 for a tie (ties are dropped).
+ */
+export function judgeStories(instruction: string, a: string, b: string): 1 | 0 | -1 {
+  const words = requestedWords(instruction);
+  if (!words) throw new Error(`the judge only rates instructions that ask for words, got ${JSON.stringify(instruction.slice(0, 80))}`);
+  const d = wordsUsed(a, words) - wordsUsed(b, words);
+  return d > 0 ? 1 : d < 0 ? -1 : 0;
+}

@@ -18,8 +18,7 @@ export { type ModelShape, modelConfigFor } from './model-shape.js';
 import { STATE_FILE } from './checkpoint.js';
 import { recoverCheckpointDir } from './checkpoint-commit.js';
 import { lockOutDir, prepareOutDir } from './out-dir.js';
-import { splitTokens } from './data.js';
-import { tokenizeFile } from './data-file.js';
+import { splitFileTokens, tokenizeFile } from './data-file.js';
 import { lossCurveSvg } from './loss-plot.js';
 import { type TrainOptions, resolveTrainOptions } from './options.js';
 import type { StepReport } from './trainer.js';
@@ -37,7 +36,7 @@ export interface TokenizerSpec {
 export interface TrainJob {
   data: string[];
   out: string;
-  /** The last fraction of the tokens is held out for validation. */
+  /** Each file's last fraction is held out for validation (whole documents where it has them). */
   valFraction: number;
   tokenizer: TokenizerSpec;
   model: ModelShape;
@@ -101,6 +100,14 @@ export function runTraining(job: TrainJob, events: TrainEvents = {}): { trainer:
   }
 }
 
+function concatIds(parts: Int32Array[]): Int32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
 function runOwned(job: TrainJob, events: TrainEvents): { trainer: Trainer; valLoss: number } {
   const info = events.onInfo ?? (() => {});
   const resuming = job.resume && existsSync(join(job.out, STATE_FILE));
@@ -108,10 +115,11 @@ function runOwned(job: TrainJob, events: TrainEvents): { trainer: Trainer; valLo
   if (!job.resume && existsSync(join(job.out, STATE_FILE))) throw new Error(`${job.out} already holds a training run: pass --resume to continue it, or choose another --out`);
 
   const tokenizer = makeTokenizer(job.tokenizer, job.data, job.out, info);
-  const ids = job.data.map((f) => tokenizeFile(f, tokenizer, join(job.out, 'cache')));
-  const all = ids.length === 1 ? ids[0] : Int32Array.from(ids.flatMap((a) => Array.from(a)));
-  const data = splitTokens(all, job.valFraction);
-  info(`${all.length.toLocaleString('en-US')} tokens (${tokenizer.description}): ${data.train.length.toLocaleString('en-US')} train, ${data.val.length.toLocaleString('en-US')} validation`);
+  // each file holds out its own tail (whole documents where the text has them)
+  const parts = job.data.map((f) => splitFileTokens(f, tokenizeFile(f, tokenizer, join(job.out, 'cache')), tokenizer, job.valFraction));
+  const data = { train: concatIds(parts.map((p) => p.train)), val: concatIds(parts.map((p) => p.val)) };
+  const total = data.train.length + data.val.length;
+  info(`${total.toLocaleString('en-US')} tokens (${tokenizer.description}): ${data.train.length.toLocaleString('en-US')} train, ${data.val.length.toLocaleString('en-US')} validation`);
 
   let trainer: Trainer;
   if (resuming) {

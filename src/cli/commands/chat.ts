@@ -4,14 +4,18 @@ import { createInterface } from 'node:readline';
 import { resolveChatTemplate } from '../../chat/load.js';
 import { ChatSession } from '../../chat/session.js';
 import { parseLoraSpec } from '../../lora/files.js';
-import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MODEL_OPTIONS, STORY_ASSISTANT_DIR, loadModelAndTokenizer, numberOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'chat in the terminal (chat template, streaming, history, system prompt)';
 
 const HELP = `usage: glasslm chat [options]      (type a message and Enter; /reset clears the history, /exit or Ctrl-D quits)
 
-  --model M          model folder, .gguf or llama2.c .bin (default: the built-in model)
+  --model M          model folder, .gguf or llama2.c .bin (default: the built-in story assistant,
+                     the built-in model with the adapter in models/story-assistant)
+  --base             with no --model: the built-in base model alone, without the assistant adapter
   --tokenizer T      tokenizer file or folder (default: the model's own)
   --lora DIR[:S]     apply a LoRA adapter (PEFT folder), its scale times S (default 1)
   --dtype q8_0|f32   run the matrices as int8 or float32
@@ -27,10 +31,13 @@ for a reply, the oldest turns (a message and its reply) are dropped, and the cha
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, {
     ...MODEL_OPTIONS, template: { type: 'string' }, system: { type: 'string' }, 'max-tokens': { type: 'string' },
-    temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' }, seed: { type: 'string' },
+    temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' }, seed: { type: 'string' }, base: { type: 'boolean' },
   }, HELP, { positionals: false });
   if (!parsed) return 0;
   const v = parsed.values;
+  if (v.base && v.model !== undefined) throw new Error('--base means the built-in base model: leave out --model');
+  // the built-in story assistant, unless a model or an adapter is named
+  if (!v.base && v.model === undefined && v.lora === undefined && existsSync(join(STORY_ASSISTANT_DIR, 'adapter_config.json'))) v.lora = STORY_ASSISTANT_DIR;
   const { model, tokenizer, modelPath } = loadModelAndTokenizer(v);
   const { template, source } = resolveChatTemplate({ choice: v.template, adapterDir: v.lora ? parseLoraSpec(v.lora).dir : undefined, modelPath, tokenizer });
   const session = new ChatSession(model, tokenizer, template, {
@@ -43,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     stopStrings: source.startsWith('plain') ? ['\nUser:', '\nuser:'] : [],
   });
   const tty = process.stdin.isTTY === true;
-  console.error(`chat template: ${source}; context window ${model.contextLength} tokens${v.system ? '; system prompt set' : ''}`);
+  console.error(`${v.lora === STORY_ASSISTANT_DIR ? 'the built-in story assistant; ' : ''}chat template: ${source}; context window ${model.contextLength} tokens${v.system ? '; system prompt set' : ''}`);
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: tty });
   const ask = () => { if (tty) rl.setPrompt('you> '), rl.prompt(); };
   ask();
