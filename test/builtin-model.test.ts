@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModelAndTokenizer } from '../src/cli/model-args.js';
 import { evaluateText } from '../src/train/evaluate.js';
+import { evaluateDocuments } from '../src/train/evaluate-documents.js';
 import { projectRoot, sharedPath, skipUnlessShared } from './shared.js';
 
 test('the built-in model is trained: held-out TinyStories loss far below uniform', { skip: skipUnlessShared('data', 'corpora', 'tinystories-2MiB.txt') }, () => {
@@ -20,6 +21,24 @@ test('the built-in model is trained: held-out TinyStories loss far below uniform
   assert.ok(r.lossPerToken < 3.5, `loss ${r.lossPerToken} (measured 3.03 on the whole validation split)`);
   assert.ok(r.bitsPerByte < 1.4, `bits per byte ${r.bitsPerByte}`);
 });
+
+// stories260K (llama2.c, 260K parameters, trained on the whole 2 GB TinyStories set) is the peer: on
+// the stories the built-in model never saw (each file's last 5%), each story scored from each model's
+// own document start, the built-in model must predict the text at least as well, in bits per byte.
+const STORIES260K = sharedPath('data', 'models', 'stories260K', 'stories260K.bin');
+const TOK512 = sharedPath('data', 'models', 'stories260K', 'tok512.bin');
+for (const file of ['tinystories-2MiB.txt', 'tinystories-v2-gpt4-1.4MB.txt']) {
+  test(`held-out stories of ${file}: the built-in model is at least as good as stories260K in bits per byte`, { skip: skipUnlessShared('data', 'corpora', file) || skipUnlessShared('data', 'models', 'stories260K', 'stories260K.bin') }, () => {
+    const text = readFileSync(sharedPath('data', 'corpora', file)!, 'utf8');
+    const ours = loadModelAndTokenizer({});
+    const peer = loadModelAndTokenizer({ model: STORIES260K, tokenizer: TOK512 });
+    const a = evaluateDocuments(ours.model, ours.tokenizer, text, ours.model.contextLength, 0.05);
+    const b = evaluateDocuments(peer.model, peer.tokenizer, text, peer.model.contextLength, 0.05);
+    console.log(`${file}, ${a.documents} held-out stories (${a.bytes} bytes): built-in ${a.bitsPerByte.toFixed(4)} bits/byte, stories260K ${b.bitsPerByte.toFixed(4)}`);
+    assert.equal(a.bytes, b.bytes, 'the same stories');
+    assert.ok(a.bitsPerByte <= b.bitsPerByte, `built-in ${a.bitsPerByte} > stories260K ${b.bitsPerByte}`);
+  });
+}
 
 test('npm start (glasslm demo) tells a story on the built-in model and explains it', () => {
   const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'glasslm.js'), 'demo', '--max-tokens', '30', '--threads', '1'], { encoding: 'utf8' });
