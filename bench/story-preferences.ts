@@ -19,12 +19,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/select.js';
 import { resolveChatTemplate } from '../src/chat/load.js';
-import { ChatSession } from '../src/chat/session.js';
+import { chatStopTokens, encodeChat } from '../src/chat/encode.js';
+import { generateIds } from '../src/generate/generate.js';
 import type { ChatTemplate } from '../src/chat/template.js';
 import { attachLora } from '../src/lora/files.js';
 import { loadModel } from '../src/models/load-file.js';
 import type { Model } from '../src/models/model.js';
-import { encodeExample, sequenceLogProbs } from '../src/preference/logprobs.js';
+import { sequenceLogProbs } from '../src/preference/logprobs.js';
 import { rewardFromModel } from '../src/preference/reward-source.js';
 import { loadRewardModel } from '../src/preference/reward-train.js';
 import { judgeStories, requestedWords, wordsUsed } from '../src/sft/stories.js';
@@ -39,7 +40,7 @@ const [action, ...rest] = process.argv.slice(2);
 const { values } = parseArgs({ args: rest, options: {
   data: { type: 'string' }, heldout: { type: 'string' }, model: { type: 'string' }, lora: { type: 'string' }, out: { type: 'string' },
   reference: { type: 'string' }, 'reference-lora': { type: 'string' }, 'reward-model': { type: 'string' },
-  n: { type: 'string' }, samples: { type: 'string', default: '2' }, 'max-tokens': { type: 'string', default: '160' },
+  n: { type: 'string' }, from: { type: 'string', default: '0' }, samples: { type: 'string', default: '2' }, 'max-tokens': { type: 'string', default: '160' },
   temperature: { type: 'string', default: '1' }, seed: { type: 'string', default: '7' }, label: { type: 'string' },
 } });
 
@@ -52,10 +53,22 @@ function loadAssistant(modelPath: string, lora: string | undefined): Assistant {
   return { model, tokenizer, template: resolveChatTemplate({ choice: 'plain', modelPath, tokenizer }).template };
 }
 
-/** One sampled reply to a single-turn instruction. */
-function sample(a: Assistant, instruction: string, seed: number): string {
-  const opts = { temperature: Number(values.temperature), seed, maxTokens: Number(values['max-tokens']), stopStrings: ['\nUser:'] };
-  return new ChatSession(a.model, a.tokenizer, a.template, opts).send(instruction).reply.trim();
+interface Sample { promptIds: number[]; ids: number[]; text: string }
+
+/**
+ * One sampled reply to a single-turn instruction: its token ids (the end-of-turn token included
+ * when it came) and their text exactly as generated (the leading space kept, so that the reply
+ * re-encodes to the same tokens after the prompt's "Assistant:").
+ */
+function sample(a: Assistant, instruction: string, seed: number): Sample {
+  const promptIds = encodeChat(a.tokenizer, a.template, [{ role: 'user', content: instruction }], { addGenerationPrompt: true });
+  const stop = chatStopTokens(a.tokenizer, a.template);
+  const ids: number[] = [];
+  for (const t of generateIds(a.model, promptIds, { temperature: Number(values.temperature), seed, maxTokens: Number(values['max-tokens']), stopIds: stop })) {
+    ids.push(t.id);
+    if (stop.includes(t.id)) break;
+  }
+  return { promptIds, ids, text: a.tokenizer.decode(ids.filter((id) => !stop.includes(id))) };
 }
 
 function instructions(file: string): string[] {
@@ -72,12 +85,13 @@ async function main(): Promise<void> {
   if (action === 'pairs') {
     if (!values.data || !values.out) throw new Error('pairs needs --data FILE and --out DIR');
     const a = loadAssistant(modelPath, values.lora);
-    const todo = instructions(values.data).slice(0, Number(values.n ?? 400));
+    const from = Number(values.from); // a slice of the instructions, so that several processes can share the work
+    const todo = instructions(values.data).slice(from, from + Number(values.n ?? 400));
     const pairs: string[] = [], prompts: string[] = [];
     let ties = 0;
     const t0 = performance.now();
     todo.forEach((instruction, i) => {
-      const x = sample(a, instruction, 2 * i + 1), y = sample(a, instruction, 2 * i + 2);
+      const x = sample(a, instruction, 2 * (from + i) + 1).text, y = sample(a, instruction, 2 * (from + i) + 2).text;
       const messages = [{ role: 'user', content: instruction }];
       prompts.push(JSON.stringify({ messages }));
       const verdict = judgeStories(instruction, x, y);
@@ -95,16 +109,20 @@ async function main(): Promise<void> {
     const todo = instructions(values.heldout).slice(0, Number(values.n ?? 40));
     const k = Number(values.samples);
     const t0 = performance.now();
-    const items: { prompt: string; instruction: string; completion: string }[] = [];
+    const items: { prompt: string; instruction: string; completion: string; sample: Sample }[] = [];
     todo.forEach((instruction, i) => {
-      for (let s = 0; s < k; s++) items.push({ instruction, prompt: a.template.render([{ role: 'user', content: instruction }], { addGenerationPrompt: true }), completion: sample(a, instruction, 1000 + k * i + s) });
+      for (let s = 0; s < k; s++) {
+        const x = sample(a, instruction, 1000 + k * i + s);
+        items.push({ instruction, prompt: a.template.render([{ role: 'user', content: instruction }], { addGenerationPrompt: true }), completion: x.text, sample: x });
+      }
     });
     const judge = items.map((it) => wordsUsed(it.completion, requestedWords(it.instruction)!));
     // KL(π ‖ π_ref) on π's own samples: the mean of log π(y) − log π_ref(y) over the completions
     let kl: number | null = null;
     if (values.reference) {
       const ref = loadAssistant(values.reference, values['reference-lora']);
-      const logp = (m: Assistant) => noGrad(() => items.map((it) => tidy(() => sequenceLogProbs(m.model, [encodeExample(m.tokenizer, it.prompt, it.completion, { maxLength: m.model.contextLength, addEos: false, promptSpecial: true })]).item())));
+      // the exact sampled tokens under both models
+      const logp = (m: Assistant) => noGrad(() => items.map((it) => tidy(() => sequenceLogProbs(m.model, [{ prompt: it.sample.promptIds, completion: it.sample.ids }]).item())));
       const lp = logp(a), lr = logp(ref);
       kl = mean(lp.map((x, i) => x - lr[i]));
     }
@@ -120,7 +138,7 @@ async function main(): Promise<void> {
       judgeScore: round(mean(judge)), learnedReward: reward === null ? null : round(reward), klToReference: kl === null ? null : round(kl),
       meanLengthChars: Math.round(mean(items.map((it) => it.completion.length))), heldOutBitsPerByte: bpb,
       seconds: round((performance.now() - t0) / 1000, 1),
-      examples: items.slice(0, 2).map((it) => ({ instruction: it.instruction, reply: it.completion.slice(0, 400) })),
+      examples: items.slice(0, 2).map((it) => ({ instruction: it.instruction, reply: it.completion.trim().slice(0, 400) })),
     }));
   } else {
     console.error('usage: story-preferences.js pairs --data F --out DIR [--model M] [--lora A] | measure --heldout F [--model M] [--lora A] [--reference M0] [--reward-model RM]');

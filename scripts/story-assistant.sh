@@ -44,12 +44,23 @@ stage "measure full" "$R/sft-full.json" json "$R/sft-full.json" node dist/bench/
 # the story assistant that glasslm chat uses by default: the adapter (and its chat template)
 if [ -z "$NO_SHIP" ]; then
   mkdir -p models/story-assistant
-  cp "$R/lora/adapter_config.json" "$R/lora/adapter_model.safetensors" "$R/lora/tokenizer_config.json" "$R/lora/loss.svg" models/story-assistant/
+  cp "$R/lora/adapter_model.safetensors" "$R/lora/tokenizer_config.json" "$R/lora/loss.svg" models/story-assistant/
+  # the base named by its place in the project, not this machine's path
+  sed 's#"base_model_name_or_path": "[^"]*"#"base_model_name_or_path": "models/builtin"#' "$R/lora/adapter_config.json" > models/story-assistant/adapter_config.json
 fi
 
 # the assistant (base + adapter) merged into one model: the policy and the frozen reference below
 stage merge "$R/sft/model.safetensors" $G merge --lora "$R/lora" --out "$R/sft"
-stage pairs "$R/prefs/pairs.jsonl" node dist/bench/story-preferences.js pairs --data "$R/data/train.jsonl" --model "$R/sft" --out "$R/prefs" --n ${PAIRS:-400}
+pairs() { # two processes (one per core), each sampling half of the training instructions
+  n=${PAIRS:-2026}; half=$(( (n + 1) / 2 ))
+  S="node dist/bench/story-preferences.js pairs --data $R/data/train.jsonl --model $R/sft"
+  $S --from 0 --n $half --out "$R/prefs/part1" & p1=$!
+  $S --from $half --n $(( n - half )) --out "$R/prefs/part2" & p2=$!
+  wait $p1; wait $p2
+  cat "$R/prefs/part1/prompts.jsonl" "$R/prefs/part2/prompts.jsonl" > "$R/prefs/prompts.jsonl"
+  cat "$R/prefs/part1/pairs.jsonl" "$R/prefs/part2/pairs.jsonl" > "$R/prefs/pairs.jsonl"
+}
+stage pairs "$R/prefs/pairs.jsonl" pairs
 
 P="--data $R/prefs/pairs.jsonl --model $R/sft --context 256 --eval-interval 25 --checkpoint-interval 25"
 stage "reward model" "$R/rm/model.safetensors" $G reward $P --out "$R/rm" --steps ${RM_STEPS:-150} --batch-size 8 --lr 1e-4 --warmup 10

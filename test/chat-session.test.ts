@@ -38,8 +38,19 @@ test('a full window drops the oldest turns (the latest message stays); replies s
 test('glasslm chat reads messages from stdin, streams replies and shows the context fill', () => {
   const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'glasslm.js'), 'chat', '--backend', 'cpu', '--max-tokens', '5', '--temperature', '0', '--system', 'Tell stories.'], { input: 'Hello\n/reset\nTell me about a cat\n', encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /chat template: plain text/);
+  // by default the built-in story assistant: the base model with the adapter in models/story-assistant
+  assert.match(r.stderr, /the built-in story assistant; chat template: the adapter's own/);
   assert.match(r.stderr, /\[history cleared\]/);
   assert.equal((r.stdout.match(/assistant> /g) ?? []).length, 2);
   assert.match(r.stderr, /\[context \d+\/256 tokens \(\d+%\)/);
+});
+
+test('glasslm chat --base talks to the base model alone, with the plain template', () => {
+  const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'glasslm.js'), 'chat', '--base', '--backend', 'cpu', '--max-tokens', '3', '--temperature', '0'], { input: 'Hello\n', encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /story assistant/);
+  assert.match(r.stderr, /chat template: plain text/);
+  const bad = spawnSync(process.execPath, [join(projectRoot, 'bin', 'glasslm.js'), 'chat', '--base', '--model', 'x'], { input: '', encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--base means the built-in base model/);
 });

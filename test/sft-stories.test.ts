@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { answersWho, mainCharacter, pickWords, splitStories, storyTasks, wordsUsed } from '../src/sft/stories.js';
+import { answersWho, judgeStories, mainCharacter, pickWords, requestedWords, splitStories, storyTasks, wordsUsed } from '../src/sft/stories.js';
 import * as op from '../src/ops/index.js';
 
 const STORY = 'One day, a little girl named Lily found a needle in her room. She wanted to share the needle with her mom, so she could sew a button on her shirt.';
@@ -28,4 +28,14 @@ test('measures: requested words used (whole words, any case) and who answers', (
   assert.equal(answersWho('Lily.', 'Lily'), true);
   assert.equal(answersWho('The story is about lily and her mom.', 'Lily'), true);
   assert.equal(answersWho('Lilypad.', 'Lily'), false);
+});
+
+test('the judge prefers the story using more of the requested words, and ties are ties', () => {
+  const ask = 'Write a story that uses the words: needle, button, share.';
+  assert.deepEqual(requestedWords(ask), ['needle', 'button', 'share']);
+  assert.equal(requestedWords('Write a story about Lily.'), undefined);
+  assert.equal(judgeStories(ask, 'She found a needle and a button.', 'She found a needle.'), 1);
+  assert.equal(judgeStories(ask, 'A dog.', 'They share a Button.'), -1);
+  assert.equal(judgeStories(ask, 'The needle.', 'A button!'), 0);
+  assert.throws(() => judgeStories('Who is this story about?', 'a', 'b'), /only rates instructions that ask for words/);
 });
