@@ -72,6 +72,9 @@ function params(ctx: RouteContext, served: ServedModel, body: CompletionBody | C
 
 /** Refuses work beyond the queue (429 + Retry-After). */
 function admit(ctx: RouteContext, served: ServedModel, reply: FastifyReply, sequences: number): void {
+  if (sequences > ctx.parallel + ctx.maxQueue) {
+    throw badRequest(`the request needs ${sequences} sequences (prompts × n); this server holds at most ${ctx.parallel + ctx.maxQueue} (--parallel ${ctx.parallel}, --max-queue ${ctx.maxQueue})`, 'n', 'invalid_value');
+  }
   if (served.host.outstanding + sequences > ctx.parallel + ctx.maxQueue) {
     ctx.metrics.rejected.inc();
     reply.header('retry-after', '1');
