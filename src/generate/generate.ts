@@ -74,7 +74,7 @@ export function* generateIds(model: Model, promptIds: readonly number[], opts: G
       // the new token sits at position cache.length + input.length, which must be inside the window
       if (cache.length + input.length >= model.contextLength) return 'context_full';
       // one token: the decode step (one wasm call, no tensors) where it runs; else the general forward
-      const step = input.length === 1 ? model.decodeStep(cache) : null;
+      const step = input.length === 1 ? model.plainStep(cache) : null;
       if (step) step.run(input[0]);
       const token = step ? sampler.sample(step.logits, step.logProbs) : noGrad(() => tidy(() => {
         const logits = model.forward(op.tensor(Int32Array.from(input), [1, input.length]), { kvCache: cache, lastPositionOnly: true }).logits;

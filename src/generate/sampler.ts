@@ -118,15 +118,16 @@ export class Sampler {
    * (Hugging Face's order of warpers). The draw walks the kept ids from the most likely down (all
    * ids in id order when nothing is cut). logProbs, when given, are log_softmax(logits) already
    * computed (by the backend's kernel: the reported probabilities then cost no pass here).
+   * withProb false: the caller does not read `prob` (NaN then), which saves a pass over the logits.
    */
-  sample(logits: ArrayLike<number>, logProbs?: ArrayLike<number>): SampledToken {
+  sample(logits: ArrayLike<number>, logProbs?: ArrayLike<number>, withProb = true): SampledToken {
     const V = logits.length;
     if (logProbs && logProbs.length !== V) throw new Error(`sample: ${logProbs.length} log-probabilities for ${V} logits`);
     let best = 0;
     for (let i = 1; i < V; i++) if (logits[i] > logits[best]) best = i;
     const max = logits[best];
-    let z = 0; // Σ exp(logit - max): the model's own probabilities are exp(l - max) / z
-    if (!logProbs) for (let i = 0; i < V; i++) z += Math.exp(logits[i] - max);
+    let z = withProb ? 0 : NaN; // Σ exp(logit - max): the model's own probabilities are exp(l - max) / z
+    if (!logProbs && withProb) for (let i = 0; i < V; i++) z += Math.exp(logits[i] - max);
     const prob = logProbs ? (id: number) => Math.exp(logProbs[id]) : (id: number) => Math.exp(logits[id] - max) / z;
     if (this.temperature === 0) return { id: best, prob: prob(best) };
 

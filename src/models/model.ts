@@ -241,14 +241,25 @@ export class Model {
     return cache.attachment(this, `q${this.quantized.size}`, () => buildDecodeStep(this.family, this.config, this.params, this.quantized, cache));
   }
 
+  /**
+   * The decode step for plain one-token forwards on `cache` (no hooks), or null where the model as it
+   * stands cannot use one: an adapter attached, or trainable parameters under a recorded gradient
+   * (and wherever decodeStep() gives null). A view made by rows() is accepted: the step is made once
+   * per cache object, so keep the view for as long as it steps (a server keeps one for row 0).
+   */
+  plainStep(cache: KVCache): DecodeStep | null {
+    if (cache.batch !== 1 || this.proj.adapter) return null; // adapters take the general path
+    if (isGradEnabled()) for (const t of this.params.values()) if (t.requiresGrad) return null;
+    return this.decodeStep(cache);
+  }
+
   /** Whether a forward with these options is one plain token that the decode step can run (no hooks, views or gradients). */
   private steppable(ids: Tensor, opts: ForwardOptions): opts is ForwardOptions & { kvCache: KVCache } {
-    if (ids.shape[0] !== 1 || ids.shape[1] !== 1 || !opts.kvCache || opts.kvCache.isView) return false;
-    if (opts.positions || opts.segments || this.proj.adapter) return false; // packed rows and adapters take the general path
+    if (ids.shape[0] !== 1 || ids.shape[1] !== 1 || !opts.kvCache || opts.kvCache.isView) return false; // a passing view would build a step per call
+    if (opts.positions || opts.segments) return false; // packed rows take the general path
     if (opts.targets || opts.hiddenStates || opts.attentions || opts.cache) return false;
     const hooks = opts.hooks;
     if (hooks && (hooks instanceof Map ? hooks.size > 0 : Object.keys(hooks).length > 0)) return false;
-    if (isGradEnabled()) for (const t of this.params.values()) if (t.requiresGrad) return false;
     return true;
   }
 
@@ -259,7 +270,7 @@ export class Model {
     if (T === 0) throw new Error('forward needs at least one token');
     if (opts.kvCache && opts.kvCache.batch !== B) throw new Error(`the KV cache was made for batch ${opts.kvCache.batch}, not ${B}`);
     if (this.steppable(ids, opts)) {
-      const step = this.decodeStep(opts.kvCache);
+      const step = this.plainStep(opts.kvCache);
       if (step) {
         step.run(ids.data()[0]);
         return { logits: op.tensor(step.logits, [1, 1, this.config.vocabSize]), cache: new Map() };

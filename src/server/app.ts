@@ -2,6 +2,7 @@
 // JSON for every failure), then health, metrics, tokenizing, the OpenAI routes and the inspection
 // routes. The models run in worker threads (model-host.ts); nothing here does model math.
 
+import { PassThrough } from 'node:stream';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { ApiKey } from './auth.js';
@@ -23,15 +24,19 @@ export interface AppOptions {
   bodyLimit: number;
   /** Seconds a generation may take (504 after). */
   requestTimeout: number;
+  /** Seconds a request body may take to arrive (408 after; a slow or stalled client cannot hold a connection). Default 30. */
+  readTimeout?: number;
 }
 
 export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Metrics } {
   const models = new Map(opts.models.map((m) => [m.id, m]));
   const sum = (f: (m: ServedModel) => number) => opts.models.reduce((s, m) => s + f(m), 0);
   const metrics = new Metrics(() => sum((m) => Math.max(0, m.host.outstanding - opts.parallel)), () => sum((m) => m.host.running));
+  const readMs = (opts.readTimeout ?? 30) * 1000;
   const app = Fastify({
     bodyLimit: opts.bodyLimit,
     logger: false,
+
     // types are checked, not coerced ("12" is not a number), and unknown fields are refused
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
@@ -43,6 +48,24 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
     if (key && req.url !== '/health' && req.method !== 'OPTIONS' && !key.accepts(req.headers.authorization)) {
       throw new ApiError(401, 'missing or wrong API key: send Authorization: Bearer <key>', 'invalid_request_error', null, 'invalid_api_key');
     }
+  });
+  // the body must arrive within readMs: else 408 (OpenAI error JSON) and the connection closes
+  app.addHook('preParsing', async (req, reply, payload) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return payload; // no body is read
+    const body = new PassThrough();
+    body.on('error', () => {}); // reported through the parser (a 408), never as an uncaught error
+    const timer = setTimeout(() => {
+      payload.unpipe(body);
+      reply.header('connection', 'close');
+      body.destroy(new ApiError(408, `the request body did not arrive within ${readMs / 1000} s`, 'invalid_request_error', null, 'request_timeout'));
+    }, readMs);
+    const clear = () => clearTimeout(timer);
+    body.on('end', clear);
+    body.on('close', clear);
+    reply.raw.on('close', clear); // answered without reading the body (a 401, a 404)
+    payload.on('error', (err) => body.destroy(err));
+    payload.pipe(body);
+    return body;
   });
   app.addHook('onResponse', async (req, reply) => {
     metrics.requests.inc({ route: req.routeOptions.url ?? 'unknown', status: reply.statusCode });

@@ -26,6 +26,8 @@ export interface GenerationParams {
   stopIds: number[];
   /** Report logprobs with this many alternatives; undefined: no logprobs. */
   topLogprobs?: number;
+  /** Also score the prompts' own tokens (echo with logprobs). */
+  promptLogprobs?: boolean;
 }
 
 export interface TokenReport {
@@ -35,6 +37,8 @@ export interface TokenReport {
 }
 
 export interface GenerationListener {
+  /** Prompt `prompt`'s tokens from its second on, scored by the model (only with promptLogprobs; before that prompt's first delta). */
+  prompt?(prompt: number, tokens: TokenReport[]): void;
   /** New text of choice `index` (may be '' when only logprobs arrive), and the tokens behind it. */
   delta(index: number, text: string, tokens: TokenReport[]): void;
   finish(index: number, reason: FinishReason): void;
@@ -69,10 +73,11 @@ export class Generation {
       const handle = served.host.generate({
         promptIds: ids, maxTokens: p.maxTokens[pi], n: p.n, temperature: p.temperature, topP: p.topP, topK: p.topK, seed: p.seed,
         presencePenalty: p.presencePenalty, frequencyPenalty: p.frequencyPenalty, logitBias: p.logitBias, stopIds: p.stopIds,
-        topLogprobs: p.topLogprobs,
+        topLogprobs: p.topLogprobs, promptLogprobs: p.promptLogprobs,
       }, (e) => {
         if (this.over) return;
         if (e.type === 'error') return this.fail(new ApiError(400, e.message, 'invalid_request_error', null, null));
+        if (e.type === 'prompt') return listener.prompt?.(pi, e.tokens);
         const index = pi * p.n + e.choice;
         if (this.finished[index]) return;
         if (e.type === 'token') {

@@ -24,5 +24,6 @@ export class Metrics {
   constructor(queueDepth: () => number, running: () => number) {
     new Gauge({ name: 'glasslm_queue_depth', help: 'Sequences waiting for a free row', registers: [this.registry], collect() { this.set(queueDepth()); } });
     new Gauge({ name: 'glasslm_running_sequences', help: 'Sequences decoding now', registers: [this.registry], collect() { this.set(running()); } });
+    new Gauge({ name: 'glasslm_resident_memory_bytes', help: 'Resident memory of the server process (HTTP thread and model workers)', registers: [this.registry], collect() { this.set(process.memoryUsage.rss()); } });
   }
 }

@@ -72,6 +72,9 @@ function params(ctx: RouteContext, served: ServedModel, body: CompletionBody | C
 
 /** Refuses work beyond the queue (429 + Retry-After). */
 function admit(ctx: RouteContext, served: ServedModel, reply: FastifyReply, sequences: number): void {
+  if (sequences > ctx.parallel + ctx.maxQueue) {
+    throw badRequest(`the request needs ${sequences} sequences (prompts × n); this server holds at most ${ctx.parallel + ctx.maxQueue} (--parallel ${ctx.parallel}, --max-queue ${ctx.maxQueue})`, 'n', 'invalid_value');
+  }
   if (served.host.outstanding + sequences > ctx.parallel + ctx.maxQueue) {
     ctx.metrics.rejected.inc();
     reply.header('retry-after', '1');
@@ -91,6 +94,8 @@ interface ChoiceState {
  */
 function respond(ctx: RouteContext, served: ServedModel, request: FastifyRequest, reply: FastifyReply, p: GenerationParams, stream: boolean, includeUsage: boolean, route: string,
   format: {
+    /** A prompt's own tokens, scored (echo with logprobs); arrives before that prompt's first chunk. */
+    prompt?(prompt: number, tokens: TokenReport[]): void;
     chunk(index: number, text: string, tokens: TokenReport[], finish: FinishReason | null, first: boolean): unknown;
     whole(choices: ChoiceState[], usage: Usage): unknown;
     usageChunk(usage: Usage): unknown;
@@ -102,6 +107,9 @@ function respond(ctx: RouteContext, served: ServedModel, request: FastifyRequest
     let gen: Generation | undefined = undefined;
     const usage = (): Usage => ({ prompt_tokens: gen!.promptTokens, completion_tokens: gen!.completionTokens, total_tokens: gen!.promptTokens + gen!.completionTokens });
     gen = new Generation(served, p, ctx.metrics, {
+      prompt(pi, tokens) {
+        format.prompt?.(pi, tokens);
+      },
       delta(index, text, tokens) {
         if (events) {
           events.send(format.chunk(index, text, tokens, null, !started.has(index)));
@@ -167,39 +175,53 @@ export function registerOpenAiRoutes(app: FastifyInstance, ctx: RouteContext): v
       : typeof prompt[0] === 'number' ? [prompt as number[]] : (prompt as number[][]);
     const base = params(ctx, served, body, prompts, body.max_tokens, () => 16, 'prompt');
     const eos = served.tokenizer.eos;
-    const p: GenerationParams = { ...base, stopIds: eos === undefined ? [] : [eos], topLogprobs: orNull(body.logprobs, undefined as number | undefined) };
+    const echo = body.echo === true;
+    const topLogprobs = orNull(body.logprobs, undefined as number | undefined);
+    if (body.max_tokens === 0 && !echo) throw badRequest('max_tokens 0 generates nothing: it needs echo (to score the prompt)', 'max_tokens', 'invalid_value');
+    const p: GenerationParams = { ...base, stopIds: eos === undefined ? [] : [eos], topLogprobs, promptLogprobs: echo && topLogprobs !== undefined };
     admit(ctx, served, reply, prompts.length * p.n);
     const id = `cmpl-${randomUUID()}`, created = Math.floor(Date.now() / 1000);
-    const echo = body.echo === true;
     // echo gives back the prompt as sent: its text, or the text of its ids
     const texts = typeof prompt === 'string' ? [prompt] : typeof prompt[0] === 'string' ? (prompt as string[]) : prompts.map((ids) => served.tokenizer.decode(ids));
     const promptText = (i: number) => (echo ? texts[Math.floor(i / p.n)] : '');
     const tok = (tid: number) => served.tokenizer.decode([tid]);
-    const legacy = (tokens: TokenReport[], offset: number) => {
+    // echo with logprobs: each prompt's tokens lead its choices' logprobs, the first unscored (null), as OpenAI does
+    const scored: TokenReport[][] = prompts.map(() => []);
+    const promptEntries = (index: number): { id: number; logprob: number | null; top: TokenReport['top'] | null }[] => {
+      if (!p.promptLogprobs) return [];
+      const pi = Math.floor(index / p.n);
+      return [{ id: prompts[pi][0], logprob: null, top: null }, ...scored[pi]];
+    };
+    const legacy = (generated: TokenReport[], offset: number, lead: ReturnType<typeof promptEntries> = []) => {
       if (p.topLogprobs === undefined) return null;
+      const tokens = [...lead, ...generated];
       const text_offset: number[] = [];
-      let at = offset;
+      let at = lead.length ? 0 : offset;
       for (const t of tokens) {
         text_offset.push(at);
         at += tok(t.id).length;
       }
       return {
         tokens: tokens.map((t) => tok(t.id)), token_logprobs: tokens.map((t) => t.logprob),
-        top_logprobs: tokens.map((t) => Object.fromEntries(t.top.map((a) => [tok(a.id), a.logprob]))), text_offset,
+        top_logprobs: tokens.map((t) => (t.top === null ? null : Object.fromEntries(t.top.map((a) => [tok(a.id), a.logprob])))), text_offset,
       };
     };
     const offsets = new Map<number, number>();
     await respond(ctx, served, req, reply, p, body.stream === true, body.stream_options?.include_usage === true, '/v1/completions', {
+      prompt(pi, tokens) {
+        scored[pi].push(...tokens);
+      },
       chunk(index, text, tokens, finish, first) {
         const lead = first ? promptText(index) : '';
+        const scores = first ? promptEntries(index) : [];
         const at = offsets.get(index) ?? 0;
         offsets.set(index, at + lead.length + text.length);
-        return { id, object: 'text_completion', created, model: served.id, choices: [{ index, text: lead + text, logprobs: tokens.length ? legacy(tokens, at + lead.length) : null, finish_reason: finish }] };
+        return { id, object: 'text_completion', created, model: served.id, choices: [{ index, text: lead + text, logprobs: tokens.length || scores.length ? legacy(tokens, at + lead.length, scores) : null, finish_reason: finish }] };
       },
       whole(choices, usage) {
         return {
           id, object: 'text_completion', created, model: served.id,
-          choices: choices.map((c, index) => ({ index, text: promptText(index) + c.text, logprobs: legacy(c.tokens, promptText(index).length), finish_reason: c.finish })),
+          choices: choices.map((c, index) => ({ index, text: promptText(index) + c.text, logprobs: legacy(c.tokens, promptText(index).length, promptEntries(index)), finish_reason: c.finish })),
           usage,
         };
       },

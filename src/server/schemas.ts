@@ -26,6 +26,8 @@ const sampling = {
 
 export const CompletionBody = T.Object({
   ...sampling,
+  // 0 with echo scores the prompt without generating (as evaluation harnesses ask)
+  max_tokens: T.Optional(T.Union([T.Null(), T.Integer({ minimum: 0 })])),
   prompt: T.Union([T.String(), T.Array(T.String(), { minItems: 1 }), TokenIds, T.Array(TokenIds, { minItems: 1 })]),
   echo: T.Optional(T.Union([T.Null(), T.Boolean()])),
   logprobs: T.Optional(T.Union([T.Null(), T.Integer({ minimum: 0, maximum: 20 })])),

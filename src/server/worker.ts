@@ -19,7 +19,7 @@ async function start(): Promise<void> {
   setBackend(selected.backend);
   const { model, tokenizer } = loadModelAndTokenizer({ model: config.modelPath, tokenizer: config.tokenizerPath, dtype: config.dtype });
   const ctx = Math.min(config.ctx ?? model.contextLength, model.contextLength);
-  const engine = new BatchEngine(model, config.parallel, ctx);
+  const engine = new BatchEngine(model, config.parallel, { contextLength: ctx });
   let stepping = false;
   let draining = false;
 

@@ -28,6 +28,7 @@ const HELP = `usage: glasslm serve [options]
   --allow-special      encode special-token text in requests as special tokens (default: plain text)
   --body-limit BYTES   largest request body (default 1048576; 413 above)
   --request-timeout S  seconds a generation may take (default 300; 504 after)
+  --read-timeout S     seconds a request body may take to arrive (default 30; 408 after)
 
 global options (before or after the command): --backend auto|cpu|wasm --threads N`;
 
@@ -41,7 +42,7 @@ export async function run(argv: string[], globals: { backend?: string; threads?:
     model: { type: 'string', multiple: true }, tokenizer: { type: 'string' }, dtype: { type: 'string' },
     host: { type: 'string' }, port: { type: 'string' }, 'api-key': { type: 'string' }, 'api-key-file': { type: 'string' },
     parallel: { type: 'string' }, 'max-queue': { type: 'string' }, ctx: { type: 'string' }, cors: { type: 'string' },
-    'allow-special': { type: 'boolean' }, 'body-limit': { type: 'string' }, 'request-timeout': { type: 'string' },
+    'allow-special': { type: 'boolean' }, 'body-limit': { type: 'string' }, 'request-timeout': { type: 'string' }, 'read-timeout': { type: 'string' },
   }, HELP, { positionals: false });
   if (!parsed) return 0;
   const v = parsed.values;
@@ -58,7 +59,9 @@ export async function run(argv: string[], globals: { backend?: string; threads?:
   const ctx = v.ctx === undefined ? undefined : whole('ctx', v.ctx, 0, 2);
   const bodyLimit = whole('body-limit', v['body-limit'], 1 << 20, 1024);
   const requestTimeout = numberOption('request-timeout', v['request-timeout'], 300);
-  if (!(requestTimeout > 0)) throw new Error(`--request-timeout must be a number of seconds > 0, got '${v['request-timeout']}'`);
+  if (!(requestTimeout > 0 && requestTimeout <= 86400)) throw new Error(`--request-timeout must be a number of seconds > 0 (at most a day), got '${v['request-timeout']}'`);
+  const readTimeout = numberOption('read-timeout', v['read-timeout'], 30);
+  if (!(readTimeout > 0 && readTimeout <= 3600)) throw new Error(`--read-timeout must be a number of seconds > 0 (at most an hour), got '${v['read-timeout']}'`);
   if (v['api-key'] !== undefined && v['api-key-file'] !== undefined) throw new Error('give --api-key or --api-key-file, not both');
   let apiKey = v['api-key'] ?? process.env.GLASSLM_API_KEY;
   if (v['api-key-file'] !== undefined) apiKey = readFileSync(v['api-key-file'], 'utf8').split('\n')[0].trim();
@@ -74,7 +77,7 @@ export async function run(argv: string[], globals: { backend?: string; threads?:
   if (dup) throw new Error(`two models would be served as '${dup}': give files with different names`);
   if (!isLoopback(host) && apiKey === undefined) console.error(`warning: listening on ${host} without an API key: anyone who can reach this address can use the models (set --api-key)`);
 
-  const { app } = buildApp({ models, parallel, maxQueue, apiKey, cors: v.cors, bodyLimit, requestTimeout });
+  const { app } = buildApp({ models, parallel, maxQueue, apiKey, cors: v.cors, bodyLimit, requestTimeout, readTimeout });
   const address = await app.listen({ host, port });
   console.log(`glasslm serve: listening on ${address} (models: ${ids.join(', ')}; loading)`);
   for (const m of models) {
