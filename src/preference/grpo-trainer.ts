@@ -11,7 +11,7 @@ import { noGrad, tidy } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import type { LossRecord, TrainState } from '../train/checkpoint.js';
-import { AdamW, clipGradNorm, zeroGrad } from '../train/optimizer.js';
+import { AdamW, clipGradNorm, refuseNonFinite, zeroGrad } from '../train/optimizer.js';
 import type { TrainOptions } from '../train/options.js';
 import { learningRateAt } from '../train/schedule.js';
 import { type GrpoSettings, grpoLoss, groupAdvantages } from './grpo-loss.js';
@@ -160,6 +160,7 @@ export class GrpoTrainer {
         backward(r.loss);
       });
       gradNorm = clipGradNorm(params, o.gradClip);
+      refuseNonFinite(this.step + 1, loss, gradNorm, o.lr);
       lr = learningRateAt(this.step, { lr: o.lr, minLr: o.minLr, warmupSteps: o.warmupSteps, decaySteps: o.decaySteps });
       this.optimizer.update(lr);
       zeroGrad(params);

@@ -3,8 +3,9 @@
 // run at a time through a lock file holding its PID. A lock whose process is gone (a killed run)
 // is stale and taken over, so a kill never leaves a folder stuck.
 
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { recoverCheckpointDir } from './checkpoint-commit.js';
 
 export const LOCK_FILE = 'train.lock';
 
@@ -70,4 +71,28 @@ export function lockOutDir(dir: string): () => void {
     rmSync(path, { force: true }); // stale: its process is gone
   }
   throw new Error(`${dir}: another run took the lock ${path} at the same moment; try again`);
+}
+
+/**
+ * Runs fn as the one owner of the output folder `dir`: creates it (or says clearly why it cannot
+ * be), takes its lock, brings it back to one consistent step after a killed run (temporary files
+ * removed, an interrupted commit finished: ./checkpoint-commit.ts), and releases the lock after
+ * fn, whether it returned or threw. Every training command (train, sft, dpo, reward, rl) runs so.
+ */
+export function withOutDir<T>(dir: string, fn: () => T): T {
+  const existed = existsSync(dir);
+  prepareOutDir(dir);
+  const release = lockOutDir(dir);
+  let result: T;
+  try {
+    recoverCheckpointDir(dir);
+    result = fn();
+  } catch (e) {
+    release();
+    // a run refused before it wrote anything leaves no empty folder behind
+    if (!existed && readdirSync(dir).length === 0) rmdirSync(dir);
+    throw e;
+  }
+  release();
+  return result;
 }
