@@ -28,6 +28,9 @@ export function trainOptionsFromFlags(values: Record<string, unknown>, flags: Re
   for (const [flag, key] of Object.entries(flags)) {
     if (values[flag] !== undefined) out[key] = numberOption(flag, values[flag] as string, 0);
   }
+  if (values['min-lr'] !== undefined && out.lr !== undefined && out.minLr > out.lr) {
+    throw new Error(`--min-lr ${out.minLr} is above the learning rate ${out.lr}: the schedule decays from --lr down to --min-lr`);
+  }
   return out as Partial<TrainOptions>;
 }
 

@@ -52,8 +52,11 @@ export function resolveTrainOptions(overrides: Record<string, unknown>): TrainOp
   for (const k of ['steps', 'warmupSteps', 'decaySteps', 'evalInterval', 'checkpointInterval', 'seed'] as const) {
     if (!Number.isSafeInteger(o[k])) throw new Error(`training option '${k}' must be a whole number, got ${o[k]}`);
   }
+  if (o.seed > 2 ** 32 - 1) throw new Error(`training option 'seed' must be a whole number from 0 to ${2 ** 32 - 1} (the generator's state is 32 bits), got ${o.seed}`);
   if (o.steps < 1) throw new Error(`training option 'steps' must be a whole number ≥ 1, got ${o.steps}`);
   if (o.lr <= 0) throw new Error('the learning rate must be > 0');
+  // AdamW's decoupled decay multiplies every matrix by (1 - lr·weightDecay) each step
+  if (o.lr * o.weightDecay >= 1) throw new Error(`the learning rate times the weight decay (${o.lr} × ${o.weightDecay}) must be below 1: each step multiplies the weights by 1 − lr·weight_decay`);
   for (const k of ['beta1', 'beta2'] as const) if (!(o[k] < 1)) throw new Error(`training option '${k}' must be in [0, 1), got ${o[k]}`);
   return o;
 }

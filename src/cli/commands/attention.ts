@@ -6,7 +6,7 @@ import { encodePrompt, tokenLabel, visible } from '../../inspect/prompt.js';
 import { grid } from '../../inspect/render/terminal.js';
 import { heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
-import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption, seedOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'attention patterns per layer and head, head scores (previous-token, BOS, induction), token sources';
@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   const scores = headScores(att.patterns);
   const n = numberOption('induction-len', values['induction-len'], 20);
   if (!Number.isInteger(n) || n < 2 || 2 * n + 1 > model.config.contextLength) throw new Error(`--induction-len must be an integer from 2 to ${(model.config.contextLength - 1) >> 1}`);
-  const induction = inductionScores(model, { n, seed: numberOption('seed', values.seed, 0), bos: values['no-bos'] ? undefined : tokenizer.bos });
+  const induction = inductionScores(model, { n, seed: seedOption(values.seed, 0), bos: values['no-bos'] ? undefined : tokenizer.bos });
   let query: number | undefined;
   if (values.query !== undefined) {
     query = numberOption('query', values.query, 0);

@@ -11,7 +11,7 @@ import { htmlPage } from '../../inspect/render/html.js';
 import { tokenizeCorpus, trainWord2Vec } from '../../inspect/word2vec.js';
 import { formatWord2VecText, parseWord2VecText } from '../../inspect/word2vec-io.js';
 import { evaluateAnalogies, type Neighbour, VectorIndex } from '../../inspect/word2vec-query.js';
-import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, seedOption } from '../model-args.js';
 import { joinNegativeValues } from '../parse.js';
 
 export const summary = 'word vectors: word2vec train/similar/analogy/evaluate, model embedding neighbours, contextual vectors';
@@ -71,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
         model: values.cbow ? 'cbow' : 'skipgram', dim: numberOption('dim', values.dim, 100), window: numberOption('window', values.window, 5),
         negative: numberOption('negative', values.negative, 5), minCount: numberOption('min-count', values['min-count'], 5),
         sample: numberOption('sample', values.sample, 1e-3), epochs: numberOption('epochs', values.epochs, 5),
-        lr: values.lr === undefined ? undefined : numberOption('lr', values.lr, 0), seed: numberOption('seed', values.seed, 1),
+        lr: values.lr === undefined ? undefined : numberOption('lr', values.lr, 0), seed: seedOption(values.seed, 1),
         onEpoch: (e, lr) => process.stderr.write(`epoch ${e + 1} done, lr ${lr.toExponential(2)}\n`),
       });
       writeFileSync(values.out, formatWord2VecText(wv));
