@@ -35,7 +35,7 @@ function tinyBase(dir: string): string {
 
 /** Small data files for every command: prompt/completion records, preference pairs, prompts, a reward function. */
 function dataFiles(dir: string) {
-  const words = ['cat', 'dog', 'sun', 'tree', 'ball', 'bird', 'fish', 'cake'];
+  const words = ['cat', 'dog', 'sun', 'tree', 'ball', 'bird', 'fish', 'cake'].flatMap((w) => [w, `big ${w}`, `red ${w}`, `old ${w}`, `wet ${w}`]);
   const sft = join(dir, 'sft.jsonl'), pairs = join(dir, 'pairs.jsonl'), prompts = join(dir, 'prompts.jsonl'), rewardFn = join(dir, 'len.mjs');
   writeFileSync(sft, words.map((w) => JSON.stringify({ prompt: `Say ${w}.`, completion: ` ${w} ${w}.` })).join('\n'));
   writeFileSync(pairs, words.map((w) => JSON.stringify({ prompt: `${w} asked for the ball.`, chosen: ` ${w} said thank you.`, rejected: ` ${w} was mean.` })).join('\n'));
@@ -142,8 +142,11 @@ test('sft: one run owns its --out; a second run is refused while the first lives
     refused(second, new RegExp(`in use by another training run \\(PID ${child.pid}`), 'a second sft on a folder in use');
     refused(glasslm(cmds.dpo(out)), /in use by another training run/, 'a dpo on a folder in use');
   } finally {
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
   }
   const before = loadCheckpoint(out).state.step;
   const r = glasslm([...cmds.sft(out).map((a, i, all) => (all[i - 1] === '--steps' ? String(before + 1) : a)), '--resume']);
@@ -183,7 +186,6 @@ for (const lora of [false, true]) {
       const child = spawn(process.execPath, [join(dir, 'child.mjs'), round === 0 ? '' : 'resume'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let saves = 0, stderr = '';
       child.stderr.on('data', (d: Buffer) => { stderr += d; });
-      const firstSave = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
       await new Promise<void>((resolve) => {
         child.stdout.on('data', (d: Buffer) => {
           saves += d.length;
@@ -191,7 +193,6 @@ for (const lora of [false, true]) {
         });
         child.on('exit', () => resolve());
       });
-      await firstSave;
       assert.ok(saves >= 1, `round ${round}: the run saved before it was killed (${stderr.slice(-300)})`);
       // the run that started after the earlier kills has removed their temporary files and step files
       const left = readdirSync(out).filter((f) => killed.some((pid) => f.endsWith(`.tmp-${pid}`)));

@@ -116,7 +116,9 @@ function chooseTemplate(job: SftJob, needsTemplate: boolean, info: (s: string) =
 
 /** The options of a new run (defaults, the LoRA learning rate, the job's flags), checked. */
 function newRunOptions(job: SftJob): TrainOptions {
-  return resolveTrainOptions({ ...SFT_DEFAULTS, ...(job.lora ? { lr: 1e-3, minLr: 1e-4 } : {}), contextLength: Math.min(job.model.contextLength, 256), ...job.options });
+  const o = resolveTrainOptions({ ...SFT_DEFAULTS, ...(job.lora ? { lr: 1e-3, minLr: 1e-4 } : {}), contextLength: Math.min(job.model.contextLength, 256), ...job.options });
+  if (o.contextLength > job.model.contextLength) throw new Error(`--context ${o.contextLength} is longer than the model's context of ${job.model.contextLength} tokens`);
+  return o;
 }
 
 /**
