@@ -117,7 +117,7 @@ test('sft, dpo, reward, rl: a non-finite loss stops the run with an error naming
     args[args.indexOf('--steps') + 1] = '40';
     args.push('--lr', '1e30', '--checkpoint-interval', '1', '--grad-clip', '0', '--warmup', '0');
     const r = glasslm(args);
-    refused(r, /loss became (NaN|-?Infinity).*(last checkpoint in .* \(step \d+\) is kept|no checkpoint was written)/, `${name} --lr 1e30`);
+    refused(r, /(loss became (NaN|-?Infinity)|non-finite).*(last checkpoint in .* \(step \d+\) is kept|no checkpoint was written)/, `${name} --lr 1e30`);
     const kept = /\(step (\d+)\) is kept/.exec(r.stderr);
     if (!kept) continue;
     const state = loadCheckpoint(out);

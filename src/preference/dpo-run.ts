@@ -82,7 +82,13 @@ export function runBasePath(dir: string): string | undefined {
  */
 export function runDpo(job: DpoJob, base: BaseModel, events: DpoEvents = {}): { trainer: DpoTrainer; final: PreferenceStats | null } {
   // bad flags and a missing data file are refused before the folder is touched
-  if (!job.resume) resolveTrainOptions({ contextLength: Math.min(256, base.model.contextLength), ...job.options });
+  if (!job.resume) {
+    const o = resolveTrainOptions({ contextLength: Math.min(256, base.model.contextLength), ...job.options });
+    if (o.contextLength > base.model.contextLength) throw new Error(`context ${o.contextLength} is longer than the model's ${base.model.contextLength}`);
+    if (!(job.settings.beta > 0 && Number.isFinite(job.settings.beta))) throw new Error(`β must be a finite number > 0, got ${job.settings.beta}`);
+  }
+  if (!(job.heldOutFraction >= 0 && job.heldOutFraction < 1)) throw new Error(`the held-out fraction must be in [0, 1), got ${job.heldOutFraction}`);
+  if (job.limit !== undefined && !(Number.isSafeInteger(job.limit) && job.limit >= 0)) throw new Error(`the pair limit must be a whole number ≥ 0, got ${job.limit}`);
   if (!existsSync(job.data)) throw new Error(`preference data '${job.data}' does not exist`);
   return withOutDir(job.out, () => runDpoOwned(job, base, events));
 }

@@ -13,7 +13,7 @@ import { withOutDir } from '../train/out-dir.js';
 import { type TrainOptions, resolveTrainOptions } from '../train/options.js';
 import { parsePromptData } from './data.js';
 import type { BaseModel } from './dpo-run.js';
-import { type GrpoOptions, type GrpoState, type GrpoStepReport, GrpoTrainer, type RlPrompt } from './grpo-trainer.js';
+import { type GrpoOptions, type GrpoState, type GrpoStepReport, GrpoTrainer, type RlPrompt, checkGrpoOptions } from './grpo-trainer.js';
 import { type PromptRenderer, promptText } from './logprobs.js';
 import { savePolicyCheckpoint, setupPolicy } from './policy.js';
 import type { RewardSource } from './reward-source.js';
@@ -38,7 +38,12 @@ export interface GrpoEvents {
 /** Runs (or resumes) GRPO from base against reward. runGrpo owns base.model. */
 export function runGrpo(job: GrpoJob, base: BaseModel, reward: RewardSource, events: GrpoEvents = {}): GrpoTrainer {
   // bad flags and a missing prompt file are refused before the folder is touched
-  if (!job.resume) resolveTrainOptions({ contextLength: Math.min(256, base.model.contextLength), ...job.options });
+  if (!job.resume) {
+    const o = resolveTrainOptions({ contextLength: Math.min(256, base.model.contextLength), ...job.options });
+    if (o.contextLength > base.model.contextLength) throw new Error(`context ${o.contextLength} is longer than the model's ${base.model.contextLength}`);
+    checkGrpoOptions(job.grpo);
+    if (job.grpo.maxTokens >= o.contextLength) throw new Error(`--max-tokens ${job.grpo.maxTokens} leaves no room for a prompt within the context of ${o.contextLength} tokens`);
+  }
   if (!existsSync(job.prompts)) throw new Error(`prompt file '${job.prompts}' does not exist`);
   return withOutDir(job.out, () => runGrpoOwned(job, base, reward, events));
 }

@@ -166,7 +166,12 @@ export interface RewardEvents {
 /** Trains (or resumes) a reward model from base on the job's pairs. runRewardTraining owns base.model. */
 export function runRewardTraining(job: RewardJob, base: BaseModel, events: RewardEvents = {}): { trainer: RewardTrainer; final: RewardEval | null } {
   // bad flags and a missing data file are refused before the folder is touched
-  if (!job.resume) resolveTrainOptions({ contextLength: Math.min(256, base.model.contextLength), ...job.options });
+  if (!job.resume) {
+    const o = resolveTrainOptions({ contextLength: Math.min(256, base.model.contextLength), ...job.options });
+    if (o.contextLength > base.model.contextLength) throw new Error(`context ${o.contextLength} is longer than the model's ${base.model.contextLength}`);
+  }
+  if (!(job.heldOutFraction >= 0 && job.heldOutFraction < 1)) throw new Error(`the held-out fraction must be in [0, 1), got ${job.heldOutFraction}`);
+  if (job.limit !== undefined && !(Number.isSafeInteger(job.limit) && job.limit >= 0)) throw new Error(`the pair limit must be a whole number ≥ 0, got ${job.limit}`);
   if (!existsSync(job.data)) throw new Error(`preference data '${job.data}' does not exist`);
   return withOutDir(job.out, () => runRewardOwned(job, base, events));
 }
