@@ -97,6 +97,9 @@ export function openSafetensorsDir(dir: string): LazyFile {
   return shardedTensors(byShard, indexPath, (file) => openSafetensorsFile(join(dir, file)));
 }
 
+/** Most bytes of a GGUF header read before it is called corrupt. */
+const MAX_GGUF_HEADER = 1 << 28;
+
 /**
  * Opens a GGUF file reading only its header (metadata and tensor infos): 1 MiB first, doubling
  * while the header runs past what was read.
@@ -113,7 +116,12 @@ export function openGgufFile(path: string): LazyGguf {
         file = parseGguf(head, size);
         break;
       } catch (e) {
-        if (want >= size) throw new Error(`${(e as Error).message} (in ${path})`);
+        // read more only when the header may simply run past what was read, and never past 256 MiB
+        // (a real header, even with a 150,000-token vocabulary, is a few MiB): a bad magic or a
+        // corrupt count must not make a 10 GB file be read whole
+        const mayBeCut = /truncated|can hold/.test((e as Error).message);
+        if (want >= size || !mayBeCut) throw new Error(`${(e as Error).message} (in ${path})`);
+        if (want >= MAX_GGUF_HEADER) throw new Error(`GGUF: the header runs past its first ${MAX_GGUF_HEADER / 2 ** 20} MiB (a corrupt count or length?) (in ${path})`);
       }
     }
     const tensors = ggufTensors(file.tensors, fileSource(fd, size, `GGUF ${path}`));
