@@ -82,7 +82,7 @@ test('sft, dpo, reward, rl: hostile flag values are refused by name with one lin
     sft: [['--val-fraction', '1', /val.fraction/], ['--val-fraction', '-0.5', /val.fraction/], ['--lora-rank', '0', /rank/], ['--lora-rank', '1e9', /rank/], ['--lora-dropout', '1', /dropout/], ['--lora-alpha', 'NaN', /alpha/]],
     dpo: [['--beta', '-1', /beta/], ['--held-out', '2', /held.out/], ['--limit', '1.5', /limit/], ['--limit', '-2', /limit/], ['--lora-rank', '-4', /rank/]],
     reward: [['--held-out', '-1', /held.out/], ['--limit', '1.5', /limit/]],
-    rl: [['--group', '1', /group/], ['--group', '1e9', /group/], ['--max-tokens', '0', /max.tokens/], ['--temperature', '-1', /temperature/], ['--clip', 'NaN', /clip/], ['--kl', '-1', /kl/], ['--updates', '0', /updates/], ['--limit', '-1', /limit/]],
+    rl: [['--group', '1', /group/], ['--group', '1e9', /group/], ['--max-tokens', '0', /max.tokens/], ['--temperature', '-1', /temperature/], ['--clip', 'NaN', /clip/], ['--kl', '-1', /KL/], ['--updates', '0', /updates/], ['--limit', '-1', /limit/]],
   };
   for (const [name, make] of Object.entries(cmds)) {
     for (const [flag, value, pattern] of [...shared, ...extra[name]]) {
