@@ -34,7 +34,10 @@ function job(out: string, data: string, options: TrainJob['options'] = {}, resum
 test('--lr 1e30: the run stops with an error when the loss becomes non-finite, and the last checkpoint stays finite and loadable', () => {
   const dir = tmp(), data = corpus(dir), out = join(dir, 'run');
   const steps: number[] = [];
-  assert.throws(() => runTraining(job(out, data, { lr: 1e30 }), { onStep: (r) => { steps.push(r.loss); } }), (e: unknown) => {
+  // with weight decay, lr 1e30 is refused before the run (each step would scale the weights by 1 − 1e29)
+  assert.throws(() => runTraining(job(out, data, { lr: 1e30 })), /learning rate times the weight decay/);
+  assert.ok(!existsSync(out), 'nothing written for a refused run');
+  assert.throws(() => runTraining(job(out, data, { lr: 1e30, weightDecay: 0 }), { onStep: (r) => { steps.push(r.loss); } }), (e: unknown) => {
     assert.match((e as Error).message, /loss .*(NaN|infinit|finite)/i);
     assert.match((e as Error).message, /checkpoint .*step \d+/);
     return true;

@@ -77,6 +77,11 @@ export function refuseSpecialText(tokenizer: Tokenizer, text: string, allowSpeci
   }
 }
 
+/** A --seed: a whole number the generator can hold (its state is 32 bits: larger seeds would repeat smaller ones). */
+export function seedOption(value: string | undefined, fallback: number): number {
+  return intOption('seed', value, fallback, 0, 2 ** 32 - 1);
+}
+
 /** Parses a numeric option, naming it in the error. */
 export function numberOption(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

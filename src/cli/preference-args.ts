@@ -9,6 +9,7 @@ import type { PromptRenderer } from '../preference/logprobs.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import type { TrainOptions } from '../train/options.js';
 import { numberOption } from './model-args.js';
+import { flagOptions, trainOptionsFromFlags } from './train-flags.js';
 
 export const LORA_OPTIONS = {
   lora: { type: 'boolean' }, 'lora-rank': { type: 'string' }, 'lora-alpha': { type: 'string' }, 'lora-dropout': { type: 'string' }, 'lora-targets': { type: 'string' },
@@ -48,7 +49,7 @@ export const TUNE_FLAGS: Record<string, keyof TrainOptions> = {
 };
 
 export const TUNE_OPTIONS = {
-  ...Object.fromEntries(Object.keys(TUNE_FLAGS).map((f) => [f, { type: 'string' as const }])),
+  ...flagOptions(TUNE_FLAGS),
   model: { type: 'string' }, tokenizer: { type: 'string' }, out: { type: 'string' }, resume: { type: 'boolean' },
 } as const;
 
@@ -59,9 +60,5 @@ runtime:   --backend auto|cpu|wasm --threads N (global options)`;
 
 /** The src/train options given on the command line (numbers checked), with defaults for tuning. */
 export function tuneOptions(values: Record<string, unknown>, defaults: Partial<TrainOptions>): Partial<TrainOptions> {
-  const out: Record<string, number> = { ...defaults } as Record<string, number>;
-  for (const [flag, key] of Object.entries(TUNE_FLAGS)) {
-    if (values[flag] !== undefined) out[key] = numberOption(flag, values[flag] as string, 0);
-  }
-  return out as Partial<TrainOptions>;
+  return trainOptionsFromFlags(values, TUNE_FLAGS, defaults);
 }

@@ -3,11 +3,17 @@
 // real name: a reader finds the old file or the new one.
 
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { whyNotWritable } from './output-dir.js';
 
 /** Calls write(fd) on a temporary file in the same folder, then renames it to path. */
 export function writeAtomically(path: string, write: (fd: number) => void): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (e) {
+    throw new Error(`cannot write ${path}: ${whyNotWritable(path, (e as NodeJS.ErrnoException).code)}`);
+  }
   try {
     write(fd);
     fsyncSync(fd);

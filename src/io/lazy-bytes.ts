@@ -6,7 +6,7 @@
 import { GgmlType, ggmlTypeName } from './gguf/constants.js';
 import type { GgufMetadata } from './gguf/metadata.js';
 import { decodeGgmlFloat, parseGguf, type GgufTensorInfo } from './gguf/read.js';
-import { decodeSafetensorsFloat, parseSafetensorsHeader, safetensorsHeaderLength } from './safetensors.js';
+import { decodeSafetensorsFloat, parseSafetensorsHeader, safetensorsHeaderLength, type SafetensorsEntry } from './safetensors.js';
 import { numel } from './types.js';
 
 /** A tensor in a file: its name, row-major shape, stored type, and a reader. */
@@ -36,6 +36,77 @@ export interface LazyGguf extends LazyFile {
   infos: GgufTensorInfo[];
 }
 
+/**
+ * Where a checkpoint's bytes come from: memory (this file) or a file on disk (./lazy.ts). The
+ * tensor listings below are written once over this; each source only says how to read a range.
+ */
+export interface ByteSource {
+  /** Total size in bytes. */
+  size: number;
+  /** Names the source in error messages ('model.safetensors', a path). */
+  what: string;
+  /** The bytes [start, start + length): a view where the source is memory, a fresh read otherwise. */
+  bytes(start: number, length: number): Uint8Array;
+  /** Fills target with the bytes from start (F32 tensors are read straight into their destination). */
+  readInto(start: number, target: Uint8Array): void;
+}
+
+/** A source over bytes already in memory. */
+export function memorySource(bytes: Uint8Array, what: string): ByteSource {
+  const inRange = (start: number, length: number) => {
+    if (start + length > bytes.length) throw new Error(`${what}: the range [${start}, ${start + length}) runs past the end of the ${bytes.length}-byte file`);
+  };
+  return {
+    size: bytes.length,
+    what,
+    bytes(start, length) {
+      inRange(start, length);
+      return bytes.subarray(start, start + length);
+    },
+    readInto(start, target) {
+      inRange(start, target.length);
+      target.set(bytes.subarray(start, start + target.length));
+    },
+  };
+}
+
+const floatBytes = (out: Float32Array) => new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+
+function checkDestination(format: string, name: string, shape: number[], out: Float32Array): void {
+  if (out.length !== numel(shape)) throw new Error(`${format}: tensor ${name}: destination has ${out.length} values, the tensor ${numel(shape)}`);
+}
+
+/** The lazy tensors of a parsed safetensors header, read from source. */
+export function safetensorsTensors(entries: readonly SafetensorsEntry[], source: ByteSource): LazyTensor[] {
+  return entries.map((e): LazyTensor => ({
+    name: e.name,
+    shape: e.shape,
+    dtype: e.dtype,
+    byteSize: e.end - e.start,
+    readInto(out: Float32Array) {
+      checkDestination('safetensors', e.name, e.shape, out);
+      if (e.dtype === 'F32') source.readInto(e.start, floatBytes(out));
+      else decodeSafetensorsFloat(e, source.bytes(e.start, e.end - e.start), out);
+    },
+  }));
+}
+
+/** The lazy tensors of a parsed GGUF header, read (and dequantized) from source. */
+export function ggufTensors(infos: readonly GgufTensorInfo[], source: ByteSource): LazyTensor[] {
+  return infos.map((t): LazyTensor => ({
+    name: t.name,
+    shape: t.shape,
+    dtype: ggmlTypeName(t.type),
+    byteSize: t.byteSize,
+    readInto(out: Float32Array) {
+      checkDestination('GGUF', t.name, t.shape, out);
+      if (t.offset + t.byteSize > source.size) throw new Error(`GGUF: tensor ${t.name} runs past the end of the ${source.size}-byte file (in ${source.what})`);
+      if (t.type === GgmlType.F32) source.readInto(t.offset, floatBytes(out));
+      else decodeGgmlFloat(t, source.bytes(t.offset, t.byteSize), 0, out);
+    },
+  }));
+}
+
 /** The tensors of one .safetensors file held in memory (header parsed now, data decoded on demand). */
 export function openSafetensorsBytes(bytes: Uint8Array, what = 'safetensors'): LazyFile & { metadata: Record<string, string> } {
   let parsed;
@@ -46,16 +117,7 @@ export function openSafetensorsBytes(bytes: Uint8Array, what = 'safetensors'): L
   } catch (e) {
     throw new Error(`${(e as Error).message} (in ${what})`);
   }
-  const tensors = parsed.entries.map((e): LazyTensor => ({
-    name: e.name,
-    shape: e.shape,
-    dtype: e.dtype,
-    byteSize: e.end - e.start,
-    readInto(out: Float32Array) {
-      if (out.length !== numel(e.shape)) throw new Error(`safetensors: tensor ${e.name}: destination has ${out.length} values, the tensor ${numel(e.shape)}`);
-      decodeSafetensorsFloat(e, bytes.subarray(e.start, e.end), out);
-    },
-  }));
+  const tensors = safetensorsTensors(parsed.entries, memorySource(bytes, what));
   return { tensors, metadata: parsed.metadata, fileBytes: bytes.length, close() {} };
 }
 
@@ -140,20 +202,6 @@ export function openGgufBytes(bytes: Uint8Array, what = 'GGUF'): LazyGguf {
   } catch (e) {
     throw new Error(`${(e as Error).message} (in ${what})`);
   }
-  const tensors = file.tensors.map((t): LazyTensor => ({
-    name: t.name,
-    shape: t.shape,
-    dtype: ggmlTypeName(t.type),
-    byteSize: t.byteSize,
-    readInto(out: Float32Array) {
-      if (out.length !== numel(t.shape)) throw new Error(`GGUF: tensor ${t.name}: destination has ${out.length} values, the tensor ${numel(t.shape)}`);
-      if (t.offset + t.byteSize > bytes.length) throw new Error(`GGUF: tensor ${t.name} runs past the end of the ${bytes.length}-byte file (in ${what})`);
-      if (t.type === GgmlType.F32) {
-        new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(bytes.subarray(t.offset, t.offset + t.byteSize));
-        return;
-      }
-      decodeGgmlFloat(t, bytes, t.offset, out);
-    },
-  }));
+  const tensors = ggufTensors(file.tensors, memorySource(bytes, what));
   return { version: file.version, metadata: file.metadata, infos: file.tensors, tensors, fileBytes: bytes.length, close() {} };
 }

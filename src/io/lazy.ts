@@ -1,6 +1,7 @@
 // Tensors read on demand from checkpoint files on disk (Node only), so a loader can decode each
 // tensor straight into storage it allocated, with no second copy of the whole file in memory.
-// ./lazy-bytes.ts gives the same LazyTensor interface over bytes in memory (browser-safe).
+// A thin layer over ./lazy-bytes.ts (browser-safe), which lists the tensors over any byte source:
+// this file only reads headers and ranges from a file descriptor.
 //
 //   const file = openGgufFile(path);          // reads only the header
 //   for (const t of file.tensors) t.readInto(Tensor.empty(t.shape).data() as Float32Array);
@@ -10,11 +11,9 @@
 
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { GgmlType, ggmlTypeName } from './gguf/constants.js';
-import { decodeGgmlFloat, parseGguf } from './gguf/read.js';
-import { type LazyFile, type LazyGguf, type LazyTensor, shardedTensors } from './lazy-bytes.js';
-import { decodeSafetensorsFloat, parseSafetensorsHeader, safetensorsHeaderLength, type SafetensorsEntry } from './safetensors.js';
-import { numel } from './types.js';
+import { parseGguf } from './gguf/read.js';
+import { type ByteSource, type LazyFile, type LazyGguf, type LazyTensor, ggufTensors, safetensorsTensors, shardedTensors } from './lazy-bytes.js';
+import { parseSafetensorsHeader, safetensorsHeaderLength, type SafetensorsEntry } from './safetensors.js';
 import { readShardIndex } from './safetensors-file.js';
 
 export type { LazyFile, LazyGguf, LazyTensor } from './lazy-bytes.js';
@@ -38,8 +37,24 @@ function openRead(path: string, what: string): number {
   }
 }
 
+/** A source reading ranges of an open file (./lazy-bytes.ts lists the tensors over it). */
+function fileSource(fd: number, size: number, what: string): ByteSource {
+  return {
+    size,
+    what,
+    bytes(start, length) {
+      const raw = new Uint8Array(length);
+      readRange(fd, start, raw, what);
+      return raw;
+    },
+    readInto(start, target) {
+      readRange(fd, start, target, what);
+    },
+  };
+}
+
 /** Tensors of one .safetensors file; only the header is read now. */
-function safetensorsTensors(path: string, fd: number): { tensors: LazyTensor[]; metadata: Record<string, string>; size: number } {
+function safetensorsFromFile(path: string, fd: number): { tensors: LazyTensor[]; metadata: Record<string, string>; size: number } {
   const size = fstatSync(fd).size;
   const first8 = new Uint8Array(8);
   if (size >= 8) readRange(fd, 0, first8, 'safetensors');
@@ -52,30 +67,14 @@ function safetensorsTensors(path: string, fd: number): { tensors: LazyTensor[]; 
   } catch (e) {
     throw new Error(`${(e as Error).message} (in ${path})`);
   }
-  const tensors = parsed.entries.map((e): LazyTensor => ({
-    name: e.name,
-    shape: e.shape,
-    dtype: e.dtype,
-    byteSize: e.end - e.start,
-    readInto(out: Float32Array) {
-      if (out.length !== numel(e.shape)) throw new Error(`safetensors: tensor ${e.name}: destination has ${out.length} values, the tensor ${numel(e.shape)}`);
-      if (e.dtype === 'F32') {
-        readRange(fd, e.start, new Uint8Array(out.buffer, out.byteOffset, out.byteLength), `safetensors ${path}`);
-        return;
-      }
-      const raw = new Uint8Array(e.end - e.start);
-      readRange(fd, e.start, raw, `safetensors ${path}`);
-      decodeSafetensorsFloat(e, raw, out);
-    },
-  }));
-  return { tensors, metadata: parsed.metadata, size };
+  return { tensors: safetensorsTensors(parsed.entries, fileSource(fd, size, `safetensors ${path}`)), metadata: parsed.metadata, size };
 }
 
 /** Opens one .safetensors file (header only). */
 export function openSafetensorsFile(path: string): LazyFile & { metadata: Record<string, string> } {
   const fd = openRead(path, 'safetensors');
   try {
-    const { tensors, metadata, size } = safetensorsTensors(path, fd);
+    const { tensors, metadata, size } = safetensorsFromFile(path, fd);
     return { tensors, metadata, fileBytes: size, close: () => closeSync(fd) };
   } catch (e) {
     closeSync(fd);
@@ -98,6 +97,9 @@ export function openSafetensorsDir(dir: string): LazyFile {
   return shardedTensors(byShard, indexPath, (file) => openSafetensorsFile(join(dir, file)));
 }
 
+/** Most bytes of a GGUF header read before it is called corrupt. */
+const MAX_GGUF_HEADER = 1 << 28;
+
 /**
  * Opens a GGUF file reading only its header (metadata and tensor infos): 1 MiB first, doubling
  * while the header runs past what was read.
@@ -114,25 +116,15 @@ export function openGgufFile(path: string): LazyGguf {
         file = parseGguf(head, size);
         break;
       } catch (e) {
-        if (want >= size) throw new Error(`${(e as Error).message} (in ${path})`);
+        // read more only when the header may simply run past what was read, and never past 256 MiB
+        // (a real header, even with a 150,000-token vocabulary, is a few MiB): a bad magic or a
+        // corrupt count must not make a 10 GB file be read whole
+        const mayBeCut = /truncated|can hold/.test((e as Error).message);
+        if (want >= size || !mayBeCut) throw new Error(`${(e as Error).message} (in ${path})`);
+        if (want >= MAX_GGUF_HEADER) throw new Error(`GGUF: the header runs past its first ${MAX_GGUF_HEADER / 2 ** 20} MiB (a corrupt count or length?) (in ${path})`);
       }
     }
-    const tensors = file.tensors.map((t): LazyTensor => ({
-      name: t.name,
-      shape: t.shape,
-      dtype: ggmlTypeName(t.type),
-      byteSize: t.byteSize,
-      readInto(out: Float32Array) {
-        if (out.length !== numel(t.shape)) throw new Error(`GGUF: tensor ${t.name}: destination has ${out.length} values, the tensor ${numel(t.shape)}`);
-        if (t.type === GgmlType.F32) {
-          readRange(fd, t.offset, new Uint8Array(out.buffer, out.byteOffset, out.byteLength), `GGUF ${path}`);
-          return;
-        }
-        const raw = new Uint8Array(t.byteSize);
-        readRange(fd, t.offset, raw, `GGUF ${path}`);
-        decodeGgmlFloat(t, raw, 0, out);
-      },
-    }));
+    const tensors = ggufTensors(file.tensors, fileSource(fd, size, `GGUF ${path}`));
     return { version: file.version, metadata: file.metadata, infos: file.tensors, tensors, fileBytes: size, close: () => closeSync(fd) };
   } catch (e) {
     closeSync(fd);

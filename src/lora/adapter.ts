@@ -58,10 +58,11 @@ export class LoraAdapter implements LinearAdapter {
    */
   static init(config: LoraConfig, modules: readonly LinearModule[], rng: op.Rng): LoraAdapter {
     if (!Number.isInteger(config.rank) || config.rank < 1) throw new Error(`LoRA rank must be a whole number ≥ 1, got ${config.rank}`);
-    if (!(config.alpha > 0)) throw new Error(`LoRA alpha must be > 0, got ${config.alpha}`);
+    if (!(config.alpha > 0 && Number.isFinite(config.alpha))) throw new Error(`LoRA alpha must be a finite number > 0, got ${config.alpha}`);
     const r = config.rank;
     const layers = new Map<string, LoraLayer>();
     for (const m of modules) {
+      if (r > Math.min(m.in, m.out)) throw new Error(`LoRA rank ${r} is more than ${m.name} (${m.out}×${m.in}) can use: at most ${Math.min(m.in, m.out)}`);
       const bound = 1 / Math.sqrt(m.in);
       const a = new Float32Array(r * m.in);
       for (let i = 0; i < a.length; i++) a[i] = (2 * rng.next() - 1) * bound;

@@ -1,7 +1,7 @@
 // A LoRA adapter folder on disk (Node): adapter_config.json + adapter_model.safetensors, as PEFT
 // saves them, written atomically.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readSafetensors } from '../io/safetensors.js';
@@ -10,9 +10,10 @@ import type { LoraAdapter } from './adapter.js';
 import { adapterFromPeft, peftFiles } from './peft.js';
 import { loraToGguf } from './gguf.js';
 import { writeGgufFile } from '../io/gguf/write-file.js';
+import { makeOutputDir } from '../io/output-dir.js';
 
 export function saveLora(adapter: LoraAdapter, dir: string, modelConfig: ModelConfig, baseModel = ''): void {
-  mkdirSync(dir, { recursive: true });
+  makeOutputDir(dir);
   for (const [name, bytes] of peftFiles(adapter, modelConfig, baseModel)) writeFileAtomic(join(dir, name), bytes);
 }
 

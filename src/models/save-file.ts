@@ -1,7 +1,6 @@
 // Saving models to disk (Node only): the files of ./save.ts, written atomically; the safetensors
 // and GGUF data are streamed tensor by tensor (no copy of the whole file in memory).
 
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeGgufFile } from '../io/gguf/write-file.js';
@@ -10,6 +9,7 @@ import { ByteLevelBPE } from '../tokenizer/bpe.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import type { Model } from './model.js';
 import { type SaveGgufOptions, checkHfTokenizer, ggufToWrite, hfConfigText, hfTokenizerText, namedParams } from './save.js';
+import { makeOutputDir } from '../io/output-dir.js';
 
 /**
  * Writes dir/config.json and dir/model.safetensors (and dir/tokenizer.json for a byte-level BPE),
@@ -17,7 +17,7 @@ import { type SaveGgufOptions, checkHfTokenizer, ggufToWrite, hfConfigText, hfTo
  */
 export function saveHfModel(model: Model, dir: string, tokenizer?: Tokenizer): void {
   checkHfTokenizer(tokenizer);
-  mkdirSync(dir, { recursive: true });
+  makeOutputDir(dir);
   writeSafetensorsFile(join(dir, 'model.safetensors'), namedParams(model), { format: 'pt' });
   writeFileAtomic(join(dir, 'config.json'), hfConfigText(model));
   if (tokenizer instanceof ByteLevelBPE) writeFileAtomic(join(dir, 'tokenizer.json'), hfTokenizerText(tokenizer));

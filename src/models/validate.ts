@@ -43,7 +43,10 @@ export function validateModelConfig(c: ModelConfig): void {
   sizeField(att.kvHeads, 'the number of key/value heads', CONFIG_LIMITS.heads);
   sizeField(att.headDim, 'the head dimension', CONFIG_LIMITS.headDim);
   if (att.heads % att.kvHeads !== 0) throw new Error(`model config: ${att.heads} heads are not a multiple of ${att.kvHeads} key/value heads`);
-  positive(family.readout(c).eps, `the norm epsilon (normEps: rms_norm_eps or layer_norm_epsilon)`);
+  const eps = family.readout(c).eps;
+  positive(eps, `the norm epsilon (normEps: rms_norm_eps or layer_norm_epsilon)`);
+  // an epsilon above 1 swamps the variance (real models use 1e-6 to 1e-5): every activation is flattened to ~0
+  if (eps > 1) throw new Error(`model config: the norm epsilon ${eps} is above 1 (real models use 1e-6 to 1e-5; it would flatten every activation)`);
   family.checkValues?.(c);
 }
 

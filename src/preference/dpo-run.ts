@@ -3,7 +3,7 @@
 // before training, run the loop with periodic held-out evaluation and checkpoints (src/train's
 // atomic checkpoint files and loss plot), and return the trainer. The CLI only parses and prints.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { Model } from '../models/model.js';
@@ -11,6 +11,8 @@ import type { Tokenizer } from '../tokenizer/types.js';
 import { STATE_FILE, type TrainState } from '../train/checkpoint.js';
 import { loadCheckpoint } from '../train/checkpoint-file.js';
 import { lossCurveSvg } from '../train/loss-plot.js';
+import { runLoop } from '../train/loop.js';
+import { withOutDir } from '../train/out-dir.js';
 import { type TrainOptions, resolveTrainOptions } from '../train/options.js';
 import { type PreferencePair, splitPairs } from './data.js';
 import { loadPreferenceFile } from './data-file.js';
@@ -79,8 +81,20 @@ export function runBasePath(dir: string): string | undefined {
  * the reference, and the policy's weights come from the checkpoint.
  */
 export function runDpo(job: DpoJob, base: BaseModel, events: DpoEvents = {}): { trainer: DpoTrainer; final: PreferenceStats | null } {
+  // bad flags and a missing data file are refused before the folder is touched
+  if (!job.resume) {
+    const o = resolveTrainOptions({ contextLength: Math.min(256, base.model.contextLength), ...job.options });
+    if (o.contextLength > base.model.contextLength) throw new Error(`context ${o.contextLength} is longer than the model's ${base.model.contextLength}`);
+    if (!(job.settings.beta > 0 && Number.isFinite(job.settings.beta))) throw new Error(`β must be a finite number > 0, got ${job.settings.beta}`);
+  }
+  if (!(job.heldOutFraction >= 0 && job.heldOutFraction < 1)) throw new Error(`the held-out fraction must be in [0, 1), got ${job.heldOutFraction}`);
+  if (job.limit !== undefined && !(Number.isSafeInteger(job.limit) && job.limit >= 0)) throw new Error(`the pair limit must be a whole number ≥ 0, got ${job.limit}`);
+  if (!existsSync(job.data)) throw new Error(`preference data '${job.data}' does not exist`);
+  return withOutDir(job.out, () => runDpoOwned(job, base, events));
+}
+
+function runDpoOwned(job: DpoJob, base: BaseModel, events: DpoEvents): { trainer: DpoTrainer; final: PreferenceStats | null } {
   const info = events.onInfo ?? (() => {});
-  mkdirSync(job.out, { recursive: true });
   const hasState = existsSync(join(job.out, STATE_FILE));
   if (job.resume && !hasState) throw new Error(`--resume: ${join(job.out, STATE_FILE)} does not exist`);
   if (!job.resume && hasState) throw new Error(`${job.out} already holds a training run: pass --resume to continue it, or choose another --out`);
@@ -139,19 +153,16 @@ export function runDpo(job: DpoJob, base: BaseModel, events: DpoEvents = {}): { 
     const start = evaluate();
     if (start) trainer.history.push({ step: 0, val: start.loss });
   }
-  let recent: number[] = [];
-  while (!trainer.done) {
-    const r = trainer.trainStep();
-    recent.push(r.loss);
-    events.onStep?.(r, trainer);
-    const last = trainer.done;
-    if ((options.evalInterval > 0 && r.step % options.evalInterval === 0) || last) {
+  runLoop({
+    done: () => trainer.done,
+    step: () => trainer.trainStep(),
+    onStep: (r) => events.onStep?.(r, trainer),
+    evaluate: (step, trainLoss) => {
       final = evaluate();
-      trainer.history.push({ step: r.step, train: recent.reduce((a, b) => a + b, 0) / recent.length, ...(final ? { val: final.loss } : {}) });
-      recent = [];
-    }
-    if ((options.checkpointInterval > 0 && r.step % options.checkpointInterval === 0) || last) save();
-  }
+      trainer.history.push({ step, train: trainLoss, ...(final ? { val: final.loss } : {}) });
+    },
+    save,
+  }, { evalInterval: options.evalInterval, checkpointInterval: options.checkpointInterval, out: job.out, savedStep: saved?.step });
   reference.dispose();
   if (adapter) adapter.training = false;
   return { trainer, final };

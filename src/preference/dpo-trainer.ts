@@ -9,7 +9,7 @@ import * as op from '../ops/index.js';
 import { noGrad, tidy } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { LossRecord, TrainState } from '../train/checkpoint.js';
-import { AdamW, clipGradNorm, zeroGrad } from '../train/optimizer.js';
+import { AdamW, clipGradNorm, refuseNonFinite, zeroGrad } from '../train/optimizer.js';
 import type { TrainOptions } from '../train/options.js';
 import { learningRateAt } from '../train/schedule.js';
 import { type TokenizedExample, sequenceLogProbs } from './logprobs.js';
@@ -124,12 +124,14 @@ export class DpoTrainer {
       for (const p of pairs) tokens += p.chosen.prompt.length + p.chosen.completion.length + p.rejected.prompt.length + p.rejected.completion.length - 2;
     }
     const gradNorm = clipGradNorm(params, o.gradClip);
+    const stats = preferenceStats(this.settings.loss, this.settings.beta, pc, pr, rc, rr);
+    refuseNonFinite(this.step + 1, stats.loss, gradNorm, o.lr);
     const lr = learningRateAt(this.step, { lr: o.lr, minLr: o.minLr, warmupSteps: o.warmupSteps, decaySteps: o.decaySteps });
     this.optimizer.update(lr);
     zeroGrad(params);
     this.step++;
     this.seconds += (performance.now() - t0) / 1000;
-    return { step: this.step, lr, gradNorm, tokens, ...preferenceStats(this.settings.loss, this.settings.beta, pc, pr, rc, rr) };
+    return { step: this.step, lr, gradNorm, tokens, ...stats };
   }
 
   /** Loss, rewards, margin and accuracy over every held-out pair (or the given ones). */

@@ -1,17 +1,19 @@
 // A whole GRPO job: read the prompts, build policy and reference (full or LoRA, policy.ts), run
 // the loop with checkpoints (src/train's files, exact --resume) and the loss plot.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { LoraConfig } from '../lora/adapter.js';
 import { STATE_FILE } from '../train/checkpoint.js';
 import { loadCheckpoint } from '../train/checkpoint-file.js';
 import { lossCurveSvg } from '../train/loss-plot.js';
+import { runLoop } from '../train/loop.js';
+import { withOutDir } from '../train/out-dir.js';
 import { type TrainOptions, resolveTrainOptions } from '../train/options.js';
 import { parsePromptData } from './data.js';
 import type { BaseModel } from './dpo-run.js';
-import { type GrpoOptions, type GrpoState, type GrpoStepReport, GrpoTrainer, type RlPrompt } from './grpo-trainer.js';
+import { type GrpoOptions, type GrpoState, type GrpoStepReport, GrpoTrainer, type RlPrompt, checkGrpoOptions } from './grpo-trainer.js';
 import { type PromptRenderer, promptText } from './logprobs.js';
 import { savePolicyCheckpoint, setupPolicy } from './policy.js';
 import type { RewardSource } from './reward-source.js';
@@ -35,8 +37,19 @@ export interface GrpoEvents {
 
 /** Runs (or resumes) GRPO from base against reward. runGrpo owns base.model. */
 export function runGrpo(job: GrpoJob, base: BaseModel, reward: RewardSource, events: GrpoEvents = {}): GrpoTrainer {
+  // bad flags and a missing prompt file are refused before the folder is touched
+  if (!job.resume) {
+    const o = resolveTrainOptions({ contextLength: Math.min(256, base.model.contextLength), ...job.options });
+    if (o.contextLength > base.model.contextLength) throw new Error(`context ${o.contextLength} is longer than the model's ${base.model.contextLength}`);
+    checkGrpoOptions(job.grpo);
+    if (job.grpo.maxTokens >= o.contextLength) throw new Error(`--max-tokens ${job.grpo.maxTokens} leaves no room for a prompt within the context of ${o.contextLength} tokens`);
+  }
+  if (!existsSync(job.prompts)) throw new Error(`prompt file '${job.prompts}' does not exist`);
+  return withOutDir(job.out, () => runGrpoOwned(job, base, reward, events));
+}
+
+function runGrpoOwned(job: GrpoJob, base: BaseModel, reward: RewardSource, events: GrpoEvents): GrpoTrainer {
   const info = events.onInfo ?? (() => {});
-  mkdirSync(job.out, { recursive: true });
   const hasState = existsSync(join(job.out, STATE_FILE));
   if (job.resume && !hasState) throw new Error(`--resume: ${join(job.out, STATE_FILE)} does not exist`);
   if (!job.resume && hasState) throw new Error(`${job.out} already holds a training run: pass --resume to continue it, or choose another --out`);
@@ -71,12 +84,16 @@ export function runGrpo(job: GrpoJob, base: BaseModel, reward: RewardSource, eve
     writeFileAtomic(join(job.out, 'loss.svg'), lossCurveSvg(trainer.history, `${job.out}: GRPO loss by step`));
     events.onSave?.(job.out, trainer.step);
   };
-  while (!trainer.done) {
-    const r = trainer.trainStep();
-    trainer.history.push({ step: r.step, train: r.loss });
-    events.onStep?.(r, trainer);
-    if ((options.checkpointInterval > 0 && r.step % options.checkpointInterval === 0) || trainer.done) save();
-  }
+  // no held-out evaluation: every step's loss goes into the history
+  runLoop({
+    done: () => trainer.done,
+    step: () => trainer.trainStep(),
+    onStep: (r) => {
+      trainer.history.push({ step: r.step, train: r.loss });
+      events.onStep?.(r, trainer);
+    },
+    save,
+  }, { evalInterval: 0, checkpointInterval: options.checkpointInterval, out: job.out, savedStep: saved?.step });
   setup.reference.dispose();
   if (setup.adapter) setup.adapter.training = false;
   return trainer;

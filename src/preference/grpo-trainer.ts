@@ -11,13 +11,27 @@ import { noGrad, tidy } from '../tensor/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import type { LossRecord, TrainState } from '../train/checkpoint.js';
-import { AdamW, clipGradNorm, zeroGrad } from '../train/optimizer.js';
+import { AdamW, clipGradNorm, refuseNonFinite, zeroGrad } from '../train/optimizer.js';
 import type { TrainOptions } from '../train/options.js';
 import { learningRateAt } from '../train/schedule.js';
 import { type GrpoSettings, grpoLoss, groupAdvantages } from './grpo-loss.js';
 import { type TokenizedExample, completionBatch, completionTokenLogProbs } from './logprobs.js';
 import type { Reference } from './reference.js';
 import type { RewardSource } from './reward-source.js';
+
+/** Most samples per prompt and updates per batch accepted (each sample is a generation held in memory). */
+export const GRPO_LIMITS = { groupSize: 1024, updatesPerBatch: 1000 } as const;
+
+/** Throws unless the GRPO settings are usable (checked before a run touches its folder). */
+export function checkGrpoOptions(grpo: GrpoOptions): void {
+  const whole = (v: number, min: number, max: number) => Number.isInteger(v) && v >= min && v <= max;
+  if (!whole(grpo.groupSize, 2, GRPO_LIMITS.groupSize)) throw new Error(`the group size must be a whole number from 2 to ${GRPO_LIMITS.groupSize}, got ${grpo.groupSize}`);
+  if (!whole(grpo.maxTokens, 1, Number.MAX_SAFE_INTEGER)) throw new Error(`max tokens must be a whole number ≥ 1, got ${grpo.maxTokens}`);
+  if (!whole(grpo.updatesPerBatch, 1, GRPO_LIMITS.updatesPerBatch)) throw new Error(`the updates per batch must be a whole number from 1 to ${GRPO_LIMITS.updatesPerBatch}, got ${grpo.updatesPerBatch}`);
+  if (!(grpo.clip > 0 && grpo.clip < 1)) throw new Error(`the clip range must be in (0, 1), got ${grpo.clip}`);
+  if (!(grpo.klCoef >= 0 && Number.isFinite(grpo.klCoef))) throw new Error(`the KL coefficient must be a finite number ≥ 0, got ${grpo.klCoef}`);
+  if (!(grpo.temperature > 0 && Number.isFinite(grpo.temperature))) throw new Error(`GRPO samples: the temperature must be a finite number > 0, got ${grpo.temperature}`);
+}
 
 export interface GrpoOptions extends GrpoSettings {
   /** Completions sampled per prompt (≥ 2). */
@@ -91,11 +105,7 @@ export class GrpoTrainer {
     readonly trainable: ReadonlyMap<string, Tensor> = policy.params,
   ) {
     if (prompts.length === 0) throw new Error('GRPO needs at least one prompt');
-    if (!(Number.isInteger(grpo.groupSize) && grpo.groupSize >= 2)) throw new Error(`the group size must be a whole number ≥ 2, got ${grpo.groupSize}`);
-    if (!(Number.isInteger(grpo.maxTokens) && grpo.maxTokens >= 1)) throw new Error(`max tokens must be a whole number ≥ 1, got ${grpo.maxTokens}`);
-    if (!(grpo.clip > 0 && grpo.clip < 1)) throw new Error(`the clip range must be in (0, 1), got ${grpo.clip}`);
-    if (!(grpo.klCoef >= 0)) throw new Error(`the KL coefficient must be ≥ 0, got ${grpo.klCoef}`);
-    if (!(grpo.temperature > 0)) throw new Error(`GRPO samples: the temperature must be > 0, got ${grpo.temperature}`);
+    checkGrpoOptions(grpo);
     for (const t of trainable.values()) t.requiresGrad = true;
     this.optimizer = new AdamW(trainable, { beta1: options.beta1, beta2: options.beta2, eps: 1e-8, weightDecay: options.weightDecay });
     this.rng = new op.Rng(options.seed);
@@ -160,6 +170,7 @@ export class GrpoTrainer {
         backward(r.loss);
       });
       gradNorm = clipGradNorm(params, o.gradClip);
+      refuseNonFinite(this.step + 1, loss, gradNorm, o.lr);
       lr = learningRateAt(this.step, { lr: o.lr, minLr: o.minLr, warmupSteps: o.warmupSteps, decaySteps: o.decaySteps });
       this.optimizer.update(lr);
       zeroGrad(params);

@@ -3,7 +3,7 @@
 // score.weight in the same model.safetensors (as *ForSequenceClassification checkpoints hold it).
 // Checkpoints, --resume and the loss plot are src/train's.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backward } from '../autograd/backward.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -17,7 +17,9 @@ import { keep, noGrad, tidy } from '../tensor/engine.js';
 import { STATE_FILE, type LossRecord, type TrainState } from '../train/checkpoint.js';
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint-file.js';
 import { lossCurveSvg } from '../train/loss-plot.js';
-import { AdamW, clipGradNorm, zeroGrad } from '../train/optimizer.js';
+import { AdamW, clipGradNorm, refuseNonFinite, zeroGrad } from '../train/optimizer.js';
+import { runLoop } from '../train/loop.js';
+import { withOutDir } from '../train/out-dir.js';
 import { type TrainOptions, resolveTrainOptions } from '../train/options.js';
 import { learningRateAt } from '../train/schedule.js';
 import { splitPairs } from './data.js';
@@ -97,12 +99,14 @@ export class RewardTrainer {
       });
     }
     const gradNorm = clipGradNorm(params, o.gradClip);
+    const stats = pairRankStats(rc, rr);
+    refuseNonFinite(this.step + 1, stats.loss, gradNorm, o.lr);
     const lr = learningRateAt(this.step, { lr: o.lr, minLr: o.minLr, warmupSteps: o.warmupSteps, decaySteps: o.decaySteps });
     this.optimizer.update(lr);
     zeroGrad(params);
     this.step++;
     this.seconds += (performance.now() - t0) / 1000;
-    return { step: this.step, lr, gradNorm, ...pairRankStats(rc, rr) };
+    return { step: this.step, lr, gradNorm, ...stats };
   }
 
   evaluate(pairs: readonly TokenizedPair[] = this.data.heldOut): RewardEval {
@@ -161,8 +165,19 @@ export interface RewardEvents {
 
 /** Trains (or resumes) a reward model from base on the job's pairs. runRewardTraining owns base.model. */
 export function runRewardTraining(job: RewardJob, base: BaseModel, events: RewardEvents = {}): { trainer: RewardTrainer; final: RewardEval | null } {
+  // bad flags and a missing data file are refused before the folder is touched
+  if (!job.resume) {
+    const o = resolveTrainOptions({ contextLength: Math.min(256, base.model.contextLength), ...job.options });
+    if (o.contextLength > base.model.contextLength) throw new Error(`context ${o.contextLength} is longer than the model's ${base.model.contextLength}`);
+  }
+  if (!(job.heldOutFraction >= 0 && job.heldOutFraction < 1)) throw new Error(`the held-out fraction must be in [0, 1), got ${job.heldOutFraction}`);
+  if (job.limit !== undefined && !(Number.isSafeInteger(job.limit) && job.limit >= 0)) throw new Error(`the pair limit must be a whole number ≥ 0, got ${job.limit}`);
+  if (!existsSync(job.data)) throw new Error(`preference data '${job.data}' does not exist`);
+  return withOutDir(job.out, () => runRewardOwned(job, base, events));
+}
+
+function runRewardOwned(job: RewardJob, base: BaseModel, events: RewardEvents): { trainer: RewardTrainer; final: RewardEval | null } {
   const info = events.onInfo ?? (() => {});
-  mkdirSync(job.out, { recursive: true });
   const hasState = existsSync(join(job.out, STATE_FILE));
   if (job.resume && !hasState) throw new Error(`--resume: ${join(job.out, STATE_FILE)} does not exist`);
   if (!job.resume && hasState) throw new Error(`${job.out} already holds a training run: pass --resume to continue it, or choose another --out`);
@@ -220,18 +235,15 @@ export function runRewardTraining(job: RewardJob, base: BaseModel, events: Rewar
     const start = evaluate();
     if (start) trainer.history.push({ step: 0, val: start.loss });
   }
-  let recent: number[] = [];
-  while (!trainer.done) {
-    const r = trainer.trainStep();
-    recent.push(r.loss);
-    events.onStep?.(r, trainer);
-    const last = trainer.done;
-    if ((options.evalInterval > 0 && r.step % options.evalInterval === 0) || last) {
+  runLoop({
+    done: () => trainer.done,
+    step: () => trainer.trainStep(),
+    onStep: (r) => events.onStep?.(r, trainer),
+    evaluate: (step, trainLoss) => {
       final = evaluate();
-      trainer.history.push({ step: r.step, train: recent.reduce((a, b) => a + b, 0) / recent.length, ...(final ? { val: final.loss } : {}) });
-      recent = [];
-    }
-    if ((options.checkpointInterval > 0 && r.step % options.checkpointInterval === 0) || last) save();
-  }
+      trainer.history.push({ step, train: trainLoss, ...(final ? { val: final.loss } : {}) });
+    },
+    save,
+  }, { evalInterval: options.evalInterval, checkpointInterval: options.checkpointInterval, out: job.out, savedStep: saved?.step });
   return { trainer, final };
 }

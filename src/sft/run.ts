@@ -3,7 +3,7 @@
 // with assistant-only targets, hold out a split, then run the pre-training loop (src/train) on
 // packed rows, either on every weight or on a LoRA adapter over the frozen base.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addChatTokens } from '../chat/add-tokens.js';
 import { defaultChatTemplate, plainChatTemplate } from '../chat/default.js';
@@ -20,6 +20,7 @@ import type { Tokenizer } from '../tokenizer/types.js';
 import { STATE_FILE, trainStateBytes } from '../train/checkpoint.js';
 import { loadCheckpoint } from '../train/checkpoint-file.js';
 import { resolveTrainOptions, type TrainOptions } from '../train/options.js';
+import { withOutDir } from '../train/out-dir.js';
 import { type TrainEvents, trainLoop } from '../train/run.js';
 import { Trainer } from '../train/trainer-file.js';
 import type { Trainer as BytesTrainer } from '../train/trainer.js';
@@ -113,10 +114,26 @@ function chooseTemplate(job: SftJob, needsTemplate: boolean, info: (s: string) =
   return { model, tokenizer, template };
 }
 
+/** The options of a new run (defaults, the LoRA learning rate, the job's flags), checked. */
+function newRunOptions(job: SftJob): TrainOptions {
+  const o = resolveTrainOptions({ ...SFT_DEFAULTS, ...(job.lora ? { lr: 1e-3, minLr: 1e-4 } : {}), contextLength: Math.min(job.model.contextLength, 256), ...job.options });
+  if (o.contextLength > job.model.contextLength) throw new Error(`--context ${o.contextLength} is longer than the model's context of ${job.model.contextLength} tokens`);
+  return o;
+}
+
+/**
+ * Runs (or resumes) a fine-tuning job. The data and a new run's options are checked before the
+ * folder is touched; then the run owns job.out (src/train/out-dir.ts: lock, recovery after a kill).
+ */
 export function runSft(job: SftJob, events: TrainEvents = {}): SftResult {
-  const info = events.onInfo ?? (() => {});
   const examples = readSftFiles(job.data);
-  mkdirSync(job.out, { recursive: true });
+  if (!(job.valFraction >= 0 && job.valFraction < 1)) throw new Error(`--val-fraction must be in [0, 1), got ${job.valFraction}`);
+  if (!job.resume) newRunOptions(job);
+  return withOutDir(job.out, () => runSftOwned(job, examples, events));
+}
+
+function runSftOwned(job: SftJob, examples: SftExample[], events: TrainEvents): SftResult {
+  const info = events.onInfo ?? (() => {});
   const statePath = join(job.out, STATE_FILE);
   if (job.resume && !existsSync(statePath)) throw new Error(`--resume: ${statePath} does not exist`);
   if (!job.resume && existsSync(statePath)) throw new Error(`${job.out} already holds a fine-tuning run: pass --resume to continue it, or choose another --out`);
@@ -137,7 +154,7 @@ export function runSft(job: SftJob, events: TrainEvents = {}): SftResult {
     ({ model, tokenizer, template } = chooseTemplate(job, needsTemplate, info));
   }
 
-  const base = loaded ? loaded.state.options : resolveTrainOptions({ ...SFT_DEFAULTS, ...(job.lora ? { lr: 1e-3, minLr: 1e-4 } : {}), contextLength: Math.min(job.model.contextLength, 256), ...job.options });
+  const base = loaded ? loaded.state.options : newRunOptions(job);
   const options = { ...base, ...(loaded && job.options.steps ? { steps: job.options.steps } : {}) };
   // the split is of the records (before any is cut or dropped), so it stays the same for every context length
   const parts = holdOut(examples, job.valFraction);

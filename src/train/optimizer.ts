@@ -93,3 +93,12 @@ export function scaleGrads(params: Iterable<Tensor>, s: number): void {
     p.backend.affine(g, s, 0, g);
   }
 }
+
+/**
+ * Stops a run before an update that would write non-finite weights: a loss or gradient norm of
+ * NaN or ±∞ at this step is an error (the parameters stay those of the last good step).
+ */
+export function refuseNonFinite(step: number, loss: number, gradNorm: number, lr: number): void {
+  if (Number.isFinite(loss) && Number.isFinite(gradNorm)) return;
+  throw new Error(`training stopped at step ${step}: the loss became ${loss}${Number.isFinite(gradNorm) ? '' : ` and the gradient norm ${gradNorm}`} (the learning rate ${lr} may be too high)`);
+}

@@ -35,6 +35,9 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   evalInterval: 250, evalBatches: 20, checkpointInterval: 250, seed: 1337,
 };
 
+/** Largest sizes accepted, far above any run this machine could make (a batch is held in memory). */
+export const TRAIN_LIMITS = { batchSize: 1 << 16, contextLength: 1 << 24, gradAccumSteps: 1 << 16, evalBatches: 1 << 20 } as const;
+
 /** Merges overrides into the defaults, refusing unknown keys and bad values. */
 export function resolveTrainOptions(overrides: Record<string, unknown>): TrainOptions {
   const out: Record<string, number> = { ...DEFAULT_TRAIN_OPTIONS } as unknown as Record<string, number>;
@@ -48,12 +51,16 @@ export function resolveTrainOptions(overrides: Record<string, unknown>): TrainOp
   const o = out as unknown as TrainOptions;
   for (const k of ['batchSize', 'contextLength', 'gradAccumSteps', 'evalBatches'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`training option '${k}' must be a whole number ≥ 1, got ${o[k]}`);
+    if (o[k] > TRAIN_LIMITS[k]) throw new Error(`training option '${k}' must be at most ${TRAIN_LIMITS[k]}, got ${o[k]}`);
   }
   for (const k of ['steps', 'warmupSteps', 'decaySteps', 'evalInterval', 'checkpointInterval', 'seed'] as const) {
     if (!Number.isSafeInteger(o[k])) throw new Error(`training option '${k}' must be a whole number, got ${o[k]}`);
   }
+  if (o.seed > 2 ** 32 - 1) throw new Error(`training option 'seed' must be a whole number from 0 to ${2 ** 32 - 1} (the generator's state is 32 bits), got ${o.seed}`);
   if (o.steps < 1) throw new Error(`training option 'steps' must be a whole number ≥ 1, got ${o.steps}`);
   if (o.lr <= 0) throw new Error('the learning rate must be > 0');
+  // AdamW's decoupled decay multiplies every matrix by (1 - lr·weightDecay) each step
+  if (o.lr * o.weightDecay >= 1) throw new Error(`the learning rate times the weight decay (${o.lr} × ${o.weightDecay}) must be below 1: each step multiplies the weights by 1 − lr·weight_decay`);
   for (const k of ['beta1', 'beta2'] as const) if (!(o[k] < 1)) throw new Error(`training option '${k}' must be in [0, 1), got ${o[k]}`);
   return o;
 }

@@ -3,34 +3,14 @@
 // run at a time through a lock file holding its PID. A lock whose process is gone (a killed run)
 // is stale and taken over, so a kill never leaves a folder stuck.
 
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { recoverCheckpointDir } from './checkpoint-commit.js';
 
 export const LOCK_FILE = 'train.lock';
 
-/** Creates dir (and its parents) for writing, or says clearly why it cannot be. */
-export function prepareOutDir(dir: string): void {
-  // the nearest existing ancestor must be a folder we can write in
-  for (let p = dir; ; p = dirname(p)) {
-    if (existsSync(p)) {
-      if (!statSync(p).isDirectory()) throw new Error(`the output folder ${dir} cannot be created: ${p} is a file, not a folder`);
-      break;
-    }
-    if (dirname(p) === p) break;
-  }
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : (e as Error).message;
-    throw new Error(`cannot create the output folder ${dir}: ${why}`);
-  }
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch {
-    throw new Error(`cannot write in the output folder ${dir}: it is read-only (permission denied)`);
-  }
-}
+export { makeOutputDir as prepareOutDir } from '../io/output-dir.js';
+import { makeOutputDir as prepareOutDir } from '../io/output-dir.js';
 
 /** True when a process with this PID exists (signal 0 only checks; EPERM means it exists but is not ours). */
 function alive(pid: number): boolean {
@@ -70,4 +50,28 @@ export function lockOutDir(dir: string): () => void {
     rmSync(path, { force: true }); // stale: its process is gone
   }
   throw new Error(`${dir}: another run took the lock ${path} at the same moment; try again`);
+}
+
+/**
+ * Runs fn as the one owner of the output folder `dir`: creates it (or says clearly why it cannot
+ * be), takes its lock, brings it back to one consistent step after a killed run (temporary files
+ * removed, an interrupted commit finished: ./checkpoint-commit.ts), and releases the lock after
+ * fn, whether it returned or threw. Every training command (train, sft, dpo, reward, rl) runs so.
+ */
+export function withOutDir<T>(dir: string, fn: () => T): T {
+  const existed = existsSync(dir);
+  prepareOutDir(dir);
+  const release = lockOutDir(dir);
+  let result: T;
+  try {
+    recoverCheckpointDir(dir);
+    result = fn();
+  } catch (e) {
+    release();
+    // a run refused before it wrote anything leaves no empty folder behind
+    if (!existed && readdirSync(dir).length === 0) rmdirSync(dir);
+    throw e;
+  }
+  release();
+  return result;
 }

@@ -16,12 +16,12 @@ import { writeFileAtomic } from '../io/atomic.js';
 
 export { type ModelShape, modelConfigFor } from './model-shape.js';
 import { STATE_FILE } from './checkpoint.js';
-import { recoverCheckpointDir } from './checkpoint-commit.js';
-import { lockOutDir, prepareOutDir } from './out-dir.js';
+import { withOutDir } from './out-dir.js';
 import { splitFileTokens, tokenizeFile } from './data-file.js';
 import { lossCurveSvg } from './loss-plot.js';
 import { type TrainOptions, resolveTrainOptions } from './options.js';
 import type { StepReport } from './trainer.js';
+import { runLoop } from './loop.js';
 import { Trainer } from './trainer-file.js';
 
 export interface TokenizerSpec {
@@ -90,14 +90,7 @@ export function runTraining(job: TrainJob, events: TrainEvents = {}): { trainer:
   if (!(job.valFraction >= 0 && job.valFraction < 1)) throw new Error(`the validation fraction must be in [0, 1), got ${job.valFraction}`);
   // the vocabulary is not known yet: a BPE's asked size, or 256 bytes, stands in until the tokenizer is made
   if (!job.resume) checkNewRun(job, job.tokenizer.vocabSize ?? 256);
-  prepareOutDir(job.out);
-  const release = lockOutDir(job.out);
-  try {
-    recoverCheckpointDir(job.out);
-    return runOwned(job, events);
-  } finally {
-    release();
-  }
+  return withOutDir(job.out, () => runOwned(job, events));
 }
 
 function concatIds(parts: Int32Array[]): Int32Array {
@@ -144,36 +137,22 @@ function runOwned(job: TrainJob, events: TrainEvents): { trainer: Trainer; valLo
  */
 export function trainLoop(trainer: Trainer, out: string, events: TrainEvents = {}): number {
   const o = trainer.options;
-  // a resumed trainer starts from the checkpoint of its step
-  let lastSaved: number | undefined = trainer.step > 0 ? trainer.step : undefined;
-  const save = () => {
-    trainer.save(out);
-    lastSaved = trainer.step;
-    writeFileAtomic(join(out, 'loss.svg'), lossCurveSvg(trainer.history, `${out}: loss by step`));
-    events.onSave?.(out, trainer.step);
-  };
   let valLoss = NaN;
-  let recent: number[] = [];
-  while (!trainer.done) {
-    let r: StepReport;
-    try {
-      r = trainer.trainStep();
-    } catch (e) {
-      const kept = lastSaved === undefined ? `no checkpoint was written to ${out}` : `the last checkpoint in ${out} (step ${lastSaved}) is kept`;
-      throw new Error(`${(e as Error).message}; ${kept}`);
-    }
-    recent.push(r.loss);
-    events.onStep?.(r, trainer);
-    const last = trainer.done;
-    if ((o.evalInterval > 0 && r.step % o.evalInterval === 0) || last) {
+  runLoop({
+    done: () => trainer.done,
+    step: () => trainer.trainStep(),
+    onStep: (r) => events.onStep?.(r, trainer),
+    evaluate: (step, trainLoss) => {
       valLoss = trainer.evaluate();
-      const trainLoss = recent.reduce((a, b) => a + b, 0) / recent.length;
-      recent = [];
-      trainer.history.push({ step: r.step, train: trainLoss, val: valLoss });
-      events.onEval?.(r.step, trainLoss, valLoss);
-    }
-    if ((o.checkpointInterval > 0 && r.step % o.checkpointInterval === 0) || last) save();
-  }
+      trainer.history.push({ step, train: trainLoss, val: valLoss });
+      events.onEval?.(step, trainLoss, valLoss);
+    },
+    save: () => {
+      trainer.save(out);
+      writeFileAtomic(join(out, 'loss.svg'), lossCurveSvg(trainer.history, `${out}: loss by step`));
+      events.onSave?.(out, trainer.step);
+    },
+  }, { evalInterval: o.evalInterval, checkpointInterval: o.checkpointInterval, out, savedStep: trainer.step });
   if (Number.isNaN(valLoss)) valLoss = trainer.evaluate();
   return valLoss;
 }

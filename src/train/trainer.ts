@@ -10,7 +10,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { type LoadedState, type LossRecord, type TrainState, checkpointFiles } from './checkpoint.js';
 import { type Batch, type BatchSource, isBatchSource, tokenStream } from './batches.js';
-import { AdamW, clipGradNorm, scaleGrads, zeroGrad } from './optimizer.js';
+import { AdamW, clipGradNorm, refuseNonFinite, scaleGrads, zeroGrad } from './optimizer.js';
 import type { TrainOptions } from './options.js';
 import { learningRateAt } from './schedule.js';
 
@@ -106,10 +106,7 @@ export class Trainer {
     if (o.gradAccumSteps > 1) scaleGrads(params, 1 / o.gradAccumSteps);
     const gradNorm = clipGradNorm(params, o.gradClip);
     const meanLoss = lossSum / o.gradAccumSteps;
-    if (!Number.isFinite(meanLoss) || !Number.isFinite(gradNorm)) {
-      // stop before the update: the parameters stay those of the last good step
-      throw new Error(`training stopped at step ${this.step + 1}: the loss became ${meanLoss}${Number.isFinite(gradNorm) ? '' : ` and the gradient norm ${gradNorm}`} (the learning rate ${o.lr} may be too high)`);
-    }
+    refuseNonFinite(this.step + 1, meanLoss, gradNorm, o.lr); // before the update: the parameters stay those of the last good step
     const lr = learningRateAt(this.step, { lr: o.lr, minLr: o.minLr, warmupSteps: o.warmupSteps, decaySteps: o.decaySteps });
     this.optimizer.update(lr);
     zeroGrad(params);

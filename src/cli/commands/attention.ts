@@ -1,13 +1,14 @@
 // `glasslm attention`: attention patterns, per-head scores, and where a position's information came from.
 
-import { writeFileSync } from 'node:fs';
 import { attentionPatterns, headScores, inductionScores, tokenSources } from '../../inspect/attention.js';
 import { encodePrompt, tokenLabel, visible } from '../../inspect/prompt.js';
 import { grid } from '../../inspect/render/terminal.js';
 import { heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
-import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption, seedOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { checkOutputFile } from '../../io/output-dir.js';
 
 export const summary = 'attention patterns per layer and head, head scores (previous-token, BOS, induction), token sources';
 
@@ -36,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   }, HELP);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
+  if (values.html) checkOutputFile(values.html, '--html'); // before any work
   if (positionals.length === 0) throw new Error('give a prompt, e.g. glasslm attention "Once upon a time"');
   const { model, tokenizer } = loadModelAndTokenizer(values);
   const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos']);
@@ -48,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   const scores = headScores(att.patterns);
   const n = numberOption('induction-len', values['induction-len'], 20);
   if (!Number.isInteger(n) || n < 2 || 2 * n + 1 > model.config.contextLength) throw new Error(`--induction-len must be an integer from 2 to ${(model.config.contextLength - 1) >> 1}`);
-  const induction = inductionScores(model, { n, seed: numberOption('seed', values.seed, 0), bos: values['no-bos'] ? undefined : tokenizer.bos });
+  const induction = inductionScores(model, { n, seed: seedOption(values.seed, 0), bos: values['no-bos'] ? undefined : tokenizer.bos });
   let query: number | undefined;
   if (values.query !== undefined) {
     query = numberOption('query', values.query, 0);
@@ -69,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) {
       sections.push({ heading: `layer ${l}, head ${h}`, svg: heatmapSvg({ title: `L${l}H${h}`, rowLabels: tokens, colLabels: tokens, values: att.patterns[l][h], cell: 18 }) });
     }
-    writeFileSync(values.html, htmlPage(`attention: ${positionals.join(' ')}`, sections));
+    writeFileAtomic(values.html, htmlPage(`attention: ${positionals.join(' ')}`, sections));
   }
   if (values.json) {
     console.log(JSON.stringify({ ...att, scores: { ...scores, induction: induction.scores, inductionIds: induction.ids }, sources }));

@@ -1,7 +1,6 @@
 // `glasslm attribute`: direct logit attribution of one logit (or a logit difference) to the
 // embeddings, every attention head, every MLP and the biases.
 
-import { writeFileSync } from 'node:fs';
 import { directLogitAttribution } from '../../inspect/attribution.js';
 import { encodePrompt, tokenArg, tokenLabel } from '../../inspect/prompt.js';
 import { barChart, grid } from '../../inspect/render/terminal.js';
@@ -9,6 +8,8 @@ import { barChartSvg, heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
 import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { checkOutputFile } from '../../io/output-dir.js';
 
 export const summary = 'direct logit attribution: which heads and MLPs wrote a token\'s logit';
 
@@ -38,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   }, HELP);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
+  if (values.html) checkOutputFile(values.html, '--html'); // before any work
   if (positionals.length === 0) throw new Error('give a prompt, e.g. glasslm attribute "Once upon a time"');
   const { model, tokenizer } = loadModelAndTokenizer(values);
   const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos']);
@@ -57,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.html) {
     const L = model.config.layers, H = model.config.heads;
     const m = Math.max(...a.heads.flat().map(Math.abs), 1e-12);
-    writeFileSync(values.html, htmlPage(`attribution: ${what}`, [
+    writeFileAtomic(values.html, htmlPage(`attribution: ${what}`, [
       { text: `model logit ${a.logit.toFixed(4)}; sum of parts ${a.total.toFixed(4)}; final norm scale frozen at 1/rstd = ${(1 / a.rstd).toFixed(4)}` },
       { heading: 'every part', svg: barChartSvg(what, a.parts.map((p) => ({ label: p.name, value: p.value }))) },
       { heading: 'heads (red: raises the logit, blue: lowers it)', svg: heatmapSvg({ title: 'layer × head', rowLabels: Array.from({ length: L }, (_, l) => `L${l}`), colLabels: Array.from({ length: H }, (_, h) => `H${h}`), values: a.heads.map((r) => r.map((v) => v / m)), text: a.heads.map((r) => r.map((v) => v.toFixed(2))), scale: 'signed' }) },

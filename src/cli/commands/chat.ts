@@ -6,7 +6,7 @@ import { ChatSession } from '../../chat/session.js';
 import { parseLoraSpec } from '../../lora/files.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MODEL_OPTIONS, STORY_ASSISTANT_DIR, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { MODEL_OPTIONS, STORY_ASSISTANT_DIR, loadModelAndTokenizer, numberOption, seedOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'chat in the terminal (chat template, streaming, history, system prompt)';
@@ -46,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     temperature: numberOption('temperature', v.temperature, 0.7),
     topK: numberOption('top-k', v['top-k'], 0),
     topP: numberOption('top-p', v['top-p'], 1),
-    seed: v.seed === undefined ? undefined : numberOption('seed', v.seed, 0),
+    seed: v.seed === undefined ? undefined : seedOption(v.seed, 0),
     stopStrings: source.startsWith('plain') ? ['\nUser:', '\nuser:'] : [],
   });
   const tty = process.stdin.isTTY === true;

@@ -1,7 +1,7 @@
 // `glasslm demo` (npm start): the built-in model tells a story, then explains what happened.
 
 import { generateText } from '../../generate/generate.js';
-import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, refuseSpecialText } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, refuseSpecialText, seedOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'the main job: the built-in model continues a prompt, then shows its tokens and probabilities';
@@ -16,7 +16,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   const prompt = positionals.length > 0 ? positionals.join(' ') : 'Once upon a time';
-  const maxTokens = intOption('max-tokens', values['max-tokens'], 120, 0), seed = numberOption('seed', values.seed, 42);
+  const maxTokens = intOption('max-tokens', values['max-tokens'], 120, 0), seed = seedOption(values.seed, 42);
   const { model, tokenizer, modelPath } = loadModelAndTokenizer(values);
   refuseSpecialText(tokenizer, prompt, values['allow-special']);
   const c = model.config;

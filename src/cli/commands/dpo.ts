@@ -2,7 +2,7 @@
 
 import { runBasePath, runDpo } from '../../preference/dpo-run.js';
 import { PREFERENCE_LOSSES, type PreferenceLossType } from '../../preference/losses.js';
-import { loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { loadModelAndTokenizer, numberOption, intOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 import { LORA_HELP, LORA_OPTIONS, TUNE_HELP, TUNE_OPTIONS, loraFromFlags, promptRenderer, tuneOptions } from '../preference-args.js';
 import { ProgressBar } from '../progress.js';
@@ -44,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   let bar: ProgressBar | null = null;
   const { trainer, final } = runDpo({
     data: v.data, out: v.out, resume: v.resume === true,
-    limit: numberOption('limit', v.limit, 0),
+    limit: intOption('limit', v.limit, 0, 0),
     lora: loraFromFlags(v, model.config),
     renderPrompt: promptRenderer(v.template, path, tokenizer),
     heldOutFraction: numberOption('held-out', v['held-out'], 0.1),

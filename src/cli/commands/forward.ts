@@ -1,11 +1,12 @@
 // `glasslm forward`: run one forward pass and save the logits and every hidden state.
 
-import { writeFileSync } from 'node:fs';
 import { writeSafetensors } from '../../io/safetensors.js';
 import * as op from '../../ops/index.js';
 import { noGrad } from '../../tensor/engine.js';
 import { parseCommand } from '../parse.js';
 import { loadModel } from '../../node.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { checkOutputFile } from '../../io/output-dir.js';
 
 export const summary = 'run a forward pass on token ids and save logits and hidden states (safetensors)';
 
@@ -29,6 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, { model: { type: 'string' }, ids: { type: 'string' }, save: { type: 'string' } }, HELP, { positionals: false });
   if (!parsed) return 0;
   const { values } = parsed;
+  if (values.save) checkOutputFile(values.save, '--save'); // before any work
   if (!values.model) throw new Error('--model is required (a Hugging Face model folder, a .gguf or a llama2.c .bin)');
   if (!values.ids) throw new Error('--ids is required, e.g. --ids 1,5,9');
   const ids = parseIds(values.ids);
@@ -45,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
   if (values.save) {
     const tensors = [{ name: 'logits', shape: [...out.logits.shape], data: out.logits.data() as Float32Array }];
     out.hiddenStates!.forEach((h, i) => tensors.push({ name: `hidden_states.${i}`, shape: [...h.shape], data: h.data() as Float32Array }));
-    writeFileSync(values.save, writeSafetensors(tensors));
+    writeFileAtomic(values.save, writeSafetensors(tensors));
     console.log(`wrote logits and ${out.hiddenStates!.length} hidden states to ${values.save}`);
   }
   return 0;

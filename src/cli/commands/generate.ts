@@ -2,7 +2,7 @@
 
 import { generateText } from '../../generate/generate.js';
 import { checkSamplingOptions } from '../../generate/sampler.js';
-import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, refuseSpecialText } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, refuseSpecialText, seedOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'continue a prompt, streaming tokens (greedy, temperature, top-k, top-p)';
@@ -40,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     temperature: numberOption('temperature', values.temperature, 0.8),
     topK: numberOption('top-k', values['top-k'], 0),
     topP: numberOption('top-p', values['top-p'], 1),
-    seed: values.seed === undefined ? undefined : numberOption('seed', values.seed, 0),
+    seed: values.seed === undefined ? undefined : seedOption(values.seed, 0),
     stop: values.stop,
     truncate: values.truncate ?? false,
     allowSpecial: values['allow-special'] ?? false,

@@ -1,6 +1,5 @@
 // `glasslm lens`: the logit lens over a prompt: the top next tokens read from every layer.
 
-import { writeFileSync } from 'node:fs';
 import { logitLens } from '../../inspect/lens.js';
 import { encodePrompt, tokenArg, tokenLabel, visible } from '../../inspect/prompt.js';
 import { grid } from '../../inspect/render/terminal.js';
@@ -8,6 +7,8 @@ import { heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
 import { MODEL_OPTIONS, intOption, loadModelAndTokenizer } from '../model-args.js';
 import { parseCommand } from '../parse.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { checkOutputFile } from '../../io/output-dir.js';
 
 export const summary = 'logit lens: the top next tokens read from every layer at every position';
 
@@ -35,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
   }, HELP);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
+  if (values.html) checkOutputFile(values.html, '--html'); // before any work
   if (positionals.length === 0) throw new Error('give a prompt, e.g. glasslm lens "Once upon a time"');
   const width = intOption('width', values.width, 8, 1, 200), k = intOption('k', values.k, 5, 1, 1000);
   const { model, tokenizer } = loadModelAndTokenizer(values);
@@ -64,7 +66,7 @@ export async function run(argv: string[]): Promise<number> {
         }),
       });
     }
-    writeFileSync(values.html, htmlPage(`logit lens: ${positionals.join(' ')}`, sections));
+    writeFileAtomic(values.html, htmlPage(`logit lens: ${positionals.join(' ')}`, sections));
   }
   if (values.json) {
     console.log(JSON.stringify(lens));

@@ -1,6 +1,6 @@
 // `glasslm merge`: fold a LoRA adapter into a model's weights, or export it for llama.cpp.
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadChatTemplate } from '../../chat/load.js';
 import { tokenizerConfigFields } from '../../chat/sources.js';
@@ -8,6 +8,7 @@ import { parseLoraSpec, loadLora, saveLoraGguf } from '../../lora/files.js';
 import { saveGgufModel, saveHfModel } from '../../models/save-file.js';
 import { loadModelAndTokenizer } from '../model-args.js';
 import { parseCommand } from '../parse.js';
+import { makeOutputDir } from '../../io/output-dir.js';
 
 export const summary = 'fold a LoRA adapter into the weights (--out), or write it as a llama.cpp GGUF adapter (--gguf-adapter)';
 
@@ -41,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   if (out.endsWith('.gguf')) saveGgufModel(model, out, { tokenizer });
   else {
     if (existsSync(join(out, 'model.safetensors'))) throw new Error(`${out} already holds a model; choose another --out`);
-    mkdirSync(out, { recursive: true });
+    makeOutputDir(out);
     saveHfModel(model, out, tokenizer);
     // keep the chat template the adapter was trained with
     const template = loadChatTemplate(dir);

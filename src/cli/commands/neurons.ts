@@ -66,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) throw new Error('give a prompt, or --neuron L.N --file F');
+  for (const f of ['max-tokens', 'window'] as const) if (values[f] !== undefined) throw new Error(`--${f} applies only to --neuron L.N --file F`);
   const ids = encodePrompt(tokenizer, positionals.join(' '));
   let position = values.position === undefined ? undefined : intOption('position', values.position, 0, -1e9);
   if (position !== undefined && position < 0) position += ids.length;

@@ -1,6 +1,5 @@
 // `glasslm patch`: activation patching from a clean prompt into a corrupted one.
 
-import { writeFileSync } from 'node:fs';
 import { activationPatching } from '../../inspect/patching.js';
 import { encodePrompt, tokenArg, tokenLabel, visible } from '../../inspect/prompt.js';
 import { grid } from '../../inspect/render/terminal.js';
@@ -8,6 +7,8 @@ import { heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
 import { MODEL_OPTIONS, loadModelAndTokenizer } from '../model-args.js';
 import { parseCommand } from '../parse.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { checkOutputFile } from '../../io/output-dir.js';
 
 export const summary = 'activation patching: which residual positions and heads carry the clean answer';
 
@@ -37,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   }, HELP, { positionals: false });
   if (!parsed) return 0;
   const { values } = parsed;
+  if (values.html) checkOutputFile(values.html, '--html'); // before any work
   if (values.clean === undefined || values.corrupted === undefined) throw new Error('give both --clean and --corrupted prompts');
   const { model, tokenizer } = loadModelAndTokenizer(values);
   const decode = tokenLabel(tokenizer);
@@ -54,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   const metric = `logit(${JSON.stringify(decode(p.answer))}) − logit(${JSON.stringify(decode(p.wrong))}): clean ${p.cleanDiff.toFixed(3)}, corrupted ${p.corruptedDiff.toFixed(3)}`;
   if (values.html) {
     const up = [...layerLabels.keys()].reverse();
-    writeFileSync(values.html, htmlPage('activation patching', [
+    writeFileAtomic(values.html, htmlPage('activation patching', [
       { text: metric },
       { heading: 'resid_pre, one position at a time (fraction restored)', svg: heatmapSvg({ title: 'layer × position', rowLabels: up.map((l) => layerLabels[l]), colLabels: cols, values: up.map((l) => p.resid[l]), text: up.map((l) => p.resid[l].map((v) => v.toFixed(2))), scale: 'signed' }) },
       { heading: 'one head\'s output (hook_z) at every position (fraction restored)', svg: heatmapSvg({ title: 'layer × head', rowLabels: up.map((l) => layerLabels[l]), colLabels: headLabels, values: up.map((l) => p.heads[l]), text: up.map((l) => p.heads[l].map((v) => v.toFixed(2))), scale: 'signed' }) },

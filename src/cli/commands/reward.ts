@@ -2,7 +2,7 @@
 
 import { runBasePath } from '../../preference/dpo-run.js';
 import { runRewardTraining } from '../../preference/reward-train.js';
-import { loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { loadModelAndTokenizer, numberOption, intOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 import { TUNE_HELP, TUNE_OPTIONS, promptRenderer, tuneOptions } from '../preference-args.js';
 import { ProgressBar } from '../progress.js';
@@ -32,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   const { model, tokenizer, modelPath: path } = loadModelAndTokenizer({ model: modelPath, tokenizer: v.tokenizer, dtype: 'f32' });
   let bar: ProgressBar | null = null;
   const { trainer, final } = runRewardTraining({
-    data: v.data, out: v.out, resume: v.resume === true, limit: numberOption('limit', v.limit, 0),
+    data: v.data, out: v.out, resume: v.resume === true, limit: intOption('limit', v.limit, 0, 0),
     renderPrompt: promptRenderer(v.template, path, tokenizer),
     heldOutFraction: numberOption('held-out', v['held-out'], 0.1),
     options: tuneOptions(v, { steps: 100, batchSize: 8, lr: 3e-4, minLr: 3e-5, warmupSteps: 10, evalInterval: 25, checkpointInterval: 25, weightDecay: 0 }),

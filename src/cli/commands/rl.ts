@@ -5,7 +5,7 @@ import { runGrpo } from '../../preference/grpo-run.js';
 import { loadRewardModule } from '../../preference/reward-module.js';
 import { type RewardSource, rewardFromModel } from '../../preference/reward-source.js';
 import { loadRewardModel } from '../../preference/reward-train.js';
-import { loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { loadModelAndTokenizer, numberOption, intOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 import { LORA_HELP, LORA_OPTIONS, TUNE_HELP, TUNE_OPTIONS, loraFromFlags, promptRenderer, tuneOptions } from '../preference-args.js';
 import { ProgressBar } from '../progress.js';
@@ -49,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   let bar: ProgressBar | null = null;
   const trainer = runGrpo({
-    prompts: v.prompts, out: v.out, resume: v.resume === true, limit: numberOption('limit', v.limit, 0),
+    prompts: v.prompts, out: v.out, resume: v.resume === true, limit: intOption('limit', v.limit, 0, 0),
     lora: loraFromFlags(v, model.config), renderPrompt: promptRenderer(v.template, path, tokenizer),
     grpo: {
       groupSize: int('group', v.group, 4), maxTokens: int('max-tokens', v['max-tokens'], 48), temperature: numberOption('temperature', v.temperature, 1),

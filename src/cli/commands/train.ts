@@ -1,13 +1,12 @@
 // `glasslm train`: pre-train a model on text files, with checkpoints, validation and a loss plot.
 
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { familyForTraining } from '../../models/families/index.js';
 import { type ModelShape, type TrainJob, runTraining } from '../../train/run.js';
-import { DEFAULT_TRAIN_OPTIONS } from '../../train/options.js';
+import type { TrainOptions } from '../../train/options.js';
 import { numberOption } from '../model-args.js';
-import { joinNegativeValues } from '../parse.js';
-import { ProgressBar } from '../progress.js';
+import { parseCommand } from '../parse.js';
+import { TRAIN_FLAGS, flagOptions, trainOptionsFromFlags, trainProgress } from '../train-flags.js';
 
 export const summary = 'pre-train a model on text (checkpoints, --resume, validation, loss plot)';
 
@@ -27,11 +26,6 @@ runtime:             --backend auto|cpu|wasm --threads N (global options)
 Writes DIR/config.json, model.safetensors, tokenizer.json (usable with --model DIR),
 train-state.safetensors (for --resume) and loss.svg.`;
 
-export const TRAIN_FLAGS: Record<string, keyof typeof DEFAULT_TRAIN_OPTIONS> = {
-  steps: 'steps', 'batch-size': 'batchSize', 'grad-accum': 'gradAccumSteps', lr: 'lr', 'min-lr': 'minLr', warmup: 'warmupSteps',
-  'decay-steps': 'decaySteps', 'weight-decay': 'weightDecay', beta1: 'beta1', beta2: 'beta2', 'grad-clip': 'gradClip',
-  'eval-interval': 'evalInterval', 'eval-batches': 'evalBatches', 'checkpoint-interval': 'checkpointInterval', seed: 'seed',
-};
 const MODEL_FLAGS: Record<string, keyof ModelShape> = { layers: 'layers', heads: 'heads', 'kv-heads': 'kvHeads', dim: 'dim', context: 'contextLength', 'mlp-hidden': 'mlpHidden', experts: 'experts', 'experts-per-token': 'expertsPerToken' };
 const MODEL_KEYS = new Set(['arch', 'bias', ...Object.values(MODEL_FLAGS)]);
 
@@ -54,17 +48,12 @@ function readConfigFile(path: string): { model: Record<string, unknown>; train: 
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const stringFlags = [...Object.keys(TRAIN_FLAGS), ...Object.keys(MODEL_FLAGS), 'out', 'tokenizer', 'vocab-size', 'arch', 'val-fraction', 'config'];
-  const options = {
-    ...Object.fromEntries(stringFlags.map((f) => [f, { type: 'string' as const }])),
-    data: { type: 'string', multiple: true }, char: { type: 'boolean' }, 'no-bias': { type: 'boolean' }, resume: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-  } as const;
-  const { values } = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true });
-  const v = values as Record<string, string | boolean | string[] | undefined>;
-  if (v.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const parsed = parseCommand(argv, {
+    ...flagOptions(TRAIN_FLAGS), ...flagOptions(MODEL_FLAGS), ...flagOptions({ out: 0, tokenizer: 0, 'vocab-size': 0, arch: 0, 'val-fraction': 0, config: 0 }),
+    data: { type: 'string', multiple: true }, char: { type: 'boolean' }, 'no-bias': { type: 'boolean' }, resume: { type: 'boolean' },
+  }, HELP, { positionals: false });
+  if (!parsed) return 0;
+  const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   if (!v.out) throw new Error('--out DIR is required');
   const file = v.config ? readConfigFile(v.config as string) : { model: {}, train: {} };
   const shape: Record<string, unknown> = { arch: 'gpt2', layers: 4, heads: 4, dim: 128, contextLength: 64, ...file.model };
@@ -72,30 +61,18 @@ export async function run(argv: string[]): Promise<number> {
   familyForTraining(String(shape.arch)); // an unknown --arch fails here, before any work
   for (const [flag, key] of Object.entries(MODEL_FLAGS)) if (v[flag] !== undefined) shape[key] = numberOption(flag, v[flag] as string, 0);
   if (v['no-bias']) shape.bias = false;
-  const trainOptions: Record<string, unknown> = { ...file.train };
-  for (const [flag, key] of Object.entries(TRAIN_FLAGS)) if (v[flag] !== undefined) trainOptions[key] = numberOption(flag, v[flag] as string, 0);
   const job: TrainJob = {
     data: (v.data as string[] | undefined) ?? [],
     out: v.out as string,
     valFraction: numberOption('val-fraction', v['val-fraction'] as string | undefined, 0.1),
     tokenizer: { path: v.tokenizer as string | undefined, vocabSize: v['vocab-size'] ? numberOption('vocab-size', v['vocab-size'] as string, 0) : undefined, char: v.char === true },
     model: shape as unknown as ModelShape,
-    options: trainOptions as TrainJob['options'],
+    options: trainOptionsFromFlags(v, TRAIN_FLAGS, file.train as Partial<TrainOptions>),
     resume: v.resume === true,
   };
-  let bar: ProgressBar | null = null;
-  let tokensPerSecond = 0;
-  const { trainer, valLoss } = runTraining(job, {
-    onInfo: (line) => console.error(line),
-    onStep: (r, t) => {
-      bar ??= new ProgressBar(t.options.steps);
-      const secondsPerStep = t.seconds / Math.max(1, t.step);
-      tokensPerSecond = r.tokens / secondsPerStep;
-      bar.update(r.step, { loss: r.loss.toFixed(4), lr: r.lr.toExponential(2), 'tok/s': Math.round(tokensPerSecond).toLocaleString('en-US') }, secondsPerStep);
-    },
-    onEval: (step, trainLoss, val) => (bar ? bar.log(`step ${step}: train loss ${trainLoss.toFixed(4)}, validation loss ${val.toFixed(4)}`) : undefined),
-  });
-  (bar as ProgressBar | null)?.done();
-  console.log(`done: ${trainer.step} steps in ${trainer.seconds.toFixed(1)} s (${Math.round(tokensPerSecond).toLocaleString('en-US')} tokens/s); validation loss ${valLoss.toFixed(4)}; model in ${job.out}`);
+  const progress = trainProgress();
+  const { trainer, valLoss } = runTraining(job, { onInfo: (line) => console.error(line), ...progress.events });
+  progress.done();
+  console.log(`done: ${trainer.step} steps in ${trainer.seconds.toFixed(1)} s (${Math.round(progress.tokensPerSecond()).toLocaleString('en-US')} tokens/s); validation loss ${valLoss.toFixed(4)}; model in ${job.out}`);
   return 0;
 }

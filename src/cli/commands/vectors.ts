@@ -1,7 +1,7 @@
 // `glasslm vectors`: word2vec training and queries, nearest tokens in a model's embedding matrix,
 // and contextual vectors of one word across sentences.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { contextualVectors, nearestTokens } from '../../inspect/embeddings.js';
 import { encodePrompt, tokenArg, tokenLabel, visible } from '../../inspect/prompt.js';
@@ -11,8 +11,10 @@ import { htmlPage } from '../../inspect/render/html.js';
 import { tokenizeCorpus, trainWord2Vec } from '../../inspect/word2vec.js';
 import { formatWord2VecText, parseWord2VecText } from '../../inspect/word2vec-io.js';
 import { evaluateAnalogies, type Neighbour, VectorIndex } from '../../inspect/word2vec-query.js';
-import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, seedOption } from '../model-args.js';
 import { joinNegativeValues } from '../parse.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { checkOutputFile } from '../../io/output-dir.js';
 
 export const summary = 'word vectors: word2vec train/similar/analogy/evaluate, model embedding neighbours, contextual vectors';
 
@@ -47,6 +49,9 @@ export async function run(argv: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   } as const;
   const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, options), options, strict: true, allowPositionals: true });
+  if (values.out && positionals[0] === 'train') checkOutputFile(values.out, '--out'); // before any work
+  if (values.svg) checkOutputFile(values.svg, '--svg'); // before any work
+  if (values.html) checkOutputFile(values.html, '--html'); // before any work
   const [action, ...args] = positionals;
   if (values.help || !action) {
     console.log(HELP);
@@ -71,10 +76,10 @@ export async function run(argv: string[]): Promise<number> {
         model: values.cbow ? 'cbow' : 'skipgram', dim: numberOption('dim', values.dim, 100), window: numberOption('window', values.window, 5),
         negative: numberOption('negative', values.negative, 5), minCount: numberOption('min-count', values['min-count'], 5),
         sample: numberOption('sample', values.sample, 1e-3), epochs: numberOption('epochs', values.epochs, 5),
-        lr: values.lr === undefined ? undefined : numberOption('lr', values.lr, 0), seed: numberOption('seed', values.seed, 1),
+        lr: values.lr === undefined ? undefined : numberOption('lr', values.lr, 0), seed: seedOption(values.seed, 1),
         onEpoch: (e, lr) => process.stderr.write(`epoch ${e + 1} done, lr ${lr.toExponential(2)}\n`),
       });
-      writeFileSync(values.out, formatWord2VecText(wv));
+      writeFileAtomic(values.out, formatWord2VecText(wv));
       const words = sentences.reduce((s, x) => s + x.length, 0);
       out({ words: wv.words.length, dim: wv.dim, corpusWords: words, seconds: (Date.now() - t0) / 1000, out: values.out },
         () => console.log(`trained ${values.cbow ? 'CBOW' : 'skip-gram'} on ${words} words: ${wv.words.length} vectors of ${wv.dim} in ${((Date.now() - t0) / 1000).toFixed(1)} s; wrote ${values.out}`));
@@ -135,10 +140,10 @@ export async function run(argv: string[]): Promise<number> {
       const r = contextualVectors(model, values.sentence ?? [], args[0], layer, (text) => encodePrompt(tokenizer, text));
       const labels = r.sentences.map((s, i) => `${i + 1}: ${s}`);
       const scatter = scatterSvg(`"${r.word}" after block ${layer}: PCA (${(100 * r.explained[0]).toFixed(0)}% + ${(100 * r.explained[1]).toFixed(0)}% of the variance)`, r.points, labels);
-      if (values.svg) writeFileSync(values.svg, scatter);
+      if (values.svg) writeFileAtomic(values.svg, scatter);
       if (values.html) {
         const short = r.sentences.map((_, i) => String(i + 1));
-        writeFileSync(values.html, htmlPage(`contextual vectors of "${r.word}"`, [
+        writeFileAtomic(values.html, htmlPage(`contextual vectors of "${r.word}"`, [
           { text: labels.join(' | ') },
           { heading: 'cosine similarity', svg: heatmapSvg({ title: r.hook, rowLabels: short, colLabels: short, values: r.similarity, text: r.similarity.map((row) => row.map((v) => v.toFixed(2))), cell: 44 }) },
           { heading: '2-D PCA', svg: scatter },

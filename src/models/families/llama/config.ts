@@ -201,4 +201,14 @@ export function checkLlamaValues(c: LlamaConfig): void {
   if (c.slidingWindow !== undefined && !(Number.isSafeInteger(c.slidingWindow) && c.slidingWindow >= 1)) {
     throw new Error(`model config: sliding_window must be a whole number ≥ 1, got ${c.slidingWindow}`);
   }
+  if (c.moe) {
+    // checked before any expert's parameters are listed (a header claiming 1e9 experts must not list them)
+    const { experts, expertsPerToken, expertHidden } = c.moe;
+    if (!(Number.isSafeInteger(experts) && experts >= 1 && experts <= MAX_EXPERTS)) throw new Error(`model config: the number of experts must be a whole number from 1 to ${MAX_EXPERTS}, got ${experts} (a corrupt header?)`);
+    if (!(Number.isSafeInteger(expertsPerToken) && expertsPerToken >= 1 && expertsPerToken <= experts)) throw new Error(`model config: the experts per token must be a whole number from 1 to the ${experts} experts, got ${expertsPerToken}`);
+    if (!(Number.isSafeInteger(expertHidden) && expertHidden >= 1 && expertHidden <= 1 << 20)) throw new Error(`model config: each expert's width must be a whole number from 1 to ${1 << 20}, got ${expertHidden}`);
+  }
 }
+
+/** Most experts per layer accepted, far above any real mixture (DeepSeek-V3: 256). */
+export const MAX_EXPERTS = 1024;
