@@ -29,9 +29,10 @@ export function GenerateView({ client, text, setText }: ViewProps) {
     let frame = 0; // at most one re-render per animation frame, however fast tokens come
     const flush = () => { frame = 0; setTokens([...got]); };
     try {
-      const d = await client.request('generate', { prompt, temperature, topK, topP, seed, maxTokens, alternatives: 5 }, (t) => {
+      // the worker posts tokens in batches (at most about one per frame)
+      const d = await client.request('generate', { prompt, temperature, topK, topP, seed, maxTokens, alternatives: 5 }, (batch) => {
         if (got.length === 0) performance.mark('glasslm-first-token'); // read by bench/web-decode.ts
-        got.push(t as StreamToken);
+        for (const t of batch as StreamToken[]) got.push(t);
         if (!frame) frame = requestAnimationFrame(flush);
       });
       if (frame) cancelAnimationFrame(frame);
