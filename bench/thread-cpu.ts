@@ -1,0 +1,63 @@
+// CPU time of threads, from Linux's /proc (schedstat: nanoseconds on a CPU). On a shared machine
+// wall-clock speed depends on who else runs; CPU time per token does not, so the web benchmark
+// reports both. Elsewhere than Linux these return undefined.
+
+import { readFileSync, readdirSync } from 'node:fs';
+
+const read = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** Nanoseconds this Node thread (the main one) has run on a CPU. */
+export function ownThreadCpuNs(): number | undefined {
+  const s = read(`/proc/self/task/${process.pid}/schedstat`);
+  return s === undefined ? undefined : Number(s.split(' ')[0]);
+}
+
+/** The process ids under (and including) the process whose command line contains `marker`. */
+function processTree(marker: string): number[] {
+  const parent = new Map<number, number>();
+  let root: number | undefined;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = read(`/proc/${name}/stat`);
+    if (!stat) continue;
+    parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    if (root === undefined && read(`/proc/${name}/cmdline`)?.split('\0').some((a) => a.includes(marker)) && !read(`/proc/${name}/cmdline`)?.includes('--type=')) root = Number(name);
+  }
+  if (root === undefined) return [];
+  const tree = [root];
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, pp] of parent) if (tree.includes(pp) && !tree.includes(pid)) { tree.push(pid); grew = true; }
+  }
+  return tree;
+}
+
+/**
+ * Nanoseconds run by the threads named `thread` (e.g. "DedicatedWorker") in a browser's processes,
+ * the browser found by a marker of its command line (its --user-data-dir); only in processes of
+ * one --type (renderer, gpu-process) when given; undefined off Linux.
+ */
+export function browserThreadCpuNs(marker: string, thread: string, processType?: string): number | undefined {
+  if (read('/proc/self/stat') === undefined) return undefined;
+  let ns = 0;
+  for (const pid of processTree(marker)) {
+    if (processType && !read(`/proc/${pid}/cmdline`)?.split('\0').includes(`--type=${processType}`)) continue;
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      if (read(`/proc/${pid}/task/${tid}/comm`)?.trim() !== thread) continue;
+      ns += Number(read(`/proc/${pid}/task/${tid}/schedstat`)?.split(' ')[0] ?? 0);
+    }
+  }
+  return ns;
+}
