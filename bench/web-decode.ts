@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { createWasmBackend, generateText, loadModel, loadTokenizer, setBackend } from '../src/node.js';
 import { openPage, waitForModel, type Session } from '../test/web-helpers.js';
 import { projectRoot, sharedPath } from '../test/shared.js';
-import { browserThreadCpuNs, ownThreadCpuNs } from './thread-cpu.js';
+import { browserThreadCpuNs, ownThreadCpuNs } from '../test/browser/process-stats.js';
 
 const { values } = parseArgs({ options: { tokens: { type: 'string' }, 'stories-tokens': { type: 'string' }, rounds: { type: 'string' } } });
 const N = Number(values.tokens ?? 128);

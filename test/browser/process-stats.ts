@@ -1,4 +1,4 @@
-// CPU time of threads, from Linux's /proc (schedstat: nanoseconds on a CPU). On a shared machine
+// CPU time of threads and peak memory of processes, from Linux's /proc (schedstat: nanoseconds on a CPU). On a shared machine
 // wall-clock speed depends on who else runs; CPU time per token does not, so the web benchmark
 // reports both. Elsewhere than Linux these return undefined.
 
@@ -60,4 +60,16 @@ export function browserThreadCpuNs(marker: string, thread: string, processType?:
     }
   }
   return ns;
+}
+
+/** The largest peak resident memory (VmHWM) among a browser's processes of one --type, in MiB; undefined off Linux. */
+export function browserPeakRssMiB(marker: string, processType: string): number | undefined {
+  if (read('/proc/self/status') === undefined) return undefined;
+  let peak = 0;
+  for (const pid of processTree(marker)) {
+    if (!read(`/proc/${pid}/cmdline`)?.split('\0').includes(`--type=${processType}`)) continue;
+    const kb = /VmHWM:\s+(\d+) kB/.exec(read(`/proc/${pid}/status`) ?? '')?.[1];
+    if (kb) peak = Math.max(peak, Number(kb) / 1024);
+  }
+  return peak;
 }
