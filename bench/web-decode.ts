@@ -5,7 +5,9 @@
 // Two measures per model. Wall clock: tokens/s after the first token, the best of the rounds
 // (the page's own figure, as its Generate view shows it). CPU time: the page worker thread's CPU
 // time per generated token beside Node's thread's (Linux /proc), which a loaded machine does not
-// move; the page's main thread (drawing) is reported beside it.
+// move; the page's main thread (drawing) is reported beside it. Chromium sets its threads' nice
+// levels itself (its worker to 0 under `nice -n 10`), so before each timed run every Chromium
+// thread is given this process's nice level: both sides then compete for the CPUs alike.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +16,7 @@ import type { Page } from 'playwright-core';
 import { createWasmBackend, generateText, loadModel, loadTokenizer, setBackend } from '../src/node.js';
 import { openPage, waitForModel, type Session } from '../test/web-helpers.js';
 import { projectRoot, sharedPath } from '../test/shared.js';
-import { browserThreadCpuNs, ownThreadCpuNs } from '../test/browser/process-stats.js';
+import { browserThreadCpuNs, matchBrowserNice, ownThreadCpuNs } from '../test/browser/process-stats.js';
 
 const { values } = parseArgs({ options: { tokens: { type: 'string' }, 'stories-tokens': { type: 'string' }, rounds: { type: 'string' } } });
 const N = Number(values.tokens ?? 128);
@@ -56,6 +58,7 @@ async function pageRate(s: Session, prompt: string, n: number): Promise<Rate> {
   await page.click('#view button[name=generate]'); // warm-up
   await waitForStats(page, 8, 120_000);
   await page.fill('#view input[name=max]', String(n));
+  matchBrowserNice(s.profile); // Chromium gives its threads its own nice levels: the same as Node's here
   const cpu = () => [browserThreadCpuNs(s.profile, 'DedicatedWorker'), browserThreadCpuNs(s.profile, 'chromium', 'renderer')];
   const [w0, m0] = cpu();
   await page.click('#view button[name=generate]');

@@ -3,6 +3,7 @@
 // reports both. Elsewhere than Linux these return undefined.
 
 import { readFileSync, readdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 
 const read = (path: string): string | undefined => {
   try {
@@ -72,4 +73,34 @@ export function browserPeakRssMiB(marker: string, processType: string): number |
     if (kb) peak = Math.max(peak, Number(kb) / 1024);
   }
   return peak;
+}
+
+/**
+ * Gives every thread of a browser's processes at least this process's nice level (Chromium sets
+ * its own threads' priorities, e.g. its worker threads to nice 0 under a `nice -n 10` run), so a
+ * benchmark compares the page and Node at the same priority. Returns the threads changed; 0 off Linux.
+ */
+export function matchBrowserNice(marker: string): number {
+  if (read('/proc/self/stat') === undefined) return 0;
+  const want = getPriority(0);
+  let changed = 0;
+  for (const pid of processTree(marker)) {
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        if (getPriority(Number(tid)) < want) {
+          setPriority(Number(tid), want);
+          changed++;
+        }
+      } catch {
+        // the thread ended, or we may not change it
+      }
+    }
+  }
+  return changed;
 }
