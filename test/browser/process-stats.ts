@@ -19,6 +19,9 @@ export function ownThreadCpuNs(): number | undefined {
   return s === undefined ? undefined : Number(s.split(' ')[0]);
 }
 
+/** Whether a Chromium process is of this --type (its command line is rewritten with spaces, not NULs). */
+const isType = (pid: number, type: string): boolean => new RegExp(`(^|[\\s\\0])--type=${type}([\\s\\0]|$)`).test(read(`/proc/${pid}/cmdline`) ?? '');
+
 /** The process ids under (and including) the process whose command line contains `marker`. */
 function processTree(marker: string): number[] {
   const parent = new Map<number, number>();
@@ -48,7 +51,7 @@ export function browserThreadCpuNs(marker: string, thread: string, processType?:
   if (read('/proc/self/stat') === undefined) return undefined;
   let ns = 0;
   for (const pid of processTree(marker)) {
-    if (processType && !read(`/proc/${pid}/cmdline`)?.split('\0').includes(`--type=${processType}`)) continue;
+    if (processType && !isType(pid, processType)) continue;
     let tasks: string[] = [];
     try {
       tasks = readdirSync(`/proc/${pid}/task`);
@@ -68,7 +71,7 @@ export function browserPeakRssMiB(marker: string, processType: string): number |
   if (read('/proc/self/status') === undefined) return undefined;
   let peak = 0;
   for (const pid of processTree(marker)) {
-    if (!read(`/proc/${pid}/cmdline`)?.split('\0').includes(`--type=${processType}`)) continue;
+    if (!isType(pid, processType)) continue;
     const kb = /VmHWM:\s+(\d+) kB/.exec(read(`/proc/${pid}/status`) ?? '')?.[1];
     if (kb) peak = Math.max(peak, Number(kb) / 1024);
   }
