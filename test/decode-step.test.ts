@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { createCpuBackend } from '../src/backend/cpu/index.js';
 import { type WasmBackend, createWasmBackend } from '../src/backend/wasm/index.js';
 import { generateIds } from '../src/generate/generate.js';
 import { loadHfModel, loadModel } from '../src/models/load-file.js';
@@ -110,6 +111,32 @@ test('generation through the step gives the general path\'s tokens; a hooked for
     cache.dispose();
     assert.deepEqual(viaStep, ids.slice(2));
     assert.equal(seen, 20, 'the hook ran on every forward');
+  } finally {
+    model.dispose();
+    backend.dispose();
+  }
+});
+
+test('tokens decoded through the step carry the alternatives the general path reports', async () => {
+  const backend = await createWasmBackend({ threads: 1 });
+  setBackend(backend);
+  const model = loadModel(join(projectRoot, 'models', 'builtin'));
+  try {
+    assert.ok(model.decodeStep(model.createKVCache(1)), 'the step runs here');
+    const opts = { temperature: 0, maxTokens: 8, alternatives: 5 };
+    const viaStep = [...generateIds(model, [1, 42], opts)];
+    // the general path: a model on the plain JavaScript backend has no step
+    setBackend(createCpuBackend());
+    const cpuModel = loadModel(join(projectRoot, 'models', 'builtin'));
+    const general = [...generateIds(cpuModel, [1, 42], opts)];
+    cpuModel.dispose();
+    assert.deepEqual(viaStep.map((t) => t.id), general.map((t) => t.id));
+    viaStep.forEach((t, i) => {
+      assert.equal(t.alternatives?.length, 5, `step ${i} has 5 alternatives`);
+      assert.equal(t.alternatives![0].id, t.id, 'greedy: the best alternative is the token');
+      assert.deepEqual(t.alternatives!.map((a) => a.id), general[i].alternatives!.map((a) => a.id));
+      t.alternatives!.forEach((a, j) => assert.ok(Math.abs(a.prob - general[i].alternatives![j].prob) < 1e-4, `step ${i} alternative ${j}: ${a.prob} vs ${general[i].alternatives![j].prob}`));
+    });
   } finally {
     model.dispose();
     backend.dispose();

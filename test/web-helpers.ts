@@ -15,6 +15,8 @@ export interface Session {
   context: BrowserContext;
   page: Page;
   server: SiteServer;
+  /** The browser's profile folder (its --user-data-dir: names the browser's processes). */
+  profile: string;
   /** Console errors and uncaught page errors seen so far. */
   errors: string[];
   close(): Promise<void>;
@@ -38,7 +40,7 @@ export async function openPage(opts: { isolation?: boolean; model?: ServedModel;
     await page.goto(server.url + (opts.query ?? ''));
     const ctx = context;
     return {
-      context: ctx, page, server, errors,
+      context: ctx, page, server, errors, profile,
       async close() {
         await ctx.close();
         await server.close();

@@ -37,6 +37,12 @@ function checkLogitsFinite(logits: ArrayLike<number>, position: number): void {
   }
 }
 
+/** The sampled token with the k most likely ids of its step (none when k is 0). logProbs: (vocab). */
+function withAlternatives(sampled: SampledToken, logProbs: ArrayLike<number>, k: number): SampledToken & Pick<GeneratedToken, 'alternatives'> {
+  if (!k) return sampled;
+  return { ...sampled, alternatives: Array.from(topKIds(logProbs, k), (id) => ({ id, prob: Math.exp(logProbs[id]) })) };
+}
+
 /**
  * Makes the prompt fit the context window. Without truncation, a prompt that leaves no room for
  * one new token is an error. With it, the prompt keeps its last contextLength − room tokens, so
@@ -75,15 +81,16 @@ export function* generateIds(model: Model, promptIds: readonly number[], opts: G
       if (cache.length + input.length >= model.contextLength) return 'context_full';
       // one token: the decode step (one wasm call, no tensors) where it runs; else the general forward
       const step = input.length === 1 ? model.plainStep(cache) : null;
-      if (step) step.run(input[0]);
-      const token = step ? sampler.sample(step.logits, step.logProbs) : noGrad(() => tidy(() => {
+      if (step) {
+        step.run(input[0]);
+        checkLogitsFinite(step.logits, cache.length);
+      }
+      const token = step ? withAlternatives(sampler.sample(step.logits, step.logProbs), step.logProbs, alternatives) : noGrad(() => tidy(() => {
         const logits = model.forward(op.tensor(Int32Array.from(input), [1, input.length]), { kvCache: cache, lastPositionOnly: true }).logits;
         const raw = logits.data(); // (1, 1, vocab)
         checkLogitsFinite(raw, cache.length);
         const logProbs = op.logSoftmax(logits).data();
-        const sampled = sampler.sample(raw, logProbs);
-        if (!alternatives) return sampled;
-        return { ...sampled, alternatives: Array.from(topKIds(logProbs, alternatives), (id) => ({ id, prob: Math.exp(logProbs[id]) })) };
+        return withAlternatives(sampler.sample(raw, logProbs), logProbs, alternatives);
       }));
       yield { ...token, position: cache.length };
       if (stop.has(token.id)) return 'stop_token';

@@ -16,6 +16,7 @@ export function modelFromFiles(list: NamedBytes[]): { model: Model; tokenizer: T
   for (const f of list) {
     const name = f.name.slice(f.name.lastIndexOf('/') + 1);
     if (files.has(name)) throw new Error(`two files are named ${name}: open one model at a time`);
+    if (f.bytes.length === 0) throw new Error(`${name} is empty (0 bytes): was it fully downloaded or copied?`);
     files.set(name, f.bytes);
   }
   const model = loadModelFromFiles(files); // first: its errors name the file at fault (config.json before the weights)

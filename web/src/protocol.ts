@@ -49,7 +49,7 @@ export interface GenerateParams {
   alternatives: number;
 }
 
-/** One generated token as the page shows it. */
+/** One generated token as the page shows it (the worker posts them in batches: StreamToken[] per progress message). */
 export interface StreamToken {
   id: number;
   text: string;

@@ -111,37 +111,58 @@ async function load(p: { files: FileRef[]; label: string }, id: number): Promise
   return describe(p.label, model, tokenizer, opened.format, files.reduce((n, f) => n + f.bytes.length, 0), opened.dtypes);
 }
 
+/** Tokens are posted to the page in batches at most this often (about one display frame), not one message per token. */
+const POST_EVERY_MS = 16;
+
 async function generate(p: GenerateParams, id: number) {
   const { model, tokenizer } = need();
-  const label = inspect.tokenLabel(tokenizer);
+  const label = labelCache(tokenizer);
   const t0 = performance.now();
-  let first = 0, count = 0, lastPause = performance.now();
+  let first = 0, count = 0, lastPost = t0;
   stopRequested = false;
   const steps = textSteps(model, tokenizer, p.prompt, { temperature: p.temperature, topK: p.topK, topP: p.topP, seed: p.seed, maxTokens: p.maxTokens, alternatives: p.alternatives });
+  let batch: StreamToken[] = [];
+  const post = () => {
+    if (batch.length) scope.postMessage({ kind: 'progress', id, data: batch });
+    batch = [];
+  };
   let result;
   for (;;) {
     const next = steps.next();
     if (next.done) { result = next.value; break; }
     const e = next.value;
-    if (count++ === 0) first = performance.now();
-    const token: StreamToken = { id: e.id, text: e.text, prob: e.prob, position: e.position, alternatives: (e.alternatives ?? []).map((a) => ({ ...a, token: label(a.id) })) };
-    scope.postMessage({ kind: 'progress', id, data: token });
-    if (performance.now() - lastPause > 10) { // a turn of the event loop (to hear Stop) every 10 ms, not every token
-      await pause();
-      lastPause = performance.now();
-    }
+    batch.push({ id: e.id, text: e.text, prob: e.prob, position: e.position, alternatives: (e.alternatives ?? []).map((a) => ({ ...a, token: label(a.id) })) });
+    const now = performance.now();
+    if (count++ === 0) { first = now; post(); } // the first token goes out at once (time to first token)
+    if (now - lastPost < POST_EVERY_MS) continue;
+    // once per frame: send what was generated, and a turn of the event loop to hear Stop
+    post();
+    await pause();
+    lastPost = performance.now();
     if (stopRequested) {
       steps.return(undefined as never);
       result = null;
       break;
     }
   }
+  post();
   const seconds = (performance.now() - t0) / 1000;
   const n = result ? result.tokens.length : count;
   const decodeSeconds = (performance.now() - (first || t0)) / 1000;
   return {
     text: result?.text ?? '', promptIds: result?.promptIds ?? [], stopReason: result ? result.stopReason : 'stopped', tokens: n, seconds,
     tokensPerSecond: n > 1 ? (n - 1) / decodeSeconds : 0, firstTokenSeconds: first ? (first - t0) / 1000 : 0,
+  };
+}
+
+/** inspect.tokenLabel, remembered per id (the same few alternatives recur at every step). */
+function labelCache(tok: Tokenizer): (id: number) => string {
+  const label = inspect.tokenLabel(tok);
+  const seen = new Map<number, string>();
+  return (id) => {
+    let s = seen.get(id);
+    if (s === undefined) seen.set(id, (s = label(id)));
+    return s;
   };
 }
 

@@ -1,6 +1,7 @@
 // Generate: stream a continuation token by token; each token is shaded by the probability the
 // model gave it, and hovering (or focusing) it shows the alternatives the model weighed.
 
+import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { GenerateDone, StreamToken } from '../protocol';
 import { probabilityColor } from '../plot';
@@ -29,9 +30,10 @@ export function GenerateView({ client, text, setText }: ViewProps) {
     let frame = 0; // at most one re-render per animation frame, however fast tokens come
     const flush = () => { frame = 0; setTokens([...got]); };
     try {
-      const d = await client.request('generate', { prompt, temperature, topK, topP, seed, maxTokens, alternatives: 5 }, (t) => {
+      // the worker posts tokens in batches (at most about one per frame)
+      const d = await client.request('generate', { prompt, temperature, topK, topP, seed, maxTokens, alternatives: 5 }, (batch) => {
         if (got.length === 0) performance.mark('glasslm-first-token'); // read by bench/web-decode.ts
-        got.push(t as StreamToken);
+        for (const t of batch as StreamToken[]) got.push(t);
         if (!frame) frame = requestAnimationFrame(flush);
       });
       if (frame) cancelAnimationFrame(frame);
@@ -63,19 +65,7 @@ export function GenerateView({ client, text, setText }: ViewProps) {
       <ErrorBox message={error} />
       <p class="output" data-testid="generated" aria-live="polite">
         <span class="prompt-text">{prompt}</span>
-        {tokens.map((t, i) => (
-          <span key={i} class="tok" tabIndex={0} style={{ background: probabilityColor(t.prob), color: t.prob > 0.6 ? 'white' : 'inherit' }}
-            aria-label={`${JSON.stringify(t.text)}: probability ${t.prob.toFixed(3)}`} aria-describedby={active === i ? 'alts' : undefined}
-            onMouseEnter={() => setActive(i)} onFocus={() => setActive(i)} onMouseLeave={() => setActive(-1)} onBlur={() => setActive(-1)}>
-            <span class="ttext">{t.text}</span>
-            {active === i && (
-              <span class="alts" id="alts" role="tooltip">
-                <b>p = {t.prob.toFixed(3)}</b>
-                {t.alternatives.map((a) => <span key={a.id} class={a.id === t.id ? 'chosen' : ''}>{show(a.token)} <i>{a.prob.toFixed(3)}</i></span>)}
-              </span>
-            )}
-          </span>
-        ))}
+        {tokens.map((t, i) => <TokenSpan key={i} t={t} index={i} active={active === i} setActive={setActive} />)}
       </p>
       <p class="stats" data-testid="gen-stats">
         {done ? `${done.tokens} tokens, ${done.tokensPerSecond.toFixed(1)} tokens/s; first token after ${(done.firstTokenSeconds * 1000).toFixed(0)} ms; stopped: ${done.stopReason === 'stopped' ? 'by the Stop button' : done.stopReason.replace('_', ' ')}` : running ? `${tokens.length} tokens…` : ''}
@@ -84,3 +74,23 @@ export function GenerateView({ client, text, setText }: ViewProps) {
     </section>
   );
 }
+
+/**
+ * One generated token. Memoized: while tokens stream in, a frame's re-render draws only the new
+ * tokens (and the one whose hover state changed), not the whole text again.
+ */
+const TokenSpan = memo(function TokenSpan({ t, index, active, setActive }: { t: StreamToken; index: number; active: boolean; setActive: (i: number) => void }) {
+  return (
+    <span class="tok" tabIndex={0} style={{ background: probabilityColor(t.prob), color: t.prob > 0.6 ? 'white' : 'inherit' }}
+      aria-label={`${JSON.stringify(t.text)}: probability ${t.prob.toFixed(3)}`} aria-describedby={active ? 'alts' : undefined}
+      onMouseEnter={() => setActive(index)} onFocus={() => setActive(index)} onMouseLeave={() => setActive(-1)} onBlur={() => setActive(-1)}>
+      <span class="ttext">{t.text}</span>
+      {active && (
+        <span class="alts" id="alts" role="tooltip">
+          <b>p = {t.prob.toFixed(3)}</b>
+          {t.alternatives.map((a) => <span key={a.id} class={a.id === t.id ? 'chosen' : ''}>{show(a.token)} <i>{a.prob.toFixed(3)}</i></span>)}
+        </span>
+      )}
+    </span>
+  );
+});
