@@ -14,6 +14,9 @@ import type { ChatTemplate } from '../src/chat/template.js';
 import { STORY_ASSISTANT_DIR, loadModelAndTokenizer } from '../src/cli/model-args.js';
 import { answersWho, mainCharacter } from '../src/sft/stories.js';
 import { firstHeldOutDocument, splitDocuments } from '../src/train/documents.js';
+import { generateIds } from '../src/generate/generate.js';
+import { ops } from '../src/index.js';
+import { noGrad, tidy } from '../src/tensor/engine.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
 
 const skip = skipUnlessShared('data', 'corpora', 'tinystories-v2-gpt4-1.4MB.txt') || (existsSync(join(STORY_ASSISTANT_DIR, 'adapter_config.json')) ? false : 'models/story-assistant is not there');
@@ -36,4 +39,27 @@ test('the story assistant answers "who is this story about?" on held-out stories
   const assistantRight = right(assistant.model, template);
   console.log(`"who" on 10 held-out stories: base ${baseRight}/10, story assistant ${assistantRight}/10`);
   assert.ok(assistantRight >= 6 && assistantRight >= baseRight + 4, `assistant ${assistantRight}, base ${baseRight}`);
+});
+
+// Generation with an adapter attached must run the adapter at every token (the fused decode step
+// has no adapter, so it must not be taken): greedy tokens against a full forward per token.
+test('greedy generation with the assistant adapter equals a full forward per token, and differs from the base', { skip: existsSync(join(STORY_ASSISTANT_DIR, 'adapter_config.json')) ? false : 'models/story-assistant is not there' }, () => {
+  const { model, tokenizer } = loadModelAndTokenizer({ lora: STORY_ASSISTANT_DIR });
+  const prompt = [tokenizer.bos!, ...tokenizer.encode('User: Write a story about Tom.\nAssistant:')];
+  const generated = [...generateIds(model, prompt, { temperature: 0, maxTokens: 12 })].map((t) => t.id);
+  const byHand: number[] = [];
+  noGrad(() => {
+    const ids = [...prompt];
+    for (let i = 0; i < 12; i++) {
+      const logits = tidy(() => model.forward(ops.tensor(Int32Array.from(ids), [1, ids.length])).logits.toArray());
+      const V = model.config.vocabSize, row = logits.slice((ids.length - 1) * V, ids.length * V);
+      let best = 0;
+      for (let v = 1; v < V; v++) if (row[v] > row[best]) best = v;
+      byHand.push(best);
+      ids.push(best);
+    }
+  });
+  assert.deepEqual(generated, byHand);
+  const base = loadModelAndTokenizer({});
+  assert.notDeepEqual([...generateIds(base.model, prompt, { temperature: 0, maxTokens: 12 })].map((t) => t.id), generated, 'the adapter changes the text');
 });
