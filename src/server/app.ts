@@ -70,8 +70,12 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
   app.addHook('onResponse', async (req, reply) => {
     metrics.requests.inc({ route: req.routeOptions.url ?? 'unknown', status: reply.statusCode });
   });
+  // JSON only: Fastify also parses text/plain by default, which would turn a wrong content type into a schema error
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err, _req, reply) => {
-    const e = toApiError(err);
+    // a body nested deeper than the parser or validator can recurse is the client's error, not ours
+    const deep = err instanceof RangeError && /call stack/i.test(err.message);
+    const e = deep ? new ApiError(400, 'the request body is nested too deeply', 'invalid_request_error', null, 'invalid_json') : toApiError(err);
     void reply.code(e.status).send(errorBody(e));
   });
   app.setNotFoundHandler((req, reply) => {
@@ -82,7 +86,7 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
     models, metrics, parallel: opts.parallel, maxQueue: opts.maxQueue, deadlineMs: opts.requestTimeout * 1000,
     model(name) {
       const m = name === undefined ? opts.models[0] : models.get(name);
-      if (!m) throw new ApiError(404, `the model '${name}' does not exist (this server has ${[...models.keys()].join(', ')})`, 'invalid_request_error', 'model', 'model_not_found');
+      if (!m) throw new ApiError(404, `the model '${name!.length > 100 ? `${name!.slice(0, 100)}…` : name}' does not exist (this server has ${[...models.keys()].join(', ')})`, 'invalid_request_error', 'model', 'model_not_found');
       if (m.host.failure !== undefined) throw new ApiError(500, `the model '${m.id}' failed: ${m.host.failure}`, 'server_error');
       if (!m.host.info) throw new ApiError(503, `the model '${m.id}' is still loading`, 'server_error', null, 'model_loading');
       return m;

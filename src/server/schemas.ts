@@ -14,13 +14,13 @@ const sampling = {
   max_tokens: T.Optional(T.Union([T.Null(), T.Integer({ minimum: 1 })])),
   temperature: T.Optional(T.Union([T.Null(), T.Number({ minimum: 0, maximum: 2 })])),
   top_p: T.Optional(T.Union([T.Null(), T.Number({ exclusiveMinimum: 0, maximum: 1 })])),
-  top_k: T.Optional(T.Union([T.Null(), T.Integer({ minimum: 0 })])),
+  top_k: T.Optional(T.Union([T.Null(), T.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })])),
   n: T.Optional(T.Union([T.Null(), T.Integer({ minimum: 1, maximum: 128 })])),
   stop: T.Optional(T.Union([T.Null(), Stop])),
   seed: T.Optional(T.Union([T.Null(), T.Integer()])),
   presence_penalty: T.Optional(T.Union([T.Null(), T.Number({ minimum: -2, maximum: 2 })])),
   frequency_penalty: T.Optional(T.Union([T.Null(), T.Number({ minimum: -2, maximum: 2 })])),
-  logit_bias: T.Optional(T.Union([T.Null(), T.Record(T.String({ pattern: '^[0-9]+$' }), T.Number({ minimum: -100, maximum: 100 }))])),
+  logit_bias: T.Optional(T.Union([T.Null(), T.Record(T.String({ pattern: '^[0-9]+$' }), T.Number({ minimum: -100, maximum: 100 }), { additionalProperties: false })])),
   user: T.Optional(T.String()),
 };
 
@@ -52,7 +52,7 @@ export type ChatBody = Static<typeof ChatBody>;
 
 export const EmbeddingsBody = T.Object({
   model: T.Optional(T.String()),
-  input: T.Union([T.String(), T.Array(T.String(), { minItems: 1 }), TokenIds, T.Array(TokenIds, { minItems: 1 })]),
+  input: T.Union([T.String(), T.Array(T.String(), { minItems: 1, maxItems: 2048 }), TokenIds, T.Array(TokenIds, { minItems: 1, maxItems: 2048 })]), // OpenAI's limit: 2,048 inputs
   encoding_format: T.Optional(T.Union([T.Literal('float'), T.Literal('base64')])),
   user: T.Optional(T.String()),
 }, { additionalProperties: false });

@@ -78,7 +78,7 @@ export class ServedModel {
   /** Checks request token ids against the vocabulary. */
   checkIds(ids: readonly number[], param: string): void {
     const V = this.host.info?.vocabSize ?? this.tokenizer.vocabSize;
-    const bad = ids.find((id) => id >= V);
+    const bad = ids.find((id) => !(Number.isSafeInteger(id) && id >= 0 && id < V));
     if (bad !== undefined) throw badRequest(`token id ${bad} is outside the vocabulary of ${V}`, param, 'invalid_token');
   }
 }
