@@ -10,6 +10,11 @@ import { loadModelAndTokenizer } from '../src/cli/model-args.js';
 import { evaluateText } from '../src/train/evaluate.js';
 import { evaluateDocuments } from '../src/train/evaluate-documents.js';
 import { projectRoot, sharedPath, skipUnlessShared } from './shared.js';
+import { createWasmBackend } from '../src/backend/wasm/index.js';
+import { setBackend } from '../src/tensor/engine.js';
+
+// the WebAssembly backend as the CLI runs it (one thread: the test runner runs two files at once)
+setBackend(await createWasmBackend({ threads: 1, sharedMemory: false }));
 
 test('the built-in model is trained: held-out TinyStories loss far below uniform', { skip: skipUnlessShared('data', 'corpora', 'tinystories-2MiB.txt') }, () => {
   const { model, tokenizer } = loadModelAndTokenizer({});

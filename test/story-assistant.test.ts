@@ -18,6 +18,11 @@ import { generateIds } from '../src/generate/generate.js';
 import { ops } from '../src/index.js';
 import { noGrad, tidy } from '../src/tensor/engine.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
+import { createWasmBackend } from '../src/backend/wasm/index.js';
+import { setBackend } from '../src/tensor/engine.js';
+
+// the WebAssembly backend as the CLI runs it (one thread: the test runner runs two files at once)
+setBackend(await createWasmBackend({ threads: 1, sharedMemory: false }));
 
 const skip = skipUnlessShared('data', 'corpora', 'tinystories-v2-gpt4-1.4MB.txt') || (existsSync(join(STORY_ASSISTANT_DIR, 'adapter_config.json')) ? false : 'models/story-assistant is not there');
 
