@@ -11,7 +11,7 @@ import type { Tokenizer } from '../tokenizer/types.js';
 import { STATE_FILE, type TrainState } from '../train/checkpoint.js';
 import { loadCheckpoint } from '../train/checkpoint-file.js';
 import { lossCurveSvg } from '../train/loss-plot.js';
-import { runLoop } from '../train/loop.js';
+import { runHeldOutLoop } from '../train/loop.js';
 import { withOutDir } from '../train/out-dir.js';
 import { type TrainOptions, resolveTrainOptions } from '../train/options.js';
 import { type PreferencePair, splitPairs } from './data.js';
@@ -148,21 +148,8 @@ function runDpoOwned(job: DpoJob, base: BaseModel, events: DpoEvents): { trainer
     events.onSave?.(job.out, trainer.step);
   };
 
-  let final: PreferenceStats | null = null;
-  if (!saved) {
-    const start = evaluate();
-    if (start) trainer.history.push({ step: 0, val: start.loss });
-  }
-  runLoop({
-    done: () => trainer.done,
-    step: () => trainer.trainStep(),
-    onStep: (r) => events.onStep?.(r, trainer),
-    evaluate: (step, trainLoss) => {
-      final = evaluate();
-      trainer.history.push({ step, train: trainLoss, ...(final ? { val: final.loss } : {}) });
-    },
-    save,
-  }, { evalInterval: options.evalInterval, checkpointInterval: options.checkpointInterval, out: job.out, savedStep: saved?.step });
+  const final = runHeldOutLoop(trainer, { evaluate, save, onStep: (r) => events.onStep?.(r, trainer), fresh: !saved },
+    { evalInterval: options.evalInterval, checkpointInterval: options.checkpointInterval, out: job.out, savedStep: saved?.step });
   reference.dispose();
   if (adapter) adapter.training = false;
   return { trainer, final };

@@ -18,7 +18,7 @@ import { STATE_FILE, type LossRecord, type TrainState } from '../train/checkpoin
 import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint-file.js';
 import { lossCurveSvg } from '../train/loss-plot.js';
 import { AdamW, clipGradNorm, refuseNonFinite, zeroGrad } from '../train/optimizer.js';
-import { runLoop } from '../train/loop.js';
+import { runHeldOutLoop } from '../train/loop.js';
 import { withOutDir } from '../train/out-dir.js';
 import { type TrainOptions, resolveTrainOptions } from '../train/options.js';
 import { learningRateAt } from '../train/schedule.js';
@@ -230,20 +230,7 @@ function runRewardOwned(job: RewardJob, base: BaseModel, events: RewardEvents): 
     writeFileAtomic(join(job.out, 'loss.svg'), lossCurveSvg(trainer.history, `${job.out}: Bradley–Terry loss by step (validation: held-out pairs)`));
     events.onSave?.(job.out, trainer.step);
   };
-  let final: RewardEval | null = null;
-  if (!saved) {
-    const start = evaluate();
-    if (start) trainer.history.push({ step: 0, val: start.loss });
-  }
-  runLoop({
-    done: () => trainer.done,
-    step: () => trainer.trainStep(),
-    onStep: (r) => events.onStep?.(r, trainer),
-    evaluate: (step, trainLoss) => {
-      final = evaluate();
-      trainer.history.push({ step, train: trainLoss, ...(final ? { val: final.loss } : {}) });
-    },
-    save,
-  }, { evalInterval: options.evalInterval, checkpointInterval: options.checkpointInterval, out: job.out, savedStep: saved?.step });
+  const final = runHeldOutLoop(trainer, { evaluate, save, onStep: (r) => events.onStep?.(r, trainer), fresh: !saved },
+    { evalInterval: options.evalInterval, checkpointInterval: options.checkpointInterval, out: job.out, savedStep: saved?.step });
   return { trainer, final };
 }

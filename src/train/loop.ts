@@ -6,6 +6,8 @@
 //
 //   runLoop({ done: () => t.done, step: () => t.trainStep(), evaluate, save }, { evalInterval, checkpointInterval, out, savedStep });
 
+import type { LossRecord } from './checkpoint.js';
+
 /** What a step reports: at least its number (after the step) and its loss. */
 export interface LoopStep {
   step: number;
@@ -67,4 +69,39 @@ export function runLoop<R extends LoopStep>(parts: LoopParts<R>, s: LoopSettings
     }
   }
   return last;
+}
+
+/** A trainer judged on held-out data: steps, and a loss history that takes the evaluations. */
+export interface HeldOutTrainer<R extends LoopStep> {
+  readonly done: boolean;
+  trainStep(): R;
+  readonly history: LossRecord[];
+}
+
+/**
+ * runLoop for a trainer with a held-out evaluation: a fresh run evaluates before its first step
+ * (the step-0 point of the curve); then at the intervals and at the end, each evaluation's loss
+ * goes into the history beside the running training loss. Returns the last evaluation.
+ */
+export function runHeldOutLoop<R extends LoopStep, E extends { loss: number }>(
+  trainer: HeldOutTrainer<R>,
+  parts: { evaluate(): E | null; save(): void; onStep?(r: R): void; fresh: boolean },
+  s: LoopSettings,
+): E | null {
+  let final: E | null = null;
+  if (parts.fresh) {
+    const start = parts.evaluate();
+    if (start) trainer.history.push({ step: 0, val: start.loss });
+  }
+  runLoop({
+    done: () => trainer.done,
+    step: () => trainer.trainStep(),
+    onStep: parts.onStep,
+    evaluate: (step, trainLoss) => {
+      final = parts.evaluate();
+      trainer.history.push({ step, train: trainLoss, ...(final ? { val: final.loss } : {}) });
+    },
+    save: parts.save,
+  }, s);
+  return final;
 }
