@@ -7,6 +7,7 @@
 
 import type { ChatMessage } from '../chat/template.js';
 import type { Rng } from '../ops/random.js';
+import { splitDocuments } from '../train/documents.js';
 
 export type StoryTaskKind = 'words' | 'about' | 'who';
 
@@ -20,7 +21,7 @@ export interface StoryTask {
 
 /** Stories of a TinyStories file: the text between <|endoftext|> markers, trimmed, non-empty. */
 export function splitStories(text: string): string[] {
-  return text.split('<|endoftext|>').map((s) => s.trim()).filter((s) => s.length > 0);
+  return splitDocuments(text).map((d) => d.text);
 }
 
 const STOP = new Set(('about above after again always because before being below between could didn\'t does doing during each every from have having here into just like little made make many more most much never once only other over same should some such than that their them then there these they this those through under until very want wanted were what when where which while with would your said says went came come look looked felt feel very also another around away back down even going good great happy knew know play played saw see small big time day days one two three thing things something anything everything inside outside together both upon lots best first last next really toward told tell took take gave give asked ask heard hear found find thought think loved love liked help helped named name mom mommy dad daddy friend friends').split(/\s+/));
