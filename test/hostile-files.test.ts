@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelConfig } from '../src/models/config.js';
@@ -18,6 +18,7 @@ import * as op from '../src/ops/index.js';
 import { makeOutputDir } from '../src/io/output-dir.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { describeBounded, runBounded } from './bounded.js';
+import { patchConfig, refusedBounded } from './hostile-helpers.js';
 import { projectRoot } from './shared.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'glasslm-hostile-files-'));
@@ -28,36 +29,18 @@ const MIXTRAL: ModelConfig = {
   moe: { style: 'mixtral', experts: 4, expertsPerToken: 2, expertHidden: 32, normTopK: true, auxLossCoef: 0.001 },
 } as ModelConfig;
 
-function patched(dir: string, change: (c: Record<string, unknown>) => void): string {
-  const out = join(tmp(), 'patched');
-  mkdirSync(out);
-  copyFileSync(join(dir, 'model.safetensors'), join(out, 'model.safetensors'));
-  const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-  change(c);
-  writeFileSync(join(out, 'config.json'), JSON.stringify(c));
-  return out;
-}
-
-async function refusedBounded(path: string, pattern: RegExp, label: string): Promise<void> {
-  const r = await runBounded(`const { loadModel } = await import(dist + '/models/load-file.js'); loadModel(arg); return 'loaded';`, { arg: path, heapMiB: 512, timeoutMs: 10_000 });
-  assert.ok(r.error, `${label}: ${describeBounded(r)}`);
-  assert.equal(r.error.name, 'Error', `${label}: ${describeBounded(r)}`);
-  assert.match(r.error.message, pattern, label);
-  assert.ok(r.maxRssMiB! < 1024, `${label}: used ${r.maxRssMiB} MiB`);
-}
-
 test('a Mixtral config.json claiming 1e9 (or 2^31) experts is refused before any expert is listed', async () => {
   const dir = join(tmp(), 'moe');
   saveHfModel(Model.init(MIXTRAL, new op.Rng(1)), dir);
   for (const n of [1e9, 2 ** 31, 5000]) {
-    await refusedBounded(patched(dir, (c) => { c.num_local_experts = n; }), /number of experts/, `num_local_experts ${n}`);
+    await refusedBounded(patchConfig(dir, (c) => { c.num_local_experts = n; }), /number of experts/, `num_local_experts ${n}`);
   }
 });
 
 test('a norm epsilon above 1 (1e300 becomes infinity in float32) is refused, not loaded to flatten every activation', async () => {
   const dir = join(tmp(), 'llama');
   saveHfModel(Model.init({ ...MIXTRAL, moe: undefined } as ModelConfig, new op.Rng(1)), dir);
-  for (const eps of [1e300, 2, 1e38]) await refusedBounded(patched(dir, (c) => { c.rms_norm_eps = eps; }), /epsilon/, `rms_norm_eps ${eps}`);
+  for (const eps of [1e300, 2, 1e38]) await refusedBounded(patchConfig(dir, (c) => { c.rms_norm_eps = eps; }), /epsilon/, `rms_norm_eps ${eps}`);
 });
 
 test('an output folder where the file system takes none (/proc) is refused at once, not a loop in mkdir', async () => {

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GgmlType } from '../src/io/gguf/constants.js';
@@ -23,6 +23,7 @@ import { saveGgufModel, saveHfModel } from '../src/models/save-file.js';
 import * as op from '../src/ops/index.js';
 import { tokenizerFromHfJson } from '../src/tokenizer/load-hf-json.js';
 import { describeBounded, runBounded } from './bounded.js';
+import { patchConfig, patchGgufU32, refusedBounded } from './hostile-helpers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'glasslm-hostile-'));
 
@@ -39,25 +40,6 @@ function hfFolder(config: ModelConfig): string {
   return dir;
 }
 
-function patchConfig(dir: string, change: (c: Record<string, unknown>) => unknown): string {
-  const out = join(tmp(), 'patched');
-  mkdirSync(out);
-  copyFileSync(join(dir, 'model.safetensors'), join(out, 'model.safetensors'));
-  const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-  const changed = change(c);
-  writeFileSync(join(out, 'config.json'), JSON.stringify(changed === undefined ? c : changed));
-  return out;
-}
-
-/** Loading `path` in a bounded child must end with a plain Error matching pattern. */
-async function refusedBounded(path: string, pattern: RegExp, label: string): Promise<void> {
-  const r = await runBounded(`const { loadModel } = await import(dist + '/models/load-file.js'); loadModel(arg); return 'loaded';`, { arg: path, heapMiB: 512, timeoutMs: 10_000 });
-  assert.ok(r.error, `${label}: ${describeBounded(r)}`);
-  assert.equal(r.error.name, 'Error', `${label}: ${describeBounded(r)}`);
-  assert.match(r.error.message, pattern, label);
-  assert.ok(r.maxRssMiB! < 1024, `${label}: used ${r.maxRssMiB} MiB`);
-}
-
 test('config.json claiming 1e6 to 1e12 layers is refused against the file, quickly and in little memory', async () => {
   const llama = hfFolder(LLAMA), gpt2 = hfFolder(GPT2);
   for (const n of [1e6, 1e9, 1e12]) {
@@ -65,19 +47,6 @@ test('config.json claiming 1e6 to 1e12 layers is refused against the file, quick
     await refusedBounded(patchConfig(gpt2, (c) => { c.n_layer = n; }), /layers|tensors/, `gpt2 n_layer ${n}`);
   }
 });
-
-/** Replaces the u32 value of a GGUF metadata key in place (the key must be a u32). */
-function patchGgufU32(bytes: Uint8Array, key: string, value: number): void {
-  const needle = new TextEncoder().encode(key);
-  outer: for (let i = 0; i + needle.length < bytes.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
-    const view = new DataView(bytes.buffer, bytes.byteOffset);
-    assert.equal(view.getUint32(i + needle.length, true), 4, `${key} is a u32`);
-    view.setUint32(i + needle.length + 4, value, true);
-    return;
-  }
-  throw new Error(`no key ${key}`);
-}
 
 test('GGUF block_count of 1e9 is refused against the tensor count', async () => {
   const dir = tmp(), path = join(dir, 'm.gguf');

@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { createWasmBackend, generateText, loadModel, loadTokenizer, saveGgufModel, setBackend } from '../src/node.js';
 import { browserPeakRssMiB } from './browser/process-stats.js';
 import { prng } from './fuzz-targets.js';
+import { patchGgufU32 } from './hostile-helpers.js';
 import { projectRoot } from './shared.js';
 import { openPage, skipUnlessChromium, waitForModel, type Session } from './web-helpers.js';
 
@@ -32,19 +33,6 @@ interface Case {
   paths: string[] | string;
   /** What the message must say (beside "could not open <label>"). */
   says: RegExp;
-}
-
-/** Replaces the u32 value of a GGUF metadata key in place (the key must be a u32). */
-function patchGgufU32(bytes: Uint8Array, key: string, value: number): void {
-  const needle = new TextEncoder().encode(key);
-  outer: for (let i = 0; i + needle.length < bytes.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
-    const view = new DataView(bytes.buffer, bytes.byteOffset);
-    assert.equal(view.getUint32(i + needle.length, true), 4, `${key} is a u32`);
-    view.setUint32(i + needle.length + 4, value, true);
-    return;
-  }
-  throw new Error(`no key ${key}`);
 }
 
 /** A copy of the built-in model's folder named `name`, with one file changed. */
