@@ -22,6 +22,15 @@ export function ownThreadCpuNs(): number | undefined {
 /** Whether a Chromium process is of this --type (its command line is rewritten with spaces, not NULs). */
 const isType = (pid: number, type: string): boolean => new RegExp(`(^|[\\s\\0])--type=${type}([\\s\\0]|$)`).test(read(`/proc/${pid}/cmdline`) ?? '');
 
+/** The thread ids of a process ([] when it has ended). */
+function threadIds(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+}
+
 /** The process ids under (and including) the process whose command line contains `marker`. */
 function processTree(marker: string): number[] {
   const parent = new Map<number, number>();
@@ -52,13 +61,7 @@ export function browserThreadCpuNs(marker: string, thread: string, processType?:
   let ns = 0;
   for (const pid of processTree(marker)) {
     if (processType && !isType(pid, processType)) continue;
-    let tasks: string[] = [];
-    try {
-      tasks = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const tid of tasks) {
+    for (const tid of threadIds(pid)) {
       if (read(`/proc/${pid}/task/${tid}/comm`)?.trim() !== thread) continue;
       ns += Number(read(`/proc/${pid}/task/${tid}/schedstat`)?.split(' ')[0] ?? 0);
     }
@@ -88,13 +91,7 @@ export function matchBrowserNice(marker: string): number {
   const want = getPriority(0);
   let changed = 0;
   for (const pid of processTree(marker)) {
-    let tasks: string[] = [];
-    try {
-      tasks = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue;
-    }
-    for (const tid of tasks) {
+    for (const tid of threadIds(pid)) {
       try {
         if (getPriority(Number(tid)) < want) {
           setPriority(Number(tid), want);
