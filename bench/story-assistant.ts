@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { plainChatTemplate } from '../src/chat/default.js';
+import { plainChatTemplate, templateStopStrings } from '../src/chat/default.js';
 import { resolveChatTemplate } from '../src/chat/load.js';
 import { ChatSession } from '../src/chat/session.js';
 import { attachLora, parseLoraSpec } from '../src/lora/files.js';
@@ -60,7 +60,7 @@ if (action === 'data') {
   const tasks = readFileSync(values.heldout, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as StoryTask);
   const n = Number(values.n);
   const t0 = performance.now();
-  const stop = source.startsWith('plain') ? ['\nUser:'] : [];
+  const stop = templateStopStrings(template);
   const ask = (content: string, maxTokens: number) => new ChatSession(model, tok, template, { temperature: 0, maxTokens, stopStrings: stop }).send(content).reply;
   const wordTasks = tasks.filter((t) => t.kind === 'words').slice(0, n);
   const fractions = wordTasks.map((t) => wordsUsed(ask(t.messages[0].content, Number(values['max-tokens'])), t.words!));

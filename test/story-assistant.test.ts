@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadChatTemplate } from '../src/chat/load.js';
-import { plainChatTemplate } from '../src/chat/default.js';
+import { defaultChatTemplate, plainChatTemplate, templateStopStrings } from '../src/chat/default.js';
 import { ChatSession } from '../src/chat/session.js';
 import type { ChatTemplate } from '../src/chat/template.js';
 import { STORY_ASSISTANT_DIR, loadModelAndTokenizer } from '../src/cli/model-args.js';
@@ -67,4 +67,10 @@ test('greedy generation with the assistant adapter equals a full forward per tok
   assert.deepEqual(generated, byHand);
   const base = loadModelAndTokenizer({});
   assert.notDeepEqual([...generateIds(base.model, prompt, { temperature: 0, maxTokens: 12 })].map((t) => t.id), generated, 'the adapter changes the text');
+});
+
+test('a reply under the plain template stops at the next "User:" turn, whether the template came built in or from a folder', { skip: existsSync(join(STORY_ASSISTANT_DIR, 'adapter_config.json')) ? false : 'models/story-assistant is not there' }, () => {
+  assert.deepEqual(templateStopStrings(loadChatTemplate(STORY_ASSISTANT_DIR)!), ['\nUser:', '\nuser:']);
+  assert.deepEqual(templateStopStrings(plainChatTemplate('<|endoftext|>')), ['\nUser:', '\nuser:']);
+  assert.deepEqual(templateStopStrings(defaultChatTemplate()), []);
 });

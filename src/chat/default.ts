@@ -41,3 +41,12 @@ export function plainChatTemplate(eosToken: string): ChatTemplate {
 export function defaultChatTemplate(): ChatTemplate {
   return new ChatTemplate(DEFAULT_CHAT_TEMPLATE, { eosToken: IM_END });
 }
+
+/**
+ * Text that ends a reply under this template: the plain template's next "User:" turn (a model
+ * that missed its end-of-text token would write the user's part next). Judged by the template
+ * itself, so a folder or adapter carrying the plain template stops the same way.
+ */
+export function templateStopStrings(template: ChatTemplate): string[] {
+  return template.source === PLAIN_CHAT_TEMPLATE ? ['\nUser:', '\nuser:'] : [];
+}

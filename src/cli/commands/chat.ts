@@ -1,6 +1,7 @@
 // `glasslm chat`: a conversation in the terminal, the reply streamed as it is generated.
 
 import { createInterface } from 'node:readline';
+import { templateStopStrings } from '../../chat/default.js';
 import { resolveChatTemplate } from '../../chat/load.js';
 import { ChatSession } from '../../chat/session.js';
 import { parseLoraSpec } from '../../lora/files.js';
@@ -47,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     topK: numberOption('top-k', v['top-k'], 0),
     topP: numberOption('top-p', v['top-p'], 1),
     seed: v.seed === undefined ? undefined : seedOption(v.seed, 0),
-    stopStrings: source.startsWith('plain') ? ['\nUser:', '\nuser:'] : [],
+    stopStrings: templateStopStrings(template),
   });
   const tty = process.stdin.isTTY === true;
   console.error(`${v.lora === STORY_ASSISTANT_DIR ? 'the built-in story assistant; ' : ''}chat template: ${source}; context window ${model.contextLength} tokens${v.system ? '; system prompt set' : ''}`);
