@@ -2,11 +2,13 @@
 // sequences on a GPT-2-small-shaped model (or the built-in one), the time per step and the
 // aggregate tokens/s, beside `generateIds` (what `glasslm generate` runs) in the same process.
 // Where the server loses time against these figures, it is HTTP or the worker hop, not the model.
-// usage: node dist/bench/batch-step.js [--model builtin|gpt2] [--rows 1,4,8] [--steps 40] [--threads 1]
+// usage: node dist/bench/batch-step.js [--model builtin|gpt2] [--rows 1,4,8] [--steps 40] [--threads 1] [--profile]
+// --profile: after the timed rounds, the time per backend kernel over the steps of each row count.
 
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/select.js';
 import { loadModelAndTokenizer } from '../src/cli/model-args.js';
+import { type KernelTable, instrument, kernelMs } from './instrument.js';
 import { BatchEngine } from '../src/generate/batch.js';
 import { generateIds } from '../src/generate/generate.js';
 import { Model } from '../src/models/model.js';
@@ -15,9 +17,11 @@ import { setBackend } from '../src/tensor/engine.js';
 
 const { values } = parseArgs({ options: {
   model: { type: 'string', default: 'gpt2' }, rows: { type: 'string', default: '1,4,8' }, steps: { type: 'string', default: '40' }, threads: { type: 'string', default: '1' },
+  profile: { type: 'boolean', default: false },
 } });
 const steps = Number(values.steps);
-setBackend((await selectBackend('auto', Number(values.threads))).backend);
+const { backend } = await selectBackend('auto', Number(values.threads));
+setBackend(backend);
 const model = values.model === 'gpt2'
   ? Model.init({ arch: 'gpt2', vocabSize: 50257, contextLength: 1024, dim: 768, layers: 12, heads: 12, mlpHidden: 3072, normEps: 1e-5 } as never, new op.Rng(0))
   : loadModelAndTokenizer({}).model;
@@ -30,10 +34,11 @@ function generateRate(): number {
   return n / ((performance.now() - t0) / 1000);
 }
 
-function batchRate(rows: number): { rate: number; msPerStep: number } {
+function batchRate(rows: number, table?: KernelTable): { rate: number; msPerStep: number } {
   const engine = new BatchEngine(model, Math.max(...rowCounts)); // as a server: more rows than run (a lone row is a view of row 0)
   for (let r = 0; r < rows; r++) engine.add({ id: r, promptIds: prompt, maxTokens: steps + 2, temperature: 0 });
   engine.step(); // admission (prefill) is not timed
+  table?.clear();
   const t0 = performance.now();
   let tokens = 0;
   for (let s = 0; s < steps; s++) tokens += engine.step().filter((e) => e.type === 'token').length;
@@ -54,4 +59,15 @@ for (let round = 0; round < 2; round++) {
     parts.push(`${rows} rows ${r.rate.toFixed(1)} tok/s (${r.msPerStep.toFixed(1)} ms/step${rows === 1 ? `, ${(r.rate / gen).toFixed(2)}× generate` : Number.isFinite(one) ? `, ${(r.rate / one).toFixed(2)}× 1 row` : ''})`);
   }
   console.log(parts.join(' | '));
+}
+
+if (values.profile) {
+  const table: KernelTable = new Map();
+  instrument(backend, table);
+  for (const rows of rowCounts) {
+    const { msPerStep } = batchRate(rows, table);
+    const kernels = kernelMs(table) / steps;
+    const top = [...table].sort((a, b) => b[1].ms - a[1].ms).slice(0, 6).map(([name, e]) => `${name} ${(e.ms / steps).toFixed(1)}`);
+    console.log(`${rows} rows: ${msPerStep.toFixed(1)} ms/step, kernels ${kernels.toFixed(1)} ms (${top.join(', ')}), outside kernels ${(msPerStep - kernels).toFixed(1)} ms`);
+  }
 }

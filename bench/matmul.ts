@@ -53,6 +53,20 @@ function matmulGflops(b: WasmBackend, n: number, transB: boolean): number {
   return (2 * n * n * n) / s / 1e9;
 }
 
+/**
+ * GFLOP/s of a few rows (m) times weight matrices (k × n, or n × k stored as nn.Linear's): batched
+ * decode. Eight matrices (75 MB at 768×3072) are taken in turn, so that weights come from memory
+ * as in a model, not from the last-level cache.
+ */
+function smallMGflops(b: WasmBackend, m: number, k: number, n: number, transB: boolean): number {
+  const A = fill(b, m * k), C = fill(b, m * n), Bs = Array.from({ length: 8 }, () => fill(b, k * n));
+  const p: MatmulParams = { batch: 1, m, n, k, transA: false, transB, strideA: 0, strideB: 0, accumulate: false };
+  let next = 0;
+  const s = time(() => b.matmul(A, Bs[next++ % Bs.length], C, p), 23);
+  for (const x of [A, C, ...Bs]) b.free(x);
+  return (2 * m * n * k) / s / 1e9;
+}
+
 function matvecGBs(b: WasmBackend, rows: number, cols: number): number {
   const W = fill(b, rows * cols), x = fill(b, cols), y = fill(b, rows);
   const p: MatmulParams = { batch: 1, m: 1, n: rows, k: cols, transA: false, transB: true, strideA: 0, strideB: 0, accumulate: false };
@@ -111,6 +125,10 @@ for (const [relaxed, threads] of [false, true].flatMap((r) => [...new Set([1, al
       const g = matmulGflops(b, n, transB);
       console.log(`  matmul ${n}³ ${transB ? 'A·Bᵀ' : 'A·B '}: ${g.toFixed(1)} GFLOP/s  (${((100 * g) / peak).toFixed(0)}% of the measured peak, ${((100 * g) / nominal).toFixed(0)}% of nominal)`);
     }
+  }
+  for (const transB of [false, true]) {
+    const rates = [1, 4, 8, 16].map((m) => `m=${m} ${smallMGflops(b, m, 768, 3072, transB).toFixed(1)}`);
+    console.log(`  few rows · 768×3072 ${transB ? '(n × k, nn.Linear)' : '(k × n, Conv1D)  '}: ${rates.join(', ')} GFLOP/s`);
   }
   if (threads === 1) {
     const f32 = peakGflops(b) / 2 / threads; // multiply-adds: 2 flops each

@@ -73,8 +73,9 @@ for (const threads of [1, 2, 0]) {
       assert.match(wb.notes, /wasm/);
     });
 
-    test('matmul: odd sizes, transposes, batch strides 0, accumulate, m = 1 (threaded decode products too)', () => {
-      const sizes = [[1, 1, 1], [3, 7, 5], [7, 33, 65], [33, 65, 7], [65, 1, 33], [1, 65, 300], [130, 70, 260], [5, 9, 0], [1, 513, 37], [1, 1030, 301], [1, 301, 1030], [1, 7, 9999]];
+    test('matmul: odd sizes, transposes, batch strides 0, accumulate, m = 1 and a few rows (threaded decode products too)', () => {
+      const sizes = [[1, 1, 1], [3, 7, 5], [7, 33, 65], [33, 65, 7], [65, 1, 33], [1, 65, 300], [130, 70, 260], [5, 9, 0], [1, 513, 37], [1, 1030, 301], [1, 301, 1030], [1, 7, 9999],
+        [2, 130, 3], [8, 777, 600], [13, 64, 261], [16, 9, 513], [4, 1040, 40], [17, 24, 24]]; // rows 2-16: the few-rows kernels (K beyond one block, ragged columns)
       let seed = 1;
       for (const [m, n, k] of sizes) {
         for (const transA of [false, true]) {

@@ -279,6 +279,124 @@ EXPORT void gl_matvec_reduce(const float *partials, int parts, float *out, int N
   }
 }
 
+// ---- A few rows (2 ≤ m ≤ FEW_ROWS: batched decode). The GEMM above packs B in panels for A's
+// 128-row blocks; with a few rows, that packing costs as much as the product itself. Here each
+// weight is read from memory once and used by every row of A (the second group of 4 rows finds
+// it in L1/L2). `node dist/bench/matmul.js` prints their rates ("few rows").
+
+#define FEW_ROWS 16
+#define FEW_KC 64   // rows of B per block …
+#define FEW_NC 1024 // … by columns: 256 KB (in L2), rows of 4 KB (few_rows_kn)
+
+/** Rows of a group of up to 4 (a missing row repeats row 0; its results are not stored). */
+INLINE void row_group(const float *A, int lda, int rows, const float **a) {
+  for (int r = 0; r < 4; r++) a[r] = A + (intptr_t)(r < rows ? r : 0) * lda;
+}
+
+/** C[r*ldc + c] (=|+=) t[r*8 + c] for the first `rows` rows of a 4×8 tile. */
+INLINE void store_tile(float *C, int ldc, int rows, int add, f4 *t) {
+  for (int r = 0; r < rows; r++) {
+    float *c = C + (intptr_t)r * ldc;
+    STORE(c, add ? wasm_f32x4_add(t[2 * r], LOAD(c)) : t[2 * r]);
+    STORE(c + 4, add ? wasm_f32x4_add(t[2 * r + 1], LOAD(c + 4)) : t[2 * r + 1]);
+  }
+}
+
+/** A 4×8 tile over kc steps: rows a[0..4) of A against a strip of 8 columns, b[p*8 … +8) for p < kc. */
+INLINE void tile_4x8(const float *const *a, const float *b, int kc, f4 *t) {
+  f4 c00 = SPLAT(0), c01 = SPLAT(0), c10 = SPLAT(0), c11 = SPLAT(0);
+  f4 c20 = SPLAT(0), c21 = SPLAT(0), c30 = SPLAT(0), c31 = SPLAT(0);
+  for (int p = 0; p < kc; p++, b += 8) {
+    f4 b0 = LOAD(b), b1 = LOAD(b + 4);
+    f4 x0 = wasm_v128_load32_splat(a[0] + p), x1 = wasm_v128_load32_splat(a[1] + p);
+    c00 = FMA(x0, b0, c00); c01 = FMA(x0, b1, c01);
+    c10 = FMA(x1, b0, c10); c11 = FMA(x1, b1, c11);
+    f4 x2 = wasm_v128_load32_splat(a[2] + p), x3 = wasm_v128_load32_splat(a[3] + p);
+    c20 = FMA(x2, b0, c20); c21 = FMA(x2, b1, c21);
+    c30 = FMA(x3, b0, c30); c31 = FMA(x3, b1, c31);
+  }
+  t[0] = c00; t[1] = c01; t[2] = c10; t[3] = c11; t[4] = c20; t[5] = c21; t[6] = c30; t[7] = c31;
+}
+
+/**
+ * C (m × n) (=|+=) A (m × K, rows lda apart) · B (K × N row-major, rows ldb apart), columns [j0, j1).
+ * B is taken a block at a time (FEW_KC rows × FEW_NC columns): the block is copied row by row
+ * (long contiguous reads, which the prefetchers stream) into 8-column strips in scratch `pk`,
+ * then each strip meets every group of 4 rows of A in a 4×8 tile. Reading B in place instead,
+ * one strip down its rows, touches a new page per row, and rows whose stride is a multiple of
+ * 4 KB (N = 768, 3072) share L1 sets and evict each other.
+ */
+static void few_rows_kn(const float *A, int lda, const float *B, int ldb, float *C, int ldc, int M, int K, int j0, int j1, int accumulate, float *pk) {
+  int j8 = j0 + ((j1 - j0) & ~7); // end of the whole 8-column strips
+  for (int jc = j0; jc < j8; jc += FEW_NC) {
+    int nc = j8 - jc < FEW_NC ? j8 - jc : FEW_NC;
+    for (int pc = 0; pc < K; pc += FEW_KC) {
+      int kc = K - pc < FEW_KC ? K - pc : FEW_KC, add = accumulate || pc > 0;
+      int gap = 8 * kc + 16; // floats from strip to strip (the 16 keep the strips' rows apart in L1 sets)
+      for (int p = 0; p < kc; p++) { // pk[(s/8)*gap + p*8 + c] = B[pc + p, jc + s + c] for strips s = 0, 8, …
+        const float *row = B + (intptr_t)(pc + p) * ldb + jc;
+        float *dst = pk + p * 8;
+        for (int s = 0; s < nc; s += 8, dst += gap) {
+          STORE(dst, LOAD(row + s));
+          STORE(dst + 4, LOAD(row + s + 4));
+        }
+      }
+      for (int s = 0; s < nc; s += 8)
+        for (int i = 0; i < M; i += 4) {
+          int rows = M - i < 4 ? M - i : 4;
+          const float *a[4];
+          f4 t[8];
+          row_group(A + (intptr_t)i * lda + pc, lda, rows, a);
+          tile_4x8(a, pk + (s / 8) * gap, kc, t);
+          store_tile(C + (intptr_t)i * ldc + jc + s, ldc, rows, add, t);
+        }
+    }
+  }
+  for (int j = j8; j < j1; j++) // the last < 8 columns
+    for (int i = 0; i < M; i++) {
+      float s = 0.0f;
+      for (int p = 0; p < K; p++) s += A[(intptr_t)i * lda + p] * B[(intptr_t)p * ldb + j];
+      C[(intptr_t)i * ldc + j] = accumulate ? C[(intptr_t)i * ldc + j] + s : s;
+    }
+}
+
+/**
+ * C (m × n) (=|+=) A (m × K) · Wᵀ with W (N × K row-major, rows ldw apart: nn.Linear weights),
+ * columns [j0, j1): two weight rows against four rows of A, 8 accumulators along K, summed at the end.
+ */
+static void few_rows_nk(const float *A, int lda, const float *W, int ldw, float *C, int ldc, int M, int K, int j0, int j1, int accumulate) {
+  int K4 = K & ~3;
+  for (int j = j0; j < j1; j += 2) {
+    int cols = j1 - j < 2 ? 1 : 2;
+    const float *w0 = W + (intptr_t)j * ldw, *w1 = cols == 2 ? w0 + ldw : w0;
+    for (int i = 0; i < M; i += 4) {
+      int rows = M - i < 4 ? M - i : 4;
+      const float *a[4];
+      row_group(A + (intptr_t)i * lda, lda, rows, a);
+      f4 s00 = SPLAT(0), s01 = SPLAT(0), s10 = SPLAT(0), s11 = SPLAT(0);
+      f4 s20 = SPLAT(0), s21 = SPLAT(0), s30 = SPLAT(0), s31 = SPLAT(0);
+      for (int p = 0; p < K4; p += 4) {
+        f4 u = LOAD(w0 + p), v = LOAD(w1 + p);
+        f4 x0 = LOAD(a[0] + p), x1 = LOAD(a[1] + p);
+        s00 = FMA(x0, u, s00); s01 = FMA(x0, v, s01);
+        s10 = FMA(x1, u, s10); s11 = FMA(x1, v, s11);
+        f4 x2 = LOAD(a[2] + p), x3 = LOAD(a[3] + p);
+        s20 = FMA(x2, u, s20); s21 = FMA(x2, v, s21);
+        s30 = FMA(x3, u, s30); s31 = FMA(x3, v, s31);
+      }
+      f4 sums[8] = {s00, s01, s10, s11, s20, s21, s30, s31};
+      for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) {
+          float s = hsum(sums[2 * r + c]);
+          const float *x = a[r], *w = c ? w1 : w0;
+          for (int p = K4; p < K; p++) s += x[p] * w[p];
+          float *o = C + (intptr_t)(i + r) * ldc + j + c;
+          *o = accumulate ? *o + s : s;
+        }
+    }
+  }
+}
+
 /**
  * out[b] (m × n) (=|+=) A[b] · B[b] for b < batch, with A[b] at A + b*strideA and B[b] at B + b*strideB.
  * Each thread takes a slice of every product: columns (multiples of 8) when n ≥ m, else rows.
@@ -296,6 +414,10 @@ EXPORT void gl_matmul(const float *A, const float *B, float *C, int batch, int M
     float *c = C + (intptr_t)b * M * N;
     if (M == 1 && acs == 1 && brs == 1) matvec_rows(a, bb, bcs, c, K, j0, j1, accumulate);
     else if (M == 1 && acs == 1 && bcs == 1) matvec_cols(a, bb, brs, c, K, j0, j1, accumulate);
+    else if (M <= FEW_ROWS && K > 0 && acs == 1 && bcs == 1)
+      few_rows_kn(a + (intptr_t)i0 * ars, ars, bb, brs, c + (intptr_t)i0 * N, N, i1 - i0, K, j0, j1, accumulate, pb);
+    else if (M <= FEW_ROWS && K > 0 && acs == 1 && brs == 1)
+      few_rows_nk(a + (intptr_t)i0 * ars, ars, bb, bcs, c + (intptr_t)i0 * N, N, i1 - i0, K, j0, j1, accumulate);
     else gemm_part(a, bb, c, N, K, ars, acs, brs, bcs, accumulate, i0, i1, j0, j1, pa, pb);
   }
 }
