@@ -170,26 +170,12 @@ INLINE float dot_row(const float *x, const float *w, int K) {
 }
 
 /**
- * out[j] (+)= Σ_p x[p] W[j*ldw + p] for j in [j0, j1): one contiguous weight row per output, two
- * rows per pass so that each load of x serves both.
+ * out[j] (+)= Σ_p x[p] W[j*ldw + p] for j in [j0, j1): one contiguous weight row per output, one
+ * row at a time. (Two rows per pass, each load of x serving both, streams at half the rate from
+ * memory: two read streams 3 KB apart defeat the prefetchers. bench/matmul.ts, "matvec".)
  */
 static void matvec_rows(const float *x, const float *W, int ldw, float *out, int K, int j0, int j1, int accumulate) {
-  int j = j0;
-  for (; j + 2 <= j1 && (K & 7) == 0; j += 2) {
-    const float *w0 = W + (intptr_t)j * ldw, *w1 = w0 + ldw;
-    f4 a0 = SPLAT(0), a1 = SPLAT(0), b0 = SPLAT(0), b1 = SPLAT(0);
-    for (int p = 0; p < K; p += 8) {
-      f4 x0 = LOAD(x + p), x1 = LOAD(x + p + 4);
-      a0 = FMA(x0, LOAD(w0 + p), a0);
-      a1 = FMA(x1, LOAD(w0 + p + 4), a1);
-      b0 = FMA(x0, LOAD(w1 + p), b0);
-      b1 = FMA(x1, LOAD(w1 + p + 4), b1);
-    }
-    float s0 = hsum(wasm_f32x4_add(a0, a1)), s1 = hsum(wasm_f32x4_add(b0, b1));
-    out[j] = accumulate ? out[j] + s0 : s0;
-    out[j + 1] = accumulate ? out[j + 1] + s1 : s1;
-  }
-  for (; j < j1; j++) {
+  for (int j = j0; j < j1; j++) {
     float s = dot_row(x, W + (intptr_t)j * ldw, K);
     out[j] = accumulate ? out[j] + s : s;
   }
@@ -210,26 +196,12 @@ INLINE void axpy_row(float xp, const float *b, float *o, int n) {
 }
 
 /**
- * o[0 … n) += Σ_p x[p] · B[p*ldb … +n) for p in [p0, p1): four rows per pass over o, so that o is
- * loaded and stored once per four rows of B, then single rows.
+ * o[0 … n) += Σ_p x[p] · B[p*ldb … +n) for p in [p0, p1): one row of B per pass over o (in L1), so
+ * that B is read as one stream. (Four rows per pass, o loaded and stored once per four, reads four
+ * streams 4 KB-multiples apart and gets about 0.7 of the bandwidth on this machine.)
  */
 INLINE void axpy_rows(const float *x, const float *B, int ldb, int p0, int p1, float *o, int n) {
-  int p = p0;
-  for (; p + 4 <= p1; p += 4) {
-    const float *b0 = B + (intptr_t)p * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
-    f4 x0 = SPLAT(x[p]), x1 = SPLAT(x[p + 1]), x2 = SPLAT(x[p + 2]), x3 = SPLAT(x[p + 3]);
-    int j = 0;
-    for (; j + 4 <= n; j += 4) {
-      f4 acc = LOAD(o + j);
-      acc = FMA(x0, LOAD(b0 + j), acc);
-      acc = FMA(x1, LOAD(b1 + j), acc);
-      acc = FMA(x2, LOAD(b2 + j), acc);
-      acc = FMA(x3, LOAD(b3 + j), acc);
-      STORE(o + j, acc);
-    }
-    for (; j < n; j++) o[j] += x[p] * b0[j] + x[p + 1] * b1[j] + x[p + 2] * b2[j] + x[p + 3] * b3[j];
-  }
-  for (; p < p1; p++) axpy_row(x[p], B + (intptr_t)p * ldb, o, n);
+  for (int p = p0; p < p1; p++) axpy_row(x[p], B + (intptr_t)p * ldb, o, n);
 }
 
 /** out[j] (+)= Σ_p x[p] B[p*ldb + j] for j in [j0, j1): rows of B streamed in column chunks. */
