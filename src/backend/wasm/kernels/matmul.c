@@ -257,8 +257,8 @@ EXPORT void gl_matvec_reduce(const float *partials, int parts, float *out, int N
 // it in L1/L2). `node dist/bench/matmul.js` prints their rates ("few rows").
 
 #define FEW_ROWS 16
-#define FEW_KC 64   // rows of B per block …
-#define FEW_NC 1024 // … by columns: 256 KB (in L2), rows of 4 KB (few_rows_kn)
+#define FEW_KC 16   // rows of B per block …
+#define FEW_NC 4096 // … by columns: up to 288 KB (in L2), whole rows of B up to 4096 columns (few_rows_kn)
 
 /** Rows of a group of up to 4 (a missing row repeats row 0; its results are not stored). */
 INLINE void row_group(const float *A, int lda, int rows, const float **a) {
