@@ -23,15 +23,30 @@ export interface RouteContext {
   model(name: string | undefined): ServedModel;
 }
 
-/** Writes server-sent events on a hijacked reply. */
+/**
+ * Writes server-sent events on a hijacked reply. Events written in one turn of the event loop (the
+ * tokens of one message from the model worker) leave in one write to the socket (cork/uncork).
+ */
 class EventStream {
+  private corked = false;
+
   constructor(private readonly reply: FastifyReply) {
     const headers = { ...reply.getHeaders(), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' };
     reply.hijack();
     reply.raw.writeHead(200, headers as Record<string, string>);
   }
   send(data: unknown): void {
-    if (!this.reply.raw.destroyed) this.reply.raw.write(`data: ${JSON.stringify(data)}\n\n`);
+    const raw = this.reply.raw;
+    if (raw.destroyed) return;
+    if (!this.corked) {
+      this.corked = true;
+      raw.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        raw.uncork();
+      });
+    }
+    raw.write(`data: ${JSON.stringify(data)}\n\n`);
   }
   end(): void {
     if (!this.reply.raw.destroyed) this.reply.raw.end('data: [DONE]\n\n');
