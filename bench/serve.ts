@@ -111,20 +111,21 @@ async function level(url: string, model: string, clients: number, eos: number | 
   return { clients, tokensPerS: produced / elapsed, ttftP50: quantile(ttfts, 0.5), ttftP99: quantile(ttfts, 0.99), errors, requests };
 }
 
-/** Single-stream greedy decode in this process (what `glasslm generate` does), tokens/s: the median of 3 runs (the serve figures are means over their whole level, not best runs). */
+/**
+ * Single-stream greedy decode in this process (what `glasslm generate` does), tokens/s: the same
+ * workload as one client (64-token completions of the prompt back to back) for as long as a level.
+ */
 async function generateBaseline(modelPath: string | undefined): Promise<number> {
   setBackend((await selectBackend('auto', threads)).backend);
   const { model, tokenizer } = loadModelAndTokenizer({ model: modelPath });
   const ids = [...(tokenizer.bos !== undefined ? [tokenizer.bos] : []), ...tokenizer.encode(PROMPT)];
-  const best: number[] = [];
-  for (let run = 0; run < 3; run++) {
-    const t0 = performance.now();
-    let n = 0;
-    for (const _ of generateIds(model, ids, { temperature: 0, maxTokens: tokens })) n++;
-    best.push(n / ((performance.now() - t0) / 1000));
-  }
+  for (const _ of generateIds(model, ids, { temperature: 0, maxTokens: 8 })); // warm-up
+  const t0 = performance.now(), end = t0 + seconds * 1000;
+  let n = 0;
+  while (performance.now() < end) for (const _ of generateIds(model, ids, { temperature: 0, maxTokens: tokens })) n++;
+  const rate = n / ((performance.now() - t0) / 1000);
   model.dispose();
-  return best.sort((a, b) => a - b)[1];
+  return rate;
 }
 
 /** llama.cpp: one context with `clients` sequences, each decoding greedily and concurrently, tokens/s. */
