@@ -259,6 +259,7 @@ EXPORT void gl_matvec_reduce(const float *partials, int parts, float *out, int N
 #define FEW_ROWS 16
 #define FEW_KC 16   // rows of B per block …
 #define FEW_NC 4096 // … by columns: up to 288 KB (in L2), whole rows of B up to 4096 columns (few_rows_kn)
+_Static_assert((FEW_NC / 8) * (8 * FEW_KC + 16) <= MC * KC + KC * NC, "a few-rows block fits a thread's scratch");
 
 /** Rows of a group of up to 4 (a missing row repeats row 0; its results are not stored). */
 INLINE void row_group(const float *A, int lda, int rows, const float **a) {
@@ -387,7 +388,7 @@ EXPORT void gl_matmul(const float *A, const float *B, float *C, int batch, int M
     if (M == 1 && acs == 1 && brs == 1) matvec_rows(a, bb, bcs, c, K, j0, j1, accumulate);
     else if (M == 1 && acs == 1 && bcs == 1) matvec_cols(a, bb, brs, c, K, j0, j1, accumulate);
     else if (M <= FEW_ROWS && K > 0 && acs == 1 && bcs == 1)
-      few_rows_kn(a + (intptr_t)i0 * ars, ars, bb, brs, c + (intptr_t)i0 * N, N, i1 - i0, K, j0, j1, accumulate, pb);
+      few_rows_kn(a + (intptr_t)i0 * ars, ars, bb, brs, c + (intptr_t)i0 * N, N, i1 - i0, K, j0, j1, accumulate, pa);
     else if (M <= FEW_ROWS && K > 0 && acs == 1 && brs == 1)
       few_rows_nk(a + (intptr_t)i0 * ars, ars, bb, bcs, c + (intptr_t)i0 * N, N, i1 - i0, K, j0, j1, accumulate);
     else gemm_part(a, bb, c, N, K, ars, acs, brs, bcs, accumulate, i0, i1, j0, j1, pa, pb);
