@@ -259,47 +259,23 @@ EXPORT void gl_matvec_reduce(const float *partials, int parts, float *out, int N
 #define FEW_ROWS 16
 #define FEW_KC 16   // rows of B per block …
 #define FEW_NC 4096 // … by columns: up to 288 KB (in L2), whole rows of B up to 4096 columns (few_rows_kn)
-_Static_assert((FEW_NC / 8) * (8 * FEW_KC + 16) <= MC * KC + KC * NC, "a few-rows block fits a thread's scratch");
+_Static_assert(FEW_ROWS * FEW_KC + (FEW_NC / 8) * (8 * FEW_KC + 16) <= MC * KC + KC * NC, "a few-rows block fits a thread's scratch");
 
 /** Rows of a group of up to 4 (a missing row repeats row 0; its results are not stored). */
 INLINE void row_group(const float *A, int lda, int rows, const float **a) {
   for (int r = 0; r < 4; r++) a[r] = A + (intptr_t)(r < rows ? r : 0) * lda;
 }
 
-/** C[r*ldc + c] (=|+=) t[r*8 + c] for the first `rows` rows of a 4×8 tile. */
-INLINE void store_tile(float *C, int ldc, int rows, int add, f4 *t) {
-  for (int r = 0; r < rows; r++) {
-    float *c = C + (intptr_t)r * ldc;
-    STORE(c, add ? wasm_f32x4_add(t[2 * r], LOAD(c)) : t[2 * r]);
-    STORE(c + 4, add ? wasm_f32x4_add(t[2 * r + 1], LOAD(c + 4)) : t[2 * r + 1]);
-  }
-}
-
-/** A 4×8 tile over kc steps: rows a[0..4) of A against a strip of 8 columns, b[p*8 … +8) for p < kc. */
-INLINE void tile_4x8(const float *const *a, const float *b, int kc, f4 *t) {
-  f4 c00 = SPLAT(0), c01 = SPLAT(0), c10 = SPLAT(0), c11 = SPLAT(0);
-  f4 c20 = SPLAT(0), c21 = SPLAT(0), c30 = SPLAT(0), c31 = SPLAT(0);
-  for (int p = 0; p < kc; p++, b += 8) {
-    f4 b0 = LOAD(b), b1 = LOAD(b + 4);
-    f4 x0 = wasm_v128_load32_splat(a[0] + p), x1 = wasm_v128_load32_splat(a[1] + p);
-    c00 = FMA(x0, b0, c00); c01 = FMA(x0, b1, c01);
-    c10 = FMA(x1, b0, c10); c11 = FMA(x1, b1, c11);
-    f4 x2 = wasm_v128_load32_splat(a[2] + p), x3 = wasm_v128_load32_splat(a[3] + p);
-    c20 = FMA(x2, b0, c20); c21 = FMA(x2, b1, c21);
-    c30 = FMA(x3, b0, c30); c31 = FMA(x3, b1, c31);
-  }
-  t[0] = c00; t[1] = c01; t[2] = c10; t[3] = c11; t[4] = c20; t[5] = c21; t[6] = c30; t[7] = c31;
-}
-
 /**
  * C (m × n) (=|+=) A (m × K, rows lda apart) · B (K × N row-major, rows ldb apart), columns [j0, j1).
  * B is taken a block at a time (FEW_KC rows × FEW_NC columns): the block is copied row by row
  * (long contiguous reads, which the prefetchers stream) into 8-column strips in scratch `pk`,
- * then each strip meets every group of 4 rows of A in a 4×8 tile. Reading B in place instead,
+ * then each strip meets every group of 4 rows of A in the GEMM's 4×8 micro-kernel. Reading B in place instead,
  * one strip down its rows, touches a new page per row, and rows whose stride is a multiple of
  * 4 KB (N = 768, 3072) share L1 sets and evict each other.
  */
-static void few_rows_kn(const float *A, int lda, const float *B, int ldb, float *C, int ldc, int M, int K, int j0, int j1, int accumulate, float *pk) {
+static void few_rows_kn(const float *A, int lda, const float *B, int ldb, float *C, int ldc, int M, int K, int j0, int j1, int accumulate, float *scratch) {
+  float *pa = scratch, *pk = scratch + FEW_ROWS * FEW_KC; // A's rows as micro-panels (pack_a), the block of B
   int j8 = j0 + ((j1 - j0) & ~7); // end of the whole 8-column strips
   for (int jc = j0; jc < j8; jc += FEW_NC) {
     int nc = j8 - jc < FEW_NC ? j8 - jc : FEW_NC;
@@ -314,15 +290,10 @@ static void few_rows_kn(const float *A, int lda, const float *B, int ldb, float 
           STORE(dst + 4, LOAD(row + s + 4));
         }
       }
+      pack_a(A, lda, 1, 0, M, pc, kc, pa);
       for (int s = 0; s < nc; s += 8)
-        for (int i = 0; i < M; i += 4) {
-          int rows = M - i < 4 ? M - i : 4;
-          const float *a[4];
-          f4 t[8];
-          row_group(A + (intptr_t)i * lda + pc, lda, rows, a);
-          tile_4x8(a, pk + (s / 8) * gap, kc, t);
-          store_tile(C + (intptr_t)i * ldc + jc + s, ldc, rows, add, t);
-        }
+        for (int i = 0; i < M; i += MR)
+          micro_4x8(kc, pa + i * kc, pk + (s / 8) * gap, C + (intptr_t)i * ldc + jc + s, ldc, M - i < MR ? M - i : MR, NR, add);
     }
   }
   for (int j = j8; j < j1; j++) // the last < 8 columns
