@@ -52,7 +52,7 @@ if (wants('train')) {
 }
 
 if (wants('web')) {
-  console.log('The web page (headless Chromium, the page\'s worker, 1 thread) beside Node (1 thread), greedy decode with 5 alternatives per token as the page shows them (built-in 240 tokens, stories260K 500), 3 turns each:');
+  console.log('The web page (headless Chromium, the page\'s worker, 1 thread) beside Node (1 thread), greedy decode with 5 alternatives per token as the page shows them (built-in 240 tokens, stories260K 500), 5 turns each:');
   const r = runJson(process.execPath, [join(root, 'dist/bench/web-decode.js')], 'web page');
   if (r) {
     const cpu = (key: string) => (r[`${key}_cpu_ratio`] === undefined ? '' : `; CPU per token: page worker ${fmt(r[`browser_${key}_worker_cpu_ms_per_token`], 3)} ms, Node ${fmt(r[`node_${key}_cpu_ms_per_token`], 3)} ms → page ${fmt(r[`${key}_cpu_ratio`], 2)}× Node (page main thread ${fmt(r[`browser_${key}_main_thread_cpu_ms_per_token`], 3)} ms, all other Chromium threads ${fmt(r[`browser_${key}_other_threads_cpu_ms_per_token`], 3)} ms)`);

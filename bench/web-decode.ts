@@ -1,6 +1,6 @@
 // In-browser greedy decode (headless Chromium, the page's worker) beside Node on the same model,
 // same machine, same run; and the time from opening the page to the first generated token.
-// Prints one JSON line. usage: node dist/bench/web-decode.js [--tokens 240] [--stories-tokens 500] [--rounds 3]
+// Prints one JSON line. usage: node dist/bench/web-decode.js [--tokens 240] [--stories-tokens 500] [--rounds 5]
 //
 // Two measures per model. Wall clock: tokens/s after the first token, the best of the rounds
 // (the page's own figure, as its Generate view shows it). CPU time: the page worker thread's CPU
@@ -31,7 +31,7 @@ const N_STORIES = Number(values['stories-tokens'] ?? 500);
 /** The page's Generate view asks for this many alternatives per token (to show on hover); Node does the same work. */
 const ALTERNATIVES = 5;
 /** Node and the page take turns this many times; the best of each is reported (the machine is shared). */
-const ROUNDS = Number(values.rounds ?? 3);
+const ROUNDS = Number(values.rounds ?? 5);
 const PROMPT = 'Once upon a time';
 
 interface Rate { tokensPerS: number; cpuMsPerToken?: number; mainCpuMsPerToken?: number; otherCpuMsPerToken?: number }
