@@ -59,7 +59,7 @@ if (wants('web')) {
     console.log(`  built-in model: page ${fmt(r.browser_builtin_tokens_per_s)} tokens/s, Node ${fmt(r.node_builtin_tokens_per_s)} → page ${ratio(r.browser_builtin_tokens_per_s, r.node_builtin_tokens_per_s)} of Node${cpu('builtin')}`);
     if (r.browser_stories260k_tokens_per_s !== undefined) console.log(`  stories260K: page ${fmt(r.browser_stories260k_tokens_per_s)} tokens/s, Node ${fmt(r.node_stories260k_tokens_per_s)} → page ${ratio(r.browser_stories260k_tokens_per_s, r.node_stories260k_tokens_per_s)} of Node${cpu('stories260k')}`);
     console.log(`  opening the page to the model ready: ${fmt(r.page_open_to_model_s, 2)} s; to the first generated token: ${fmt(r.page_open_to_first_token_s, 2)} s (built-in model, 12.6 MB from loopback; the click comes when the model is ready)`);
-    console.log('  (wall-clock rates follow the machine\'s load and Chromium runs its threads at its own nice levels; CPU time per token does not)');
+    console.log('  (wall-clock rates follow the machine\'s load; Chromium\'s threads are given the benchmark\'s nice level; CPU time per token moves much less)');
   }
   console.log();
 }
