@@ -52,14 +52,14 @@ if (wants('train')) {
 }
 
 if (wants('web')) {
-  console.log('The web page (headless Chromium, the page\'s worker, 1 thread) beside Node (1 thread), greedy decode (built-in 128 tokens, stories260K 400), 3 turns each:');
+  console.log('The web page (headless Chromium, the page\'s worker, 1 thread) beside Node (1 thread), greedy decode with 5 alternatives per token as the page shows them (built-in 240 tokens, stories260K 500), 5 turns each:');
   const r = runJson(process.execPath, [join(root, 'dist/bench/web-decode.js')], 'web page');
   if (r) {
-    const cpu = (key: string) => (r[`${key}_cpu_ratio`] === undefined ? '' : `; CPU per token: page worker ${fmt(r[`browser_${key}_worker_cpu_ms_per_token`], 3)} ms, Node ${fmt(r[`node_${key}_cpu_ms_per_token`], 3)} ms → page ${fmt(r[`${key}_cpu_ratio`], 2)}× Node (page main thread ${fmt(r[`browser_${key}_main_thread_cpu_ms_per_token`], 3)} ms)`);
+    const cpu = (key: string) => (r[`${key}_cpu_ratio`] === undefined ? '' : `; CPU per token: page worker ${fmt(r[`browser_${key}_worker_cpu_ms_per_token`], 3)} ms, Node ${fmt(r[`node_${key}_cpu_ms_per_token`], 3)} ms → page ${fmt(r[`${key}_cpu_ratio`], 2)}× Node (page main thread ${fmt(r[`browser_${key}_main_thread_cpu_ms_per_token`], 3)} ms, all other Chromium threads ${fmt(r[`browser_${key}_other_threads_cpu_ms_per_token`], 3)} ms)`);
     console.log(`  built-in model: page ${fmt(r.browser_builtin_tokens_per_s)} tokens/s, Node ${fmt(r.node_builtin_tokens_per_s)} → page ${ratio(r.browser_builtin_tokens_per_s, r.node_builtin_tokens_per_s)} of Node${cpu('builtin')}`);
     if (r.browser_stories260k_tokens_per_s !== undefined) console.log(`  stories260K: page ${fmt(r.browser_stories260k_tokens_per_s)} tokens/s, Node ${fmt(r.node_stories260k_tokens_per_s)} → page ${ratio(r.browser_stories260k_tokens_per_s, r.node_stories260k_tokens_per_s)} of Node${cpu('stories260k')}`);
     console.log(`  opening the page to the model ready: ${fmt(r.page_open_to_model_s, 2)} s; to the first generated token: ${fmt(r.page_open_to_first_token_s, 2)} s (built-in model, 12.6 MB from loopback; the click comes when the model is ready)`);
-    console.log('  (wall-clock rates follow the machine\'s load and Chromium runs its threads at its own nice levels; CPU time per token does not)');
+    console.log('  (wall-clock rates follow the machine\'s load; Chromium\'s threads are given the benchmark\'s nice level; CPU time per token moves much less)');
   }
   console.log();
 }

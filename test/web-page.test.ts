@@ -80,13 +80,33 @@ describe('the web page in Chromium', { skip }, () => {
     const got = (await s.page.$$eval('#view .ttext', (els) => els.map((e) => e.textContent).join('')));
     const want = generateText(model, tok, PROMPT, { temperature: 0, maxTokens: 30 }).text;
     assert.equal(got, want);
-    // Stop ends a long generation early
+    // Stop ends a long generation early. Clicked from the page itself as soon as Stop is enabled:
+    // on an idle machine 200 tokens take ~0.1 s, less than a round trip of Playwright clicks.
     await s.page.fill('#view input[name=max]', '200');
-    await s.page.click('#view button[name=generate]');
-    await s.page.waitForSelector('#view .ttext >> nth=3');
-    await s.page.click('#view button[name=stop]');
+    await s.page.evaluate(async () => {
+      document.querySelector<HTMLButtonElement>('#view button[name=generate]')!.click();
+      const stop = document.querySelector<HTMLButtonElement>('#view button[name=stop]')!;
+      while (stop.disabled) await new Promise((r) => setTimeout(r, 0)); // the re-render that enables it
+      stop.click();
+    });
     await s.page.waitForSelector('[data-testid=gen-stats]:has-text("stopped: by the Stop button")', { timeout: 30_000 });
     assert.ok((await s.page.locator('#view .ttext').count()) < 200);
+    // While tokens stream in, the text is redrawn at most every 100 ms (each redraw is a layout,
+    // paint and raster of the whole paragraph, which at every frame took most of a core from the
+    // model's worker): count the redraws (one MutationObserver callback each) over the run.
+    await s.page.fill('#view input[name=max]', '200');
+    const draws = await s.page.evaluate(async () => {
+      const out = document.querySelector('[data-testid=generated]')!, stats = document.querySelector('[data-testid=gen-stats]')!;
+      let redraws = 0, first = 0;
+      const seen = new MutationObserver(() => { redraws++; first ||= performance.now(); });
+      seen.observe(out, { childList: true, subtree: true });
+      document.querySelector<HTMLButtonElement>('#view button[name=generate]')!.click();
+      while (!stats.textContent!.startsWith('200 tokens,')) await new Promise((r) => setTimeout(r, 20));
+      seen.disconnect();
+      return { redraws, ms: performance.now() - first };
+    });
+    // the first token at once, then one per 100 ms, the last when it ends (and one for the cleared text)
+    assert.ok(draws.redraws <= Math.ceil(draws.ms / 100) + 3, `${draws.redraws} redraws in ${draws.ms.toFixed(0)} ms`);
     // the greedy run again, for the screenshot
     await s.page.fill('#view input[name=max]', '30');
     await s.page.click('#view button[name=generate]');

@@ -69,6 +69,16 @@ export function browserThreadCpuNs(marker: string, thread: string, processType?:
   return ns;
 }
 
+/** Nanoseconds run by every thread of a browser's processes (browser, renderers, GPU, utilities); undefined off Linux. */
+export function browserCpuNs(marker: string): number | undefined {
+  if (read('/proc/self/stat') === undefined) return undefined;
+  let ns = 0;
+  for (const pid of processTree(marker)) {
+    for (const tid of threadIds(pid)) ns += Number(read(`/proc/${pid}/task/${tid}/schedstat`)?.split(' ')[0] ?? 0);
+  }
+  return ns;
+}
+
 /** The largest peak resident memory (VmHWM) among a browser's processes of one --type, in MiB; undefined off Linux. */
 export function browserPeakRssMiB(marker: string, processType: string): number | undefined {
   if (read('/proc/self/status') === undefined) return undefined;

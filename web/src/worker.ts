@@ -111,8 +111,8 @@ async function load(p: { files: FileRef[]; label: string }, id: number): Promise
   return describe(p.label, model, tokenizer, opened.format, files.reduce((n, f) => n + f.bytes.length, 0), opened.dtypes);
 }
 
-/** Tokens are posted to the page in batches at most this often (about one display frame), not one message per token. */
-const POST_EVERY_MS = 16;
+/** Tokens are posted to the page in batches at most this often, not one message per token (the page redraws at most every 100 ms). */
+const POST_EVERY_MS = 50;
 
 async function generate(p: GenerateParams, id: number) {
   const { model, tokenizer } = need();
@@ -135,7 +135,7 @@ async function generate(p: GenerateParams, id: number) {
     const now = performance.now();
     if (count++ === 0) { first = now; post(); } // the first token goes out at once (time to first token)
     if (now - lastPost < POST_EVERY_MS) continue;
-    // once per frame: send what was generated, and a turn of the event loop to hear Stop
+    // every POST_EVERY_MS: send what was generated, and a turn of the event loop to hear Stop
     post();
     await pause();
     lastPost = performance.now();

@@ -1,8 +1,9 @@
 // The wasm backend's platform in a browser (and any engine that is not Node): kernel modules are
 // fetched, kernel threads are module Workers. The `new URL('./file', import.meta.url)` and
 // `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })` forms are written out
-// literally so that bundlers that follow them (Vite, webpack, Parcel) emit the files; with esbuild,
-// pass createWasmBackend's `wasm` and `workerUrl` options (see docs/browser.md).
+// literally so that bundlers that follow them (Vite, webpack, Parcel) emit the files; esbuild does
+// not, and its apps spread `esbuildKernels` from ./esbuild.ts into createWasmBackend's options
+// (see docs/browser.md).
 
 import { type KernelFile, type KernelWorker, type WasmHost, sourceFor } from './host.js';
 import type { WorkerInit } from './protocol.js';

@@ -8,6 +8,14 @@ import { probabilityColor } from '../plot';
 import { ErrorBox, Field, NumberInput, show } from '../ui';
 import type { ViewProps } from './types';
 
+/**
+ * The streamed text is redrawn at most this often. Each redraw costs the page a style, layout,
+ * paint, raster and composite pass over the text (several ms of CPU across Chromium's threads),
+ * which at 60 redraws a second took most of a core from the model's worker; 10 a second still
+ * reads as streaming.
+ */
+const DRAW_EVERY_MS = 100;
+
 export function GenerateView({ client, text, setText }: ViewProps) {
   const [prompt, setPrompt] = useState(text);
   const [temperature, setTemperature] = useState(0);
@@ -15,28 +23,38 @@ export function GenerateView({ client, text, setText }: ViewProps) {
   const [topP, setTopP] = useState(1);
   const [seed, setSeed] = useState(1);
   const [maxTokens, setMaxTokens] = useState(40);
-  const [tokens, setTokens] = useState<StreamToken[]>([]);
+  // the streamed tokens, in the chunks they were drawn in (each redraw adds one chunk; a drawn chunk is not redrawn)
+  const [chunks, setChunks] = useState<StreamToken[][]>([]);
   const [active, setActive] = useState(-1); // the token whose alternatives show (hover or focus): only one is drawn
   const [done, setDone] = useState<GenerateDone | null>(null);
   const [running, setRunning] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   const start = async () => {
-    setTokens([]);
+    setChunks([]);
     setDone(null);
     setError(null);
     setRunning(true);
     const got: StreamToken[] = [];
-    let frame = 0; // at most one re-render per animation frame, however fast tokens come
-    const flush = () => { frame = 0; setTokens([...got]); };
+    let drawnChunks: StreamToken[][] = [], drawnCount = 0;
+    // at most one re-render per DRAW_EVERY_MS, however fast tokens come (the first at once)
+    let timer: ReturnType<typeof setTimeout> | undefined, drawn = -Infinity;
+    const flush = () => {
+      timer = undefined;
+      drawn = performance.now();
+      if (got.length === drawnCount) return;
+      drawnChunks = [...drawnChunks, got.slice(drawnCount)];
+      drawnCount = got.length;
+      setChunks(drawnChunks);
+    };
     try {
-      // the worker posts tokens in batches (at most about one per frame)
+      // the worker posts tokens in batches (worker.ts: POST_EVERY_MS)
       const d = await client.request('generate', { prompt, temperature, topK, topP, seed, maxTokens, alternatives: 5 }, (batch) => {
         if (got.length === 0) performance.mark('glasslm-first-token'); // read by bench/web-decode.ts
         for (const t of batch as StreamToken[]) got.push(t);
-        if (!frame) frame = requestAnimationFrame(flush);
+        timer ??= setTimeout(flush, Math.max(0, drawn + DRAW_EVERY_MS - performance.now()));
       });
-      if (frame) cancelAnimationFrame(frame);
+      clearTimeout(timer);
       flush();
       setDone(d);
       setText(prompt + got.map((t) => t.text).join(''));
@@ -46,6 +64,10 @@ export function GenerateView({ client, text, setText }: ViewProps) {
       setRunning(false);
     }
   };
+
+  const starts: number[] = [];
+  let count = 0;
+  for (const c of chunks) { starts.push(count); count += c.length; }
 
   return (
     <section>
@@ -65,15 +87,23 @@ export function GenerateView({ client, text, setText }: ViewProps) {
       <ErrorBox message={error} />
       <p class="output" data-testid="generated" aria-live="polite">
         <span class="prompt-text">{prompt}</span>
-        {tokens.map((t, i) => <TokenSpan key={i} t={t} index={i} active={active === i} setActive={setActive} />)}
+        {chunks.map((c, k) => {
+          const start = starts[k];
+          return <Chunk key={k} tokens={c} start={start} active={active >= start && active < start + c.length ? active : -1} setActive={setActive} />;
+        })}
       </p>
       <p class="stats" data-testid="gen-stats">
-        {done ? `${done.tokens} tokens, ${done.tokensPerSecond.toFixed(1)} tokens/s; first token after ${(done.firstTokenSeconds * 1000).toFixed(0)} ms; stopped: ${done.stopReason === 'stopped' ? 'by the Stop button' : done.stopReason.replace('_', ' ')}` : running ? `${tokens.length} tokens…` : ''}
+        {done ? `${done.tokens} tokens, ${done.tokensPerSecond.toFixed(1)} tokens/s; first token after ${(done.firstTokenSeconds * 1000).toFixed(0)} ms; stopped: ${done.stopReason === 'stopped' ? 'by the Stop button' : done.stopReason.replace('_', ' ')}` : running ? `${count} tokens…` : ''}
       </p>
       <p class="hint">Shade: the model's probability of each token (white 0, blue 1). Hover or tab to a token for the alternatives.</p>
     </section>
   );
 }
+
+/** The tokens of one redraw. Memoized: a later redraw skips it unless its hovered token changed. */
+const Chunk = memo(function Chunk({ tokens, start, active, setActive }: { tokens: StreamToken[]; start: number; active: number; setActive: (i: number) => void }) {
+  return <>{tokens.map((t, i) => <TokenSpan key={i} t={t} index={start + i} active={active === start + i} setActive={setActive} />)}</>;
+});
 
 /**
  * One generated token. Memoized: while tokens stream in, a frame's re-render draws only the new
@@ -81,7 +111,7 @@ export function GenerateView({ client, text, setText }: ViewProps) {
  */
 const TokenSpan = memo(function TokenSpan({ t, index, active, setActive }: { t: StreamToken; index: number; active: boolean; setActive: (i: number) => void }) {
   return (
-    <span class="tok" tabIndex={0} style={{ background: probabilityColor(t.prob), color: t.prob > 0.6 ? 'white' : 'inherit' }}
+    <span class={active ? 'tok active' : 'tok'} tabIndex={0} style={{ background: probabilityColor(t.prob), color: t.prob > 0.6 ? 'white' : 'inherit' }}
       aria-label={`${JSON.stringify(t.text)}: probability ${t.prob.toFixed(3)}`} aria-describedby={active ? 'alts' : undefined}
       onMouseEnter={() => setActive(index)} onFocus={() => setActive(index)} onMouseLeave={() => setActive(-1)} onBlur={() => setActive(-1)}>
       <span class="ttext">{t.text}</span>
