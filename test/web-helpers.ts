@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { projectRoot } from './shared.js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ensureSiteBuilt, serveSite, type ServedModel, type SiteServer } from '../src/cli/web-site.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, skipUnlessChromium } from './browser/chromium.js';
@@ -64,6 +65,14 @@ export async function waitForModel(page: Page, timeout = 60_000): Promise<string
   const err = await page.locator('[data-testid=load-error]').count();
   if (err) throw new Error(`the page failed to open its model: ${await page.locator('[data-testid=load-error]').textContent()}`);
   return (await page.locator('[data-testid=model-name]').textContent()) ?? '';
+}
+
+/**
+ * Where the page tests save screenshots: dist/screenshots (not tracked), or the folder named by
+ * GLASSLM_SCREENSHOTS (`GLASSLM_SCREENSHOTS=docs/img` refreshes the README's and docs' pictures).
+ */
+export function screenshotPath(file: string): string {
+  return join(projectRoot, process.env.GLASSLM_SCREENSHOTS ?? join('dist', 'screenshots'), file);
 }
 
 export type { Browser, Page };

@@ -17,7 +17,7 @@ import { browserPeakRssMiB } from './browser/process-stats.js';
 import { prng } from './fuzz-targets.js';
 import { patchGgufU32 } from './hostile-helpers.js';
 import { projectRoot } from './shared.js';
-import { openPage, skipUnlessChromium, waitForModel, type Session } from './web-helpers.js';
+import { openPage, screenshotPath, skipUnlessChromium, waitForModel, type Session } from './web-helpers.js';
 
 const skip = skipUnlessChromium();
 const BUILTIN = join(projectRoot, 'models', 'builtin');
@@ -151,7 +151,7 @@ describe('hostile files through the page\'s file pickers', { skip }, () => {
       if (!/the built-in model/.test(model)) fail(`the open model did not stay: ${model}`);
     }
     assert.deepEqual(failures, []);
-    await page.screenshot({ path: join(projectRoot, 'docs', 'img', 'web-hostile-file.png') });
+    await page.screenshot({ path: screenshotPath('web-hostile-file.png') });
     const peak = browserPeakRssMiB(s.profile, 'renderer');
     if (peak !== undefined) assert.ok(peak < MEMORY_BOUND_MIB, `the page's renderer peaked at ${Math.round(peak)} MiB`);
     assert.equal(await generated(page, 12), expected, 'the built-in model still generates the same text after every bad file');

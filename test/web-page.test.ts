@@ -1,7 +1,7 @@
 // The web page in headless Chromium (Debian's, driven by playwright-core): every view's numbers
 // against the library's in Node on the same model, a llama2.c model opened through the file
 // input, training in the tab, bad files, phone width, keyboard, and the single-thread fallback
-// without COOP/COEP. Screenshots go to docs/img/web-*.png.
+// without COOP/COEP. Screenshots go to dist/screenshots/web-*.png (GLASSLM_SCREENSHOTS=docs/img for the docs' copies).
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,12 +11,12 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createWasmBackend, generateText, inspect, loadModel, loadTokenizer, saveGgufModel, setBackend, type Model, type Tokenizer } from '../src/node.js';
 import { projectRoot, sharedPath, skipUnlessShared } from './shared.js';
-import { openPage, skipUnlessChromium, waitForModel, type Session } from './web-helpers.js';
+import { openPage, screenshotPath, skipUnlessChromium, waitForModel, type Session } from './web-helpers.js';
 
 const skip = skipUnlessChromium();
 const BUILTIN = join(projectRoot, 'models', 'builtin');
 const PROMPT = 'Once upon a time, there was a little girl named Lily. She';
-const shot = (page: Page, name: string) => page.screenshot({ path: join(projectRoot, 'docs', 'img', `web-${name}.png`) });
+const shot = (page: Page, name: string) => page.screenshot({ path: screenshotPath(`web-${name}.png`) });
 
 /** Switches to a view by its tab. */
 async function tab(page: Page, id: string): Promise<void> {
