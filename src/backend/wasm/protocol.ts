@@ -11,12 +11,24 @@ export const CTRL_INTS = 8;
 export const MAX_ARGS = 24;
 
 /**
- * Iterations a waiting thread spins before it sleeps in Atomics.wait: kernels come in bursts, and
- * waking a sleeping thread costs tens of µs. One iteration (an Atomics.load) takes 25-70 ns here,
- * so 4000 spin for ~0.1-0.3 ms; the previous 400000 (10-30 ms) kept an idle worker burning a core
- * that the main thread, or another process, needed between tokens.
+ * How long a waiting thread spins before it sleeps in Atomics.wait (ms): kernels come in bursts,
+ * and waking a sleeping thread costs 50-300 µs here, more than a few-row product takes. Counted in
+ * time, not iterations: one Atomics.load took 25-70 ns on one machine and ~5 ns on another, where
+ * 4000 iterations spun for only 20 µs and the workers slept between the products of one batched
+ * decode step (few-row products on 2 threads ran at 0.5-0.8× one thread; 1.4-1.6× with 0.3 ms:
+ * node dist/bench/matmul.js, "few rows"). Longer spinning (the earlier 10-30 ms) kept an idle
+ * worker burning a core that another process needed between tokens.
  */
-export const SPIN = 4000;
+export const SPIN_MS = 0.3;
+
+/** Spins until `stop()` or SPIN_MS have passed; true when stop() came true. */
+export function spinFor(stop: () => boolean): boolean {
+  const until = performance.now() + SPIN_MS;
+  for (let i = 1; ; i++) {
+    if (stop()) return true;
+    if ((i & 255) === 0 && performance.now() > until) return false;
+  }
+}
 
 /** What a worker needs to start (sent once with postMessage). */
 export interface WorkerInit {

@@ -8,7 +8,7 @@
 
 import { host } from '#wasm-host';
 import type { KernelWorker } from './host.js';
-import { CTRL_DONE, CTRL_ERROR, CTRL_FN, CTRL_GEN, CTRL_INTS, CTRL_NARGS, CTRL_NT, MAX_ARGS, SPIN, type WorkerInit } from './protocol.js';
+import { CTRL_DONE, CTRL_ERROR, CTRL_FN, CTRL_GEN, CTRL_INTS, CTRL_NARGS, CTRL_NT, MAX_ARGS, spinFor, type WorkerInit } from './protocol.js';
 
 type Fn = (...args: number[]) => void;
 
@@ -70,7 +70,7 @@ export class ThreadPool {
       error = e; // still wait: the workers are using the same memory
     }
     const want = this.workers.length;
-    for (let i = 0; i < SPIN && Atomics.load(ctrl, CTRL_DONE) < want; i++);
+    spinFor(() => Atomics.load(ctrl, CTRL_DONE) >= want);
     for (let d = Atomics.load(ctrl, CTRL_DONE); d < want; d = Atomics.load(ctrl, CTRL_DONE)) Atomics.wait(ctrl, CTRL_DONE, d);
     if (error) throw error;
     if (Atomics.exchange(ctrl, CTRL_ERROR, 0)) throw new Error(`thread pool: ${name} failed in a worker`);

@@ -3,7 +3,7 @@
 // done. This file is the browser's module Worker script (it imports nothing from Node, so a
 // bundler can build it for the web); ./worker-node.ts runs the same loop under worker_threads.
 
-import { CTRL_DONE, CTRL_ERROR, CTRL_FN, CTRL_GEN, CTRL_NARGS, CTRL_NT, SPIN, type WorkerInit } from './protocol.js';
+import { CTRL_DONE, CTRL_ERROR, CTRL_FN, CTRL_GEN, CTRL_NARGS, CTRL_NT, spinFor, type WorkerInit } from './protocol.js';
 
 type Fn = (...args: number[]) => void;
 
@@ -18,7 +18,7 @@ export function serve(init: WorkerInit, ready: () => void): void {
   let gen = Atomics.load(ctrl, CTRL_GEN);
   ready(); // the main thread starts no job before every worker has said so
   for (;;) {
-    for (let i = 0; i < SPIN && Atomics.load(ctrl, CTRL_GEN) === gen; i++);
+    spinFor(() => Atomics.load(ctrl, CTRL_GEN) !== gen);
     while (Atomics.load(ctrl, CTRL_GEN) === gen) Atomics.wait(ctrl, CTRL_GEN, gen);
     gen = Atomics.load(ctrl, CTRL_GEN);
     const fn = ctrl[CTRL_FN];
