@@ -50,3 +50,52 @@ export function probeInt8(exports: Record<string, Fn>, alloc: WasmAllocator): { 
   exports.gl_set_q8_activations(int8 ? 1 : 0);
   return { int8, int8Us, int16Us };
 }
+
+/** The int8 × int8 prefill product is chosen when it takes at most this fraction of the float path's time. */
+const GEMM_WINS_BELOW = 0.8;
+
+/**
+ * Whether the int8 × int8 product for many rows (kernels/q8gemm.c) runs here, and faster than the
+ * float path it replaces (W expanded to float32, then the float matmul): it needs the engine to
+ * take relaxed_dot_i8x16_i7x16_add's second operand as unsigned bytes (gl_q8_unsigned_dot, true
+ * where V8 uses VNNI), and is timed on a (64 × 512) · (512 × 128) product, best of 5 rounds.
+ * Returns the decision and both times (µs per product; 0 when it was not timed).
+ */
+export function probeInt8Gemm(exports: Record<string, Fn>, alloc: WasmAllocator): { int8: boolean; int8Us: number; floatUs: number } {
+  if (exports.gl_q8_unsigned_dot() !== 1) return { int8: false, int8Us: 0, floatUs: 0 };
+  const M = 64, N = 128, K = 512;
+  const groups = exports.gl_q8_x_groups(M);
+  const w = alloc.alloc(N * q8RowBytes(K)), x = alloc.alloc(M * K * 4), out = alloc.alloc(M * N * 4), dense = alloc.alloc(N * K * 4);
+  const xu = alloc.alloc(groups * 4 * K), xs = alloc.alloc(groups * (K / 32) * 16);
+  const mem = alloc.memory.buffer;
+  const xv = new Float32Array(mem, x, M * K);
+  for (let i = 0; i < M * K; i++) xv[i] = Math.sin(i);
+  const bytes = new Uint8Array(mem, w, N * q8RowBytes(K));
+  for (let r = 0; r < N; r++) {
+    const row = r * q8RowBytes(K);
+    for (let i = 0; i < K; i++) bytes[row + i] = (i * 37 + r) & 0xff;
+    new Float32Array(mem, w + row + K, K / 32).fill(0.01);
+  }
+  const int8 = () => {
+    exports.gl_q8_quantize_rows(x, xu, xs, M, K, 0, 1);
+    exports.gl_q8_gemm(xu, xs, w, 0, out, M, N, K, 0, 1);
+  };
+  const float = () => {
+    exports.gl_dequantize_q8(w, dense, N, K, 0, 1);
+    // out (M × N) = x (M × K) · denseᵀ: gl_matmul(a, b, out, batch, m, n, k, ars, acs, brs, bcs, strideA, strideB, accumulate)
+    exports.gl_matmul(x, dense, out, 1, M, N, K, K, 1, 1, K, 0, 0, 0, 0, 1);
+  };
+  const time = (f: () => void) => {
+    const t0 = performance.now();
+    for (let c = 0; c < 4; c++) f();
+    return ((performance.now() - t0) / 4) * 1000;
+  };
+  for (let r = 0; r < 3; r++) { time(int8); time(float); } // warm-up (optimized code)
+  let int8Us = Infinity, floatUs = Infinity;
+  for (let r = 0; r < 5; r++) {
+    int8Us = Math.min(int8Us, time(int8));
+    floatUs = Math.min(floatUs, time(float));
+  }
+  for (const off of [w, x, out, dense, xu, xs]) alloc.free(off);
+  return { int8: int8Us <= GEMM_WINS_BELOW * floatUs, int8Us, floatUs };
+}
