@@ -181,7 +181,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
 
   // int8 × int8 products of many rows where the engine takes the int8 dot product's second operand
   // as unsigned bytes and the product measures faster than the float path
-  const gemmProbe = opts.int8Gemm === undefined && simd === 'relaxed' ? probeInt8Gemm(exports, alloc) : null;
+  const gemmProbe = opts.int8Gemm === undefined && simd === 'relaxed' ? await probeInt8Gemm(exports, alloc) : null;
   const int8Gemm = gemmProbe ? gemmProbe.int8 : opts.int8Gemm === true && simd === 'relaxed' && exports.gl_q8_unsigned_dot() === 1;
   if (opts.int8Gemm && !int8Gemm) throw new Error('createWasmBackend: int8Gemm needs the relaxed-SIMD build on an engine whose int8 dot product takes unsigned bytes (VNNI)');
   const { matmulQ8x8, ...kernels } = wasmKernels(exports, alloc, () => pool, byWorkSize);

@@ -52,16 +52,20 @@ export function probeInt8(exports: Record<string, Fn>, alloc: WasmAllocator): { 
 }
 
 /** The int8 × int8 prefill product is chosen when it takes at most this fraction of the float path's time. */
-const GEMM_WINS_BELOW = 0.8;
+const GEMM_WINS_BELOW = 0.85;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Whether the int8 × int8 product for many rows (kernels/q8gemm.c) runs here, and faster than the
  * float path it replaces (W expanded to float32, then the float matmul): it needs the engine to
  * take relaxed_dot_i8x16_i7x16_add's second operand as unsigned bytes (gl_q8_unsigned_dot, true
- * where V8 uses VNNI), and is timed on a (64 × 512) · (512 × 128) product, best of 5 rounds.
- * Returns the decision and both times (µs per product; 0 when it was not timed).
+ * where V8 uses VNNI), and is timed on a (64 × 512) · (512 × 128) product. Both paths are called
+ * until the engine's optimized code is in (V8 compiles it in the background: a few 20 ms waits,
+ * as warmup.ts's settle), then timed alternately, best of 5 rounds each. Returns the decision and
+ * both times (µs per product; 0 when it was not timed).
  */
-export function probeInt8Gemm(exports: Record<string, Fn>, alloc: WasmAllocator): { int8: boolean; int8Us: number; floatUs: number } {
+export async function probeInt8Gemm(exports: Record<string, Fn>, alloc: WasmAllocator): Promise<{ int8: boolean; int8Us: number; floatUs: number }> {
   if (exports.gl_q8_unsigned_dot() !== 1) return { int8: false, int8Us: 0, floatUs: 0 };
   const M = 64, N = 128, K = 512;
   const groups = exports.gl_q8_x_groups(M);
@@ -90,7 +94,14 @@ export function probeInt8Gemm(exports: Record<string, Fn>, alloc: WasmAllocator)
     for (let c = 0; c < 4; c++) f();
     return ((performance.now() - t0) / 4) * 1000;
   };
-  for (let r = 0; r < 3; r++) { time(int8); time(float); } // warm-up (optimized code)
+  // warm up until neither gets faster (optimized code in), at most ~0.2 s of waits
+  let last = Infinity;
+  for (let i = 0; i < 10; i++) {
+    const t = time(int8) + time(float);
+    if (i >= 2 && t > 0.9 * last) break;
+    last = Math.min(last, t);
+    await sleep(20);
+  }
   let int8Us = Infinity, floatUs = Infinity;
   for (let r = 0; r < 5; r++) {
     int8Us = Math.min(int8Us, time(int8));

@@ -21,10 +21,19 @@
 
 #define QK 32
 /** Weight rows (output columns) and row groups (4 rows each) of one register tile. */
+#ifndef TC
 #define TC 2
-#define TR 2
+#endif
+#ifndef TR
+#define TR 1
+#endif
 /** Rows of X per block: its quantized rows (≤ 64 · K bytes) stay in cache while the weights pass. */
+#ifndef CH
+#define CH 2
+#endif
+#ifndef ROW_BLOCK
 #define ROW_BLOCK 64 // a multiple of 4 · TR
+#endif
 
 /** 1 when relaxed_dot_i8x16_i7x16_add takes its second operand as unsigned bytes (0 … 255), exactly; else 0. */
 EXPORT int gl_q8_unsigned_dot(void) {
@@ -125,9 +134,14 @@ INLINE void tile(const uint8_t *xu, const float *xs, const uint8_t *W, intptr_t 
   for (int r = 0; r < TR; r++)
     for (int c = 0; c < TC; c++) acc[r][c] = SPLAT(0);
   for (int b = 0; b < nb; b++) {
-    v128_t s[TR][TC];
+    // CH independent sums per pair (dot products have a latency of several cycles): the first
+    // starts from the block's correction
+    v128_t s[CH][TR][TC];
     for (int r = 0; r < TR; r++)
-      for (int c = 0; c < TC; c++) s[r][c] = wasm_v128_load32_splat(corr + c * nb + b);
+      for (int c = 0; c < TC; c++) {
+        s[0][r][c] = wasm_v128_load32_splat(corr + c * nb + b);
+        for (int h = 1; h < CH; h++) s[h][r][c] = wasm_i32x4_splat(0);
+      }
     const uint8_t *xb = xu + (intptr_t)g * 4 * K + b * 128;
 #pragma clang loop unroll(full)
     for (int k = 0; k < QK / 4; k++) {
@@ -135,12 +149,15 @@ INLINE void tile(const uint8_t *xu, const float *xs, const uint8_t *W, intptr_t 
       for (int r = 0; r < TR; r++) xv[r] = wasm_v128_load(xb + (intptr_t)r * 4 * K + 16 * k);
       for (int c = 0; c < TC; c++) wv[c] = wasm_v128_load32_splat(w[c] + b * QK + 4 * k);
       for (int r = 0; r < TR; r++)
-        for (int c = 0; c < TC; c++) s[r][c] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wv[c], xv[r], s[r][c]);
+        for (int c = 0; c < TC; c++) s[k % CH][r][c] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wv[c], xv[r], s[k % CH][r][c]);
     }
+    for (int h = 1; h < CH; h++)
+      for (int r = 0; r < TR; r++)
+        for (int c = 0; c < TC; c++) s[0][r][c] = wasm_i32x4_add(s[0][r][c], s[h][r][c]);
     for (int r = 0; r < TR; r++) {
       f4 sx = wasm_v128_load(xs + ((intptr_t)(g + r) * nb + b) * 4);
       for (int c = 0; c < TC; c++)
-        acc[r][c] = FMA(wasm_f32x4_convert_i32x4(s[r][c]), wasm_f32x4_mul(sx, wasm_v128_load32_splat(d[c] + b)), acc[r][c]);
+        acc[r][c] = FMA(wasm_f32x4_convert_i32x4(s[0][r][c]), wasm_f32x4_mul(sx, wasm_v128_load32_splat(d[c] + b)), acc[r][c]);
     }
   }
   for (int r = 0; r < TR; r++)
