@@ -83,7 +83,7 @@ export interface WasmBackend extends Backend {
   /** The prefill probe's times (µs per 64 × 512 × 128 product, int8 × int8 and the float path), or null when it did not run. */
   readonly int8GemmProbe: { int8Us: number; floatUs: number } | null;
   /** The start-up probe's times (µs per call of a 256 × 1024 int8 product, each activation type), or null when it did not run. */
-  readonly int8Probe: { int8Us: number; int16Us: number } | null;
+  readonly int8Probe: { int8Us: number; int16Us: number; mode: number } | null;
   /** How the backend was set up, in words (threads, SIMD flavour, why fewer threads than asked). */
   readonly notes: string;
   /** Bytes of wasm memory in all, and bytes under the allocator's top. */
@@ -177,7 +177,10 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   // int8 × int8 decode products where this engine runs them fast (measured), else int8 × int16
   if (opts.int8Activations && simd !== 'relaxed') throw new Error('createWasmBackend: int8 activations need the relaxed-SIMD build');
   const int8Probe = opts.int8Activations === undefined && simd === 'relaxed' ? probeInt8(exports, alloc) : null;
-  const int8Activations = int8Probe ? int8Probe.int8 : exports.gl_set_q8_activations(opts.int8Activations ? 1 : 0) === 1;
+  // forced int8: with unsigned weights (mode 2) where the engine takes unsigned bytes, else with x's sign on the weights (1)
+  const q8Mode = int8Probe ? int8Probe.mode : !opts.int8Activations ? exports.gl_set_q8_activations(0)
+    : exports.gl_set_q8_activations(2) || exports.gl_set_q8_activations(1);
+  const int8Activations = q8Mode !== 0;
 
   // int8 × int8 products of many rows where the engine takes the int8 dot product's second operand
   // as unsigned bytes and the product measures faster than the float path
@@ -188,14 +191,14 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
 
   let live = 0;
   const why = blocker ? ` (asked for ${asked}: ${blocker})` : unshared && opts.sharedMemory !== false ? ` (single-thread build: ${unshared})` : '';
-  const notes = `wasm ${simd}, ${threads} thread${threads > 1 ? 's' : ''}${threads > 1 && byWorkSize ? ' (each kernel by its work size)' : ''}${int8Activations ? ', int8 × int8 decode products' : ''}${int8Gemm ? ', int8 × int8 prefill products' : ''}${why}`;
+  const notes = `wasm ${simd}, ${threads} thread${threads > 1 ? 's' : ''}${threads > 1 && byWorkSize ? ' (each kernel by its work size)' : ''}${int8Activations ? `, int8 × int8 decode products${q8Mode === 2 ? ' (unsigned weights)' : ''}` : ''}${int8Gemm ? ', int8 × int8 prefill products' : ''}${why}`;
   const backend: WasmBackend = {
     name: 'wasm',
     threads,
     byWorkSize,
     simd,
     int8Activations,
-    int8Probe: int8Probe && { int8Us: int8Probe.int8Us, int16Us: int8Probe.int16Us },
+    int8Probe: int8Probe && { int8Us: int8Probe.int8Us, int16Us: int8Probe.int16Us, mode: int8Probe.mode },
     int8Gemm,
     int8GemmProbe: gemmProbe && { int8Us: gemmProbe.int8Us, floatUs: gemmProbe.floatUs },
     notes,

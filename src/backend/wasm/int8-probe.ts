@@ -14,10 +14,13 @@ const INT8_WINS_BELOW = 0.9;
 
 /**
  * Times gl_matvec_q8 on a (256 × 1024) Q8 matrix (300 KB: in cache, so arithmetic, not memory,
- * decides) in both modes, alternating, best of 7 rounds of 16 calls each; returns whether int8
- * wins and both times (µs per call). Only for the relaxed build (the other has no int8 path).
+ * decides) in each mode (gl_set_q8_activations: 0 int16, 1 int8 with x's sign on the weights, 2
+ * int8 with unsigned weights where the engine takes unsigned bytes), alternating, best of 7 rounds
+ * of 16 calls each; keeps the fastest int8 mode where it wins, else int16. Returns whether int8
+ * won, its mode, and the times (µs per call; int8Us is the faster int8 mode's). Only for the
+ * relaxed build (the other has no int8 path).
  */
-export function probeInt8(exports: Record<string, Fn>, alloc: WasmAllocator): { int8: boolean; int8Us: number; int16Us: number } {
+export function probeInt8(exports: Record<string, Fn>, alloc: WasmAllocator): { int8: boolean; mode: number; int8Us: number; int16Us: number } {
   const N = 256, K = 1024;
   const w = alloc.alloc(N * q8RowBytes(K)), x = alloc.alloc(K * 4), out = alloc.alloc(N * 4), counter = alloc.alloc(64);
   const mem = alloc.memory.buffer;
@@ -30,6 +33,7 @@ export function probeInt8(exports: Record<string, Fn>, alloc: WasmAllocator): { 
     new Float32Array(mem, w + row + K, K / 32).fill(0.01);
   }
   const ctr = new Int32Array(mem, counter, 1);
+  const modes = exports.gl_q8_unsigned_dot() === 1 ? [0, 1, 2] : [0, 1];
   const time = (mode: number): number => {
     exports.gl_set_q8_activations(mode);
     const t0 = performance.now();
@@ -39,16 +43,15 @@ export function probeInt8(exports: Record<string, Fn>, alloc: WasmAllocator): { 
     }
     return ((performance.now() - t0) / 16) * 1000;
   };
-  for (let r = 0; r < 3; r++) { time(0); time(1); } // warm-up (optimized code)
-  let int16Us = Infinity, int8Us = Infinity;
-  for (let r = 0; r < 7; r++) {
-    int16Us = Math.min(int16Us, time(0));
-    int8Us = Math.min(int8Us, time(1));
-  }
+  for (let r = 0; r < 3; r++) for (const m of modes) time(m); // warm-up (optimized code)
+  const best = modes.map(() => Infinity);
+  for (let r = 0; r < 7; r++) modes.forEach((m, i) => { best[i] = Math.min(best[i], time(m)); });
   for (const off of [w, x, out, counter]) alloc.free(off);
+  const int16Us = best[0], int8Us = Math.min(...best.slice(1));
   const int8 = int8Us <= INT8_WINS_BELOW * int16Us;
-  exports.gl_set_q8_activations(int8 ? 1 : 0);
-  return { int8, int8Us, int16Us };
+  const mode = int8 ? modes[best.indexOf(int8Us)] : 0;
+  exports.gl_set_q8_activations(mode);
+  return { int8, mode, int8Us, int16Us };
 }
 
 /** The int8 × int8 prefill product is chosen when it takes at most this fraction of the float path's time. */
