@@ -127,6 +127,9 @@ function threadBlocker(): string | null {
   return null;
 }
 
+/** The start-up probes' results, kept for the process's later backends. */
+const probes: { decode?: ReturnType<typeof probeInt8>; gemm?: Awaited<ReturnType<typeof probeInt8Gemm>> } = {};
+
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   for (const key of Object.keys(opts)) {
     if (!['threads', 'byWorkSize', 'relaxed', 'warmUp', 'sharedMemory', 'int8Activations', 'int8Gemm', 'wasm', 'workerUrl'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
@@ -176,7 +179,10 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
 
   // int8 × int8 decode products where this engine runs them fast (measured), else int8 × int16
   if (opts.int8Activations && simd !== 'relaxed') throw new Error('createWasmBackend: int8 activations need the relaxed-SIMD build');
-  const int8Probe = opts.int8Activations === undefined && simd === 'relaxed' ? probeInt8(exports, alloc) : null;
+  // measured once per process (later backends take the first one's choice: the same engine, and
+  // two backends in one process then compute the same numbers)
+  const int8Probe = opts.int8Activations === undefined && simd === 'relaxed' ? (probes.decode ??= probeInt8(exports, alloc)) : null;
+  if (int8Probe) exports.gl_set_q8_activations(int8Probe.mode);
   // forced int8: with unsigned weights (mode 2) where the engine takes unsigned bytes, else with x's sign on the weights (1)
   const q8Mode = int8Probe ? int8Probe.mode : !opts.int8Activations ? exports.gl_set_q8_activations(0)
     : exports.gl_set_q8_activations(2) || exports.gl_set_q8_activations(1);
@@ -184,7 +190,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
 
   // int8 × int8 products of many rows where the engine takes the int8 dot product's second operand
   // as unsigned bytes and the product measures faster than the float path
-  const gemmProbe = opts.int8Gemm === undefined && simd === 'relaxed' ? await probeInt8Gemm(exports, alloc) : null;
+  const gemmProbe = opts.int8Gemm === undefined && simd === 'relaxed' ? (probes.gemm ??= await probeInt8Gemm(exports, alloc)) : null;
   const int8Gemm = gemmProbe ? gemmProbe.int8 : opts.int8Gemm === true && simd === 'relaxed' && exports.gl_q8_unsigned_dot() === 1;
   if (opts.int8Gemm && !int8Gemm) throw new Error('createWasmBackend: int8Gemm needs the relaxed-SIMD build on an engine whose int8 dot product takes unsigned bytes (VNNI)');
   const { matmulQ8x8, ...kernels } = wasmKernels(exports, alloc, () => pool, byWorkSize);
