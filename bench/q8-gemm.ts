@@ -2,6 +2,7 @@
 // expanded to float32, then the float matmul), on GPT-2-small's prefill shapes (512 rows), with
 // the one-thread int8 dot-product peak measured in the same run.
 // usage: node dist/bench/q8-gemm.js [--threads 1] [--rows 512]
+// On one thread the times are the process's CPU time (steadier on a shared machine).
 
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -15,12 +16,14 @@ console.log(`${b.notes}; prefill probe ${JSON.stringify(b.int8GemmProbe)}`);
 const t0 = performance.now();
 const macs = b.peakIntMacs('i8', 2_000_000);
 console.log(`int8 dot peak, 1 thread: ${(macs / ((performance.now() - t0) / 1000) / 1e9).toFixed(1)} G multiply-adds/s`);
-const best = (f: () => void, reps = 5) => {
+// one thread: the process's CPU time (a busy machine's descheduled time left out), else wall time
+const now = () => (threads === 1 ? (({ user, system }) => (user + system) / 1000)(process.cpuUsage()) : performance.now());
+const best = (f: () => void, reps = 7) => {
   let t = Infinity;
   for (let r = 0; r < reps; r++) {
-    const s = performance.now();
+    const s = now();
     f();
-    t = Math.min(t, performance.now() - s);
+    t = Math.min(t, now() - s);
   }
   return t / 1000;
 };

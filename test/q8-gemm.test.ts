@@ -66,14 +66,14 @@ test('the WebAssembly int8 × int8 prefill kernel equals the reference (row bloc
   for (const threads of [1, 2]) {
     const wasm = await createWasmBackend({ threads, int8Gemm: true });
     assert.ok(wasm.int8Gemm && wasm.matmulQ8x8);
-    for (const [m, n, k] of [[8, 2, 32], [9, 7, 64], [13, 33, 96], [64, 64, 256], [130, 50, 768], [8, 1, 64]]) {
+    for (const [m, n, k] of [[8, 4, 32], [9, 7, 64], [13, 33, 96], [64, 64, 256], [130, 50, 768], [8, 1, 64], [8, 3, 64]]) {
       const { w, deq } = randomRows(rng, n, k);
       const x = Float32Array.from({ length: m * k }, () => rng.normal() * (rng.int(4) === 0 ? 100 : 1));
       x.fill(0, 0, 32); // an all-zero block (scale 0)
       const bias = n % 2 ? Float32Array.from({ length: n }, () => rng.normal()) : null;
       const expected = new Float32Array(m * n);
-      if (n >= 2) matmulQ8x8(x, w, expected, m, n, k, bias);
-      else matmulQ8(x, w, expected, m, n, k, bias); // one column: the weight-only product
+      if (n >= 4) matmulQ8x8(x, w, expected, m, n, k, bias);
+      else matmulQ8(x, w, expected, m, n, k, bias); // under 4 columns: the weight-only product
       const wx = wasm.alloc('float32', m * k) as Float32Array, ww = wasm.alloc('uint8', w.length) as Uint8Array, wo = wasm.alloc('float32', m * n) as Float32Array;
       wx.set(x);
       ww.set(w);

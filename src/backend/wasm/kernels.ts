@@ -250,7 +250,7 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
     // int8 × int8 for many rows (kernels/q8gemm.c): x quantized into a temporary block, then the product
     matmulQ8x8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number, bias?: Float32Array | null) {
       q8RowBytes(k); // throws unless k is whole blocks of 32
-      if (n < 2) { // the kernel's tiles take 2 weight rows: the weight-only product
+      if (n < 4) { // the kernel's tiles take 4 weight rows: the weight-only product
         return run('gl_matmul_q8', [stage.in(x), stage.in(w), bias ? stage.in(bias) : 0, stage.out(out), m, n, k], m * n * k, PARALLEL_FLOPS);
       }
       const groups = exports.gl_q8_x_groups(m) as unknown as number;

@@ -20,14 +20,16 @@
 #include "common.h"
 
 #define QK 32
-/** Weight rows (output columns) and row groups (4 rows each) of one register tile. */
+// The register tile: TC weight rows (output columns) × TR row groups (4 rows each), with CH
+// independent sums per pair (the dot product's latency is several cycles). 4 × 1 × 2 measured
+// fastest under Node 26 on this machine (bench/q8-gemm.ts; 1 × 2 × 2 within 5%, 2 × 2 slower:
+// registers run out). -D overrides them for such measurements.
 #ifndef TC
-#define TC 2
+#define TC 4
 #endif
 #ifndef TR
 #define TR 1
 #endif
-/** Rows of X per block: its quantized rows (≤ 64 · K bytes) stay in cache while the weights pass. */
 #ifndef CH
 #define CH 2
 #endif
@@ -143,11 +145,19 @@ INLINE void tile(const uint8_t *xu, const float *xs, const uint8_t *W, intptr_t 
         for (int h = 1; h < CH; h++) s[h][r][c] = wasm_i32x4_splat(0);
       }
     const uint8_t *xb = xu + (intptr_t)g * 4 * K + b * 128;
+    v128_t wq[TC];
 #pragma clang loop unroll(full)
     for (int k = 0; k < QK / 4; k++) {
       v128_t xv[TR], wv[TC];
       for (int r = 0; r < TR; r++) xv[r] = wasm_v128_load(xb + (intptr_t)r * 4 * K + 16 * k);
-      for (int c = 0; c < TC; c++) wv[c] = wasm_v128_load32_splat(w[c] + b * QK + 4 * k);
+      // a weight row's 4 values for this step, splat to every lane: 16 bytes loaded every 4
+      // steps, then a lane shuffle (cheaper than a load and its address for every step)
+      for (int c = 0; c < TC; c++) {
+        if (k % 4 == 0) wq[c] = wasm_v128_load(w[c] + b * QK + 4 * k);
+        int l = k % 4;
+        wv[c] = l == 0 ? wasm_i32x4_shuffle(wq[c], wq[c], 0, 0, 0, 0) : l == 1 ? wasm_i32x4_shuffle(wq[c], wq[c], 1, 1, 1, 1)
+              : l == 2 ? wasm_i32x4_shuffle(wq[c], wq[c], 2, 2, 2, 2) : wasm_i32x4_shuffle(wq[c], wq[c], 3, 3, 3, 3);
+      }
       for (int r = 0; r < TR; r++)
         for (int c = 0; c < TC; c++) s[k % CH][r][c] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wv[c], xv[r], s[k % CH][r][c]);
     }
@@ -175,7 +185,7 @@ INLINE void tile(const uint8_t *xu, const float *xs, const uint8_t *W, intptr_t 
 /**
  * out (M × N) = X · Wᵀ (+ bias) from X quantized by gl_q8_quantize_rows (xu, xs). Threads take
  * shares of the weight rows; each weight row's block corrections go to its thread's scratch.
- * N a multiple of TC is not needed: a last odd column runs as a tile of its own with the one before.
+ * N a multiple of TC is not needed: the last tile overlaps the one before it (N ≥ TC).
  */
 EXPORT void gl_q8_gemm(const uint8_t *xu, const float *xs, const uint8_t *W, const float *bias, float *out, int M, int N, int K, int tid, int nt) {
 #ifdef GL_RELAXED
