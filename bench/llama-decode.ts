@@ -31,6 +31,7 @@ const prompt = Array.from({ length: P }, () => rng.int(50257));
 async function glasslm(path: string, dtype: string, threads: number): Promise<{ decode: number; prefill: number; weightBytes: number }> {
   const backend = await createWasmBackend({ threads });
   setBackend(backend);
+  if (threads === cores) console.log(`  glasslm: ${backend.notes}`);
   const model = loadModel(path, { dtype: dtype as 'f32' | 'q8_0' }); // int8: quantized as read, as the CLI does
   let weightBytes = 0; // bytes read per decoded token: every matrix once (embeddings: one row)
   for (const [name, t] of model.params) if (!(dtype === 'q8_0' && model.quantized.has(name)) && !/wte|wpe/.test(name)) weightBytes += t.size * 4;
