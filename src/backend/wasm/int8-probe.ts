@@ -73,7 +73,7 @@ export async function probeInt8Gemm(exports: Record<string, Fn>, alloc: WasmAllo
   const M = 64, N = 128, K = 512;
   const groups = exports.gl_q8_x_groups(M);
   const w = alloc.alloc(N * q8RowBytes(K)), x = alloc.alloc(M * K * 4), out = alloc.alloc(M * N * 4), dense = alloc.alloc(N * K * 4);
-  const xu = alloc.alloc(groups * 4 * K), xs = alloc.alloc(groups * (K / 32) * 16);
+  const xu = alloc.alloc(groups * 4 * K), xs = alloc.alloc(groups * (K / 32) * 16), counter = alloc.alloc(64);
   const mem = alloc.memory.buffer;
   const xv = new Float32Array(mem, x, M * K);
   for (let i = 0; i < M * K; i++) xv[i] = Math.sin(i);
@@ -85,7 +85,8 @@ export async function probeInt8Gemm(exports: Record<string, Fn>, alloc: WasmAllo
   }
   const int8 = () => {
     exports.gl_q8_quantize_rows(x, xu, xs, M, K, 0, 1);
-    exports.gl_q8_gemm(xu, xs, w, 0, out, M, N, K, 0, 1);
+    new Int32Array(mem, counter, 1)[0] = 0;
+    exports.gl_q8_gemm(xu, xs, w, 0, out, M, N, K, 32, counter, 0, 1);
   };
   const float = () => {
     exports.gl_dequantize_q8(w, dense, N, K, 0, 1);
@@ -110,6 +111,6 @@ export async function probeInt8Gemm(exports: Record<string, Fn>, alloc: WasmAllo
     int8Us = Math.min(int8Us, time(int8));
     floatUs = Math.min(floatUs, time(float));
   }
-  for (const off of [w, x, out, dense, xu, xs]) alloc.free(off);
+  for (const off of [w, x, out, dense, xu, xs, counter]) alloc.free(off);
   return { int8: int8Us <= GEMM_WINS_BELOW * floatUs, int8Us, floatUs };
 }

@@ -183,23 +183,28 @@ INLINE void tile(const uint8_t *xu, const float *xs, const uint8_t *W, intptr_t 
 #endif
 
 /**
- * out (M × N) = X · Wᵀ (+ bias) from X quantized by gl_q8_quantize_rows (xu, xs). Threads take
- * shares of the weight rows; each weight row's block corrections go to its thread's scratch.
+ * out (M × N) = X · Wᵀ (+ bias) from X quantized by gl_q8_quantize_rows (xu, xs). Threads claim
+ * chunks of `chunk` weight rows (a multiple of TC) from *next (zeroed by the caller), so a thread
+ * that starts late or is held up by other work on the machine does less of the product instead of
+ * holding the others up; each weight row's block corrections go to its thread's scratch.
  * N a multiple of TC is not needed: the last tile overlaps the one before it (N ≥ TC).
  */
-EXPORT void gl_q8_gemm(const uint8_t *xu, const float *xs, const uint8_t *W, const float *bias, float *out, int M, int N, int K, int tid, int nt) {
+EXPORT void gl_q8_gemm(const uint8_t *xu, const float *xs, const uint8_t *W, const float *bias, float *out, int M, int N, int K,
+                       int chunk, int *next, int tid, int nt) {
 #ifdef GL_RELAXED
-  int nb = K / QK, groups = gl_q8_x_groups(M), j0, j1;
-  share(N, TC, tid, nt, &j0, &j1);
+  int nb = K / QK, groups = gl_q8_x_groups(M);
   intptr_t rowBytes = q8_row_bytes(K);
   int32_t *corr = (int32_t *)thread_scratch(tid);
-  for (int gb = 0; gb < groups; gb += ROW_BLOCK / 4) {
-    int gEnd = gb + ROW_BLOCK / 4 < groups ? gb + ROW_BLOCK / 4 : groups;
-    for (int j = j0; j < j1; j += TC) {
-      int jj = j + TC <= N ? j : N - TC; // the last tile overlaps the one before (same values written twice)
-      for (int c = 0; c < TC; c++) block_corrections(W + (jj + c) * rowBytes, nb, corr + c * nb);
-      // groups come in whole tiles (gl_q8_x_groups); padding rows (≥ M) are not written
-      for (int g = gb; g < gEnd; g += TR) tile(xu, xs, W, rowBytes, corr, g, jj, K, out, M, N, bias);
+  for (int ch = claim(next); ch * chunk < N; ch = claim(next)) {
+    int j0 = ch * chunk, j1 = j0 + chunk < N ? j0 + chunk : N;
+    for (int gb = 0; gb < groups; gb += ROW_BLOCK / 4) {
+      int gEnd = gb + ROW_BLOCK / 4 < groups ? gb + ROW_BLOCK / 4 : groups;
+      for (int j = j0; j < j1; j += TC) {
+        int jj = j + TC <= N ? j : N - TC; // the last tile overlaps the one before (same values written twice)
+        for (int c = 0; c < TC; c++) block_corrections(W + (jj + c) * rowBytes, nb, corr + c * nb);
+        // groups come in whole tiles (gl_q8_x_groups); padding rows (≥ M) are not written
+        for (int g = gb; g < gEnd; g += TR) tile(xu, xs, W, rowBytes, corr, g, jj, K, out, M, N, bias);
+      }
     }
   }
 #endif
