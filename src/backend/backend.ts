@@ -91,6 +91,12 @@ export interface Backend {
    * (src/backend/q8-rows.ts: GGUF's Q8_0 quantization, per row k int8 values then k/32 float32 scales).
    */
   matmulQ8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number, bias?: Float32Array | null): void;
+  /**
+   * Int8 × int8 for many rows (prefill): as matmulQ8, with x's rows quantized per block of 32 to
+   * int8 (llama.cpp's Q8_0 activations; reference: matmulQ8x8 in cpu/quantized.ts). Present only
+   * where it runs faster than expanding W to float32 (the wasm backend measures it at start-up).
+   */
+  matmulQ8x8?(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number, bias?: Float32Array | null): void;
   /** out (n, k) = the Q8 rows of W expanded to float32 (for products with many rows). */
   dequantizeQ8(w: Uint8Array, out: Float32Array, n: number, k: number): void;
 

@@ -61,14 +61,16 @@ export function linearQ8(x: Tensor, w: QuantizedMatrix, bias?: Tensor | null): T
   if (k !== w.cols) throw new Error(`linearQ8: input ${formatShape(x.shape)} does not match a (${w.rows}, ${w.cols}) matrix`);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== w.rows || bias.dtype !== 'float32')) throw new Error(`linearQ8: the bias must be float32 (${w.rows}), got ${bias.dtype} ${formatShape(bias.shape)}`);
   const m = x.size / k;
-  if (m >= PREFILL_ROWS) {
-    // many rows (a prompt): expand W to float32 once and use the float matmul kernel
+  if (m >= PREFILL_ROWS && !x.backend.matmulQ8x8) {
+    // many rows (a prompt) and no int8 × int8 product: expand W to float32 once, float matmul
     const dense = w.dequantize();
     return bias ? matmulBias(x, transpose(dense), bias) : matmul(x, transpose(dense));
   }
   const out = Tensor.output([...x.shape.slice(0, -1), w.rows], 'float32', x.backend);
   const b = bias ? (contiguous(bias).data() as Float32Array) : null;
-  x.backend.matmulQ8(contiguous(x).data() as Float32Array, w.data.data() as Uint8Array, out.data() as Float32Array, m, w.rows, k, b);
+  // many rows where the backend has an int8 × int8 product (prefill): x quantized per block too
+  const product = m >= PREFILL_ROWS ? x.backend.matmulQ8x8!.bind(x.backend) : x.backend.matmulQ8.bind(x.backend);
+  product(contiguous(x).data() as Float32Array, w.data.data() as Uint8Array, out.data() as Float32Array, m, w.rows, k, b);
   // d/dx (x · Wᵀ) = g · W, with W expanded (the bias is frozen with the matrix)
   return record(out, 'linearQ8', [x], (g) => [matmul(g, w.dequantize())]);
 }

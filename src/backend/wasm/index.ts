@@ -22,7 +22,7 @@ import type { WasmSource } from './host.js';
 import { JOB_EXPORTS, wasmKernels } from './kernels.js';
 import { type SimdFlavor, loadKernels } from './loader.js';
 import { ThreadPool } from './threads.js';
-import { probeInt8 } from './int8-probe.js';
+import { probeInt8, probeInt8Gemm } from './int8-probe.js';
 import { settle, warmUp } from './warmup.js';
 
 export { relaxedSimdSupported } from './loader.js';
@@ -50,6 +50,12 @@ export interface WasmBackendOptions {
    */
   int8Activations?: boolean;
   /**
+   * Products of many rows (prefill) with Q8 weights run int8 × int8 (true: where the engine can,
+   * kernels/q8gemm.c) or expand the weights to float32 (false). Default: a probe at start-up
+   * decides (int8-probe.ts).
+   */
+  int8Gemm?: boolean;
+  /**
    * false: one thread on an ordinary (unshared) memory, the build for pages without
    * SharedArrayBuffer; chosen by itself where shared memory is unavailable. Default: shared.
    */
@@ -72,8 +78,12 @@ export interface WasmBackend extends Backend {
   readonly simd: SimdFlavor;
   /** Whether the int8 decode products run int8 × int8 (relaxed_dot_i8x16_i7x16_add) rather than int8 × int16. */
   readonly int8Activations: boolean;
+  /** Whether products of many rows with Q8 weights (prefill) run int8 × int8 (backend.matmulQ8x8 is present). */
+  readonly int8Gemm: boolean;
+  /** The prefill probe's times (µs per 64 × 512 × 128 product, int8 × int8 and the float path), or null when it did not run. */
+  readonly int8GemmProbe: { int8Us: number; floatUs: number } | null;
   /** The start-up probe's times (µs per call of a 256 × 1024 int8 product, each activation type), or null when it did not run. */
-  readonly int8Probe: { int8Us: number; int16Us: number } | null;
+  readonly int8Probe: { int8Us: number; int16Us: number; mode: number } | null;
   /** How the backend was set up, in words (threads, SIMD flavour, why fewer threads than asked). */
   readonly notes: string;
   /** Bytes of wasm memory in all, and bytes under the allocator's top. */
@@ -117,9 +127,12 @@ function threadBlocker(): string | null {
   return null;
 }
 
+/** The start-up probes' results, kept for the process's later backends. */
+const probes: { decode?: ReturnType<typeof probeInt8>; gemm?: Awaited<ReturnType<typeof probeInt8Gemm>> } = {};
+
 export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
   for (const key of Object.keys(opts)) {
-    if (!['threads', 'byWorkSize', 'relaxed', 'warmUp', 'sharedMemory', 'int8Activations', 'wasm', 'workerUrl'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
+    if (!['threads', 'byWorkSize', 'relaxed', 'warmUp', 'sharedMemory', 'int8Activations', 'int8Gemm', 'wasm', 'workerUrl'].includes(key)) throw new Error(`createWasmBackend: unknown option ${key}`);
   }
   // shared memory (threads) where it exists; else the single-thread build on an ordinary memory
   let memory: WebAssembly.Memory | null = null;
@@ -166,19 +179,34 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
 
   // int8 × int8 decode products where this engine runs them fast (measured), else int8 × int16
   if (opts.int8Activations && simd !== 'relaxed') throw new Error('createWasmBackend: int8 activations need the relaxed-SIMD build');
-  const int8Probe = opts.int8Activations === undefined && simd === 'relaxed' ? probeInt8(exports, alloc) : null;
-  const int8Activations = int8Probe ? int8Probe.int8 : exports.gl_set_q8_activations(opts.int8Activations ? 1 : 0) === 1;
+  // measured once per process (later backends take the first one's choice: the same engine, and
+  // two backends in one process then compute the same numbers)
+  const int8Probe = opts.int8Activations === undefined && simd === 'relaxed' ? (probes.decode ??= probeInt8(exports, alloc)) : null;
+  if (int8Probe) exports.gl_set_q8_activations(int8Probe.mode);
+  // forced int8: with unsigned weights (mode 2) where the engine takes unsigned bytes, else with x's sign on the weights (1)
+  const q8Mode = int8Probe ? int8Probe.mode : !opts.int8Activations ? exports.gl_set_q8_activations(0)
+    : exports.gl_set_q8_activations(2) || exports.gl_set_q8_activations(1);
+  const int8Activations = q8Mode !== 0;
+
+  // int8 × int8 products of many rows where the engine takes the int8 dot product's second operand
+  // as unsigned bytes and the product measures faster than the float path
+  const gemmProbe = opts.int8Gemm === undefined && simd === 'relaxed' ? (probes.gemm ??= await probeInt8Gemm(exports, alloc)) : null;
+  const int8Gemm = gemmProbe ? gemmProbe.int8 : opts.int8Gemm === true && simd === 'relaxed' && exports.gl_q8_unsigned_dot() === 1;
+  if (opts.int8Gemm && !int8Gemm) throw new Error('createWasmBackend: int8Gemm needs the relaxed-SIMD build on an engine whose int8 dot product takes unsigned bytes (VNNI)');
+  const { matmulQ8x8, ...kernels } = wasmKernels(exports, alloc, () => pool, byWorkSize);
 
   let live = 0;
   const why = blocker ? ` (asked for ${asked}: ${blocker})` : unshared && opts.sharedMemory !== false ? ` (single-thread build: ${unshared})` : '';
-  const notes = `wasm ${simd}, ${threads} thread${threads > 1 ? 's' : ''}${threads > 1 && byWorkSize ? ' (each kernel by its work size)' : ''}${int8Activations ? ', int8 × int8 decode products' : ''}${why}`;
+  const notes = `wasm ${simd}, ${threads} thread${threads > 1 ? 's' : ''}${threads > 1 && byWorkSize ? ' (each kernel by its work size)' : ''}${int8Activations ? `, int8 × int8 decode products${q8Mode === 2 ? ' (unsigned weights)' : ''}` : ''}${int8Gemm ? ', int8 × int8 prefill products' : ''}${why}`;
   const backend: WasmBackend = {
     name: 'wasm',
     threads,
     byWorkSize,
     simd,
     int8Activations,
-    int8Probe: int8Probe && { int8Us: int8Probe.int8Us, int16Us: int8Probe.int16Us },
+    int8Probe: int8Probe && { int8Us: int8Probe.int8Us, int16Us: int8Probe.int16Us, mode: int8Probe.mode },
+    int8Gemm,
+    int8GemmProbe: gemmProbe && { int8Us: gemmProbe.int8Us, floatUs: gemmProbe.floatUs },
     notes,
     alloc(dtype, length, zero = true): Storage {
       live++;
@@ -224,7 +252,8 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       pool?.dispose();
       pool = null;
     },
-    ...wasmKernels(exports, alloc, () => pool, byWorkSize),
+    ...kernels,
+    ...(int8Gemm ? { matmulQ8x8 } : {}),
   };
   if (opts.warmUp ?? true) {
     warmUp(backend);

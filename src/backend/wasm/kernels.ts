@@ -57,7 +57,7 @@ export const JOB_EXPORTS = [
   'gl_layer_norm', 'gl_layer_norm_backward', 'gl_rms_norm', 'gl_rms_norm_backward', 'gl_norm_reduce',
   'gl_rope', 'gl_gather', 'gl_scatter_add', 'gl_adamw',
   'gl_attention', 'gl_attention_delta', 'gl_attention_backward_dq', 'gl_attention_backward_dkv',
-  'gl_stream_sum', 'gl_peak', 'gl_matvec_rows_split', 'gl_matvec_dot', 'gl_matvec_q8', 'gl_matmul_q8', 'gl_dequantize_q8', 'gl_copy_strided4', 'gl_write_strided4',
+  'gl_stream_sum', 'gl_peak', 'gl_matvec_rows_split', 'gl_matvec_dot', 'gl_matvec_q8', 'gl_matmul_q8', 'gl_dequantize_q8', 'gl_q8_quantize_rows', 'gl_q8_gemm', 'gl_copy_strided4', 'gl_write_strided4',
   'gl_step',
 ];
 
@@ -246,6 +246,23 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
           (n * rowBytes) / 4, PARALLEL_MATVEC); // work in 4-byte words, as for a float matrix
       }
       run('gl_matmul_q8', [stage.in(x), stage.in(w), pb, stage.out(out), m, n, k], m * n * k, PARALLEL_FLOPS);
+    },
+    // int8 × int8 for many rows (kernels/q8gemm.c): x quantized into a temporary block, then the product
+    matmulQ8x8(x: Float32Array, w: Uint8Array, out: Float32Array, m: number, n: number, k: number, bias?: Float32Array | null) {
+      q8RowBytes(k); // throws unless k is whole blocks of 32
+      if (n < 4) { // the kernel's tiles take 4 weight rows: the weight-only product
+        return run('gl_matmul_q8', [stage.in(x), stage.in(w), bias ? stage.in(bias) : 0, stage.out(out), m, n, k], m * n * k, PARALLEL_FLOPS);
+      }
+      const groups = exports.gl_q8_x_groups(m) as unknown as number;
+      const xu = alloc.alloc(groups * 4 * k), xs = alloc.alloc(groups * (k / 32) * 16);
+      try {
+        run('gl_q8_quantize_rows', [stage.in(x), xu, xs, m, k], m * k);
+        // threads claim chunks of 32 weight rows (a chunk is ~m·32·k multiply-adds: 0.1-0.5 ms for a prompt)
+        run('gl_q8_gemm', [xu, xs, stage.in(w), bias ? stage.in(bias) : 0, stage.out(out), m, n, k, 32, zeroedCounter()], m * n * k, PARALLEL_FLOPS);
+      } finally {
+        alloc.free(xu);
+        alloc.free(xs);
+      }
     },
     dequantizeQ8(w: Uint8Array, out: Float32Array, n: number, k: number) {
       run('gl_dequantize_q8', [stage.in(w), stage.out(out), n, k], out.length);

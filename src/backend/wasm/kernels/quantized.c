@@ -150,6 +150,69 @@ INLINE void dot2_q8_x8(const uint8_t *xa, const uint8_t *xneg, const float *xs, 
   out[1] = hsum(a1);
 }
 
+/**
+ * x (K floats) -> int8 per block of 32 (signed q, |q| ≤ 127, x ≈ xs[b] · q) and xc[b] = -128 · Σ_t q[t]:
+ * for engines that take relaxed_dot_i8x16_i7x16_add's second operand as unsigned bytes (VNNI;
+ * gl_q8_unsigned_dot in q8gemm.c), where the weights are read as w + 128 (a xor) and
+ *   Σ_t q[t] · w[t] = Σ_t q[t] · (w[t] + 128) - 128 · Σ_t q[t].
+ */
+INLINE void quantize_x8u(const float *x, int blocks, int8_t *xq, float *xs, int32_t *xc) {
+  for (int b = 0; b < blocks; b++) {
+    const float *xb = x + b * QK;
+    f4 m = SPLAT(0);
+    for (int k = 0; k < 8; k++) m = wasm_f32x4_max(m, wasm_f32x4_abs(LOAD(xb + 4 * k)));
+    float amax = hmax(m);
+    xs[b] = amax / 127.0f;
+    f4 vid = SPLAT(amax > 0 ? 127.0f / amax : 0.0f);
+    v128_t sum = wasm_i32x4_splat(0);
+    for (int k = 0; k < 2; k++) {
+      v128_t i0 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k), vid)));
+      v128_t i1 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k + 4), vid)));
+      v128_t i2 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k + 8), vid)));
+      v128_t i3 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k + 12), vid)));
+      sum = wasm_i32x4_add(sum, wasm_i32x4_add(wasm_i32x4_add(i0, i1), wasm_i32x4_add(i2, i3)));
+      wasm_v128_store(xq + b * QK + 16 * k, wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(i0, i1), wasm_i16x8_narrow_i32x4(i2, i3)));
+    }
+    sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1));
+    sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 1, 0, 3, 2));
+    xc[b] = -128 * wasm_i32x4_extract_lane(sum, 0);
+  }
+}
+
+/** acc + Σ over 16 values of q · (w + 128), 4 to a lane. */
+INLINE v128_t dot16_u8(const uint8_t *w, v128_t q, v128_t acc) {
+  return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(q, wasm_v128_xor(wasm_v128_load(w), wasm_i8x16_splat((int8_t)0x80)), acc);
+}
+
+/** out[0], out[1] = two adjacent rows · x (quantized by quantize_x8u): each block's sum starts from its correction. */
+INLINE void dot2_q8_x8u(const int8_t *xq, const float *xs, const int32_t *xc, const uint8_t *row0, intptr_t rowBytes, int K, float *out) {
+  const uint8_t *row1 = row0 + rowBytes;
+  const float *d0 = row_scales(row0, K), *d1 = row_scales(row1, K);
+  f4 a0 = SPLAT(0), a1 = SPLAT(0);
+  for (int b = 0; b < K / QK; b++) {
+    int o = b * QK;
+    v128_t q0 = wasm_v128_load(xq + o), q1 = wasm_v128_load(xq + o + 16), c = wasm_v128_load32_zero(xc + b);
+    v128_t s0 = dot16_u8(row0 + o + 16, q1, dot16_u8(row0 + o, q0, c));
+    v128_t s1 = dot16_u8(row1 + o + 16, q1, dot16_u8(row1 + o, q0, c));
+    f4 xd = wasm_v128_load32_splat(xs + b);
+    a0 = FMA(wasm_f32x4_mul(wasm_v128_load32_splat(d0 + b), xd), wasm_f32x4_convert_i32x4(s0), a0);
+    a1 = FMA(wasm_f32x4_mul(wasm_v128_load32_splat(d1 + b), xd), wasm_f32x4_convert_i32x4(s1), a1);
+  }
+  out[0] = hsum(a0);
+  out[1] = hsum(a1);
+}
+
+INLINE float dot_q8_x8u(const int8_t *xq, const float *xs, const int32_t *xc, const uint8_t *row, int K) {
+  const float *d = row_scales(row, K);
+  f4 acc = SPLAT(0);
+  for (int b = 0; b < K / QK; b++) {
+    int o = b * QK;
+    v128_t s = dot16_u8(row + o + 16, wasm_v128_load(xq + o + 16), dot16_u8(row + o, wasm_v128_load(xq + o), wasm_v128_load32_zero(xc + b)));
+    acc = FMA(SPLAT(d[b] * xs[b]), wasm_f32x4_convert_i32x4(s), acc);
+  }
+  return hsum(acc);
+}
+
 INLINE float dot_q8_x8(const uint8_t *xa, const uint8_t *xneg, const float *xs, const uint8_t *row, int K) {
   const float *d = row_scales(row, K);
   f4 acc = SPLAT(0);
@@ -166,16 +229,20 @@ INLINE float dot_q8_x8(const uint8_t *xa, const uint8_t *xneg, const float *xs, 
 
 /**
  * Which activations the decode product quantizes x to: 0, int16 (dot_i16x8, every build); 1, int8
- * (relaxed_dot_i8x16_i7x16_add: the relaxed build only). Set by the backend from a measured probe
- * (gl_set_q8_activations), since the int8 instruction is fast only where the engine lowers it to
- * the processor's own int8 dot product.
+ * (relaxed_dot_i8x16_i7x16_add with x's sign moved onto the weights: the relaxed build only);
+ * 2, int8 with the weights read as unsigned bytes w + 128 (the relaxed build, on engines whose
+ * int8 dot product takes unsigned bytes: gl_q8_unsigned_dot). Set by the backend from a measured
+ * probe (gl_set_q8_activations), since the int8 instruction is fast only where the engine lowers
+ * it to the processor's own int8 dot product.
  */
 static int q8_int8_activations = 0;
 
-/** Asks for int8 (1) or int16 (0) activations; returns the mode now in force (int8 needs the relaxed build). */
-EXPORT int gl_set_q8_activations(int int8) {
+int gl_q8_unsigned_dot(void);
+
+/** Asks for int16 (0), int8 (1) or int8 with unsigned weights (2); returns the mode now in force (int8 needs the relaxed build, 2 unsigned bytes). */
+EXPORT int gl_set_q8_activations(int mode) {
 #ifdef GL_RELAXED
-  q8_int8_activations = int8 ? 1 : 0;
+  q8_int8_activations = mode == 2 ? (gl_q8_unsigned_dot() ? 2 : 0) : mode ? 1 : 0;
 #endif
   return q8_int8_activations;
 }
@@ -188,6 +255,20 @@ EXPORT int gl_set_q8_activations(int int8) {
 EXPORT void gl_matvec_q8(const float *x, const uint8_t *W, const float *bias, float *out, int N, int K, int chunk, int *next, int tid, int nt) {
   intptr_t rowBytes = row_bytes(K);
 #ifdef GL_RELAXED
+  if (q8_int8_activations == 2) {
+    int8_t *xq = (int8_t *)thread_scratch(tid);
+    float *xs = (float *)(xq + K);
+    int32_t *xc = (int32_t *)(xs + K / QK);
+    quantize_x8u(x, K / QK, xq, xs, xc);
+    for (int c = claim(next); c * chunk < N; c = claim(next)) {
+      int j0 = c * chunk, j1 = j0 + chunk < N ? j0 + chunk : N;
+      int j = j0;
+      for (; j + 2 <= j1; j += 2) dot2_q8_x8u(xq, xs, xc, W + j * rowBytes, rowBytes, K, out + j);
+      if (j < j1) out[j] = dot_q8_x8u(xq, xs, xc, W + j * rowBytes, K);
+      if (bias) for (j = j0; j < j1; j++) out[j] += bias[j];
+    }
+    return;
+  }
   if (q8_int8_activations) {
     uint8_t *xa = (uint8_t *)thread_scratch(tid), *xneg = xa + K;
     float *xs = (float *)(xneg + K);
