@@ -28,10 +28,11 @@ const rng = new op.Rng(1);
 const prompt = Array.from({ length: P }, () => rng.int(50257));
 
 /** glasslm: tokens/s of greedy decode (after a 1-token prompt) and of a P-token prefill. */
-async function glasslm(path: string, dtype: string, threads: number): Promise<{ decode: number; prefill: number; weightBytes: number }> {
-  const backend = await createWasmBackend({ threads });
+/** threads: a forced count, or undefined for the default (all cores, each kernel on 1 or all of them by its work size). */
+async function glasslm(path: string, dtype: string, threads: number | undefined): Promise<{ decode: number; prefill: number; weightBytes: number }> {
+  const backend = await createWasmBackend(threads === undefined ? {} : { threads });
   setBackend(backend);
-  if (threads === cores) console.log(`  glasslm: ${backend.notes}`);
+  if (threads === undefined) console.log(`  glasslm: ${backend.notes}`);
   const model = loadModel(path, { dtype: dtype as 'f32' | 'q8_0' }); // int8: quantized as read, as the CLI does
   let weightBytes = 0; // bytes read per decoded token: every matrix once (embeddings: one row)
   for (const [name, t] of model.params) if (!(dtype === 'q8_0' && model.quantized.has(name)) && !/wte|wpe/.test(name)) weightBytes += t.size * 4;
@@ -111,10 +112,12 @@ try {
   for (const [dtype, path] of Object.entries(files)) {
     const mb = statSync(path).size / 1e6;
     const ours = [await glasslm(path, dtype, 1), await glasslm(path, dtype, cores)];
+    const auto = await glasslm(path, dtype, undefined);
     const bestOurs = Math.max(ours[0].decode, ours[1].decode);
     const limit = gbps * 1e9 / ours[0].weightBytes;
     console.log(`  ${dtype.toUpperCase()} (${mb.toFixed(0)} MB): glasslm decode ${ours[0].decode.toFixed(1)} tok/s (1 thread), ${ours[1].decode.toFixed(1)} (${cores}); ` +
       `bandwidth limit ${limit.toFixed(1)} tok/s (${(ours[0].weightBytes / 1e6).toFixed(0)} MB read per token) → ${((100 * bestOurs) / limit).toFixed(0)}% of it; prefill ${P}: ${ours[1].prefill.toFixed(0)} tok/s (1 thread: ${ours[0].prefill.toFixed(0)})`);
+    console.log(`  ${dtype.toUpperCase()} glasslm default threads (by work size): decode ${auto.decode.toFixed(1)} tok/s (${(auto.decode / bestOurs).toFixed(2)}× the best fixed count), prefill ${auto.prefill.toFixed(0)} (${(auto.prefill / Math.max(ours[0].prefill, ours[1].prefill)).toFixed(2)}×)`);
     if (llama) {
       const peer = [await llamaCpp(llama, path, 1), await llamaCpp(llama, path, cores)];
       const bestPeer = Math.max(peer[0].decode, peer[1].decode);
