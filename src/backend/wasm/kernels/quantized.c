@@ -202,6 +202,22 @@ INLINE void dot2_q8_x8u(const int8_t *xq, const float *xs, const int32_t *xc, co
   out[1] = hsum(a1);
 }
 
+/** out[0 … 4) = four adjacent rows · x (quantized by quantize_x8u): x's loads shared by four rows. */
+INLINE void dot4_q8_x8u(const int8_t *xq, const float *xs, const int32_t *xc, const uint8_t *row0, intptr_t rowBytes, int K, float *out) {
+  const uint8_t *r[4] = {row0, row0 + rowBytes, row0 + 2 * rowBytes, row0 + 3 * rowBytes};
+  f4 a[4] = {SPLAT(0), SPLAT(0), SPLAT(0), SPLAT(0)};
+  for (int b = 0; b < K / QK; b++) {
+    int o = b * QK;
+    v128_t q0 = wasm_v128_load(xq + o), q1 = wasm_v128_load(xq + o + 16), c = wasm_v128_load32_zero(xc + b);
+    f4 xd = wasm_v128_load32_splat(xs + b);
+    for (int t = 0; t < 4; t++) {
+      v128_t s = dot16_u8(r[t] + o + 16, q1, dot16_u8(r[t] + o, q0, c));
+      a[t] = FMA(wasm_f32x4_mul(wasm_v128_load32_splat((const float *)(r[t] + K) + b), xd), wasm_f32x4_convert_i32x4(s), a[t]);
+    }
+  }
+  for (int t = 0; t < 4; t++) out[t] = hsum(a[t]);
+}
+
 INLINE float dot_q8_x8u(const int8_t *xq, const float *xs, const int32_t *xc, const uint8_t *row, int K) {
   const float *d = row_scales(row, K);
   f4 acc = SPLAT(0);
@@ -263,6 +279,7 @@ EXPORT void gl_matvec_q8(const float *x, const uint8_t *W, const float *bias, fl
     for (int c = claim(next); c * chunk < N; c = claim(next)) {
       int j0 = c * chunk, j1 = j0 + chunk < N ? j0 + chunk : N;
       int j = j0;
+      for (; j + 4 <= j1; j += 4) dot4_q8_x8u(xq, xs, xc, W + j * rowBytes, rowBytes, K, out + j);
       for (; j + 2 <= j1; j += 2) dot2_q8_x8u(xq, xs, xc, W + j * rowBytes, rowBytes, K, out + j);
       if (j < j1) out[j] = dot_q8_x8u(xq, xs, xc, W + j * rowBytes, K);
       if (bias) for (j = j0; j < j1; j++) out[j] += bias[j];
