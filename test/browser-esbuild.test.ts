@@ -11,12 +11,12 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { createWasmBackend, loadModel, loadTokenizer, setBackend } from '../src/node.js';
 import { launchChromium, serveStatic, skipUnlessChromium } from './browser/chromium.js';
+import { makeAppFolder, appResult } from './browser/app-folder.js';
 import { timedGreedy } from './browser/greedy.js';
 import { projectRoot } from './shared.js';
 
@@ -66,10 +66,7 @@ let dir: string, out: string, browser: Browser | undefined;
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'glasslm-esbuild-app-'));
-  for (const [name, text] of Object.entries(APP)) writeFileSync(join(dir, name), text);
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(projectRoot, join(dir, 'node_modules', 'glasslm'), 'dir'); // as `npm install ../glasslm` links it
+  dir = makeAppFolder('glasslm-esbuild-app-', APP);
   out = join(dir, 'dist');
   const esbuild = await import('esbuild');
   await esbuild.build({
@@ -100,14 +97,8 @@ test('esbuild\'s build of an app that imports glasslm holds the .wasm kernels an
 test('the esbuild-built app runs in Chromium on two threads and decodes Node\'s greedy tokens; without the options it says which to pass', { skip, timeout: 300_000 }, async () => {
   const server = await serveStatic(out, { isolated: true });
   try {
-    const page = await browser!.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${server.url}/index.html`);
-    await page.waitForFunction(() => (globalThis as { glasslmResult?: unknown }).glasslmResult !== undefined, null, { timeout: 240_000, polling: 200 });
     type Result = { ids?: number[]; threads?: number; notes?: string; isolated?: boolean; error?: string };
-    const r = await page.evaluate(() => (globalThis as unknown as { glasslmResult: { withOptions: Result; without: Result } }).glasslmResult);
-    await page.close();
+    const { result: r, errors } = await appResult<{ withOptions: Result; without: Result }>(browser!, `${server.url}/index.html`);
     assert.deepEqual(errors, []);
     const w = r.withOptions;
     assert.equal(w.error, undefined, w.error);

@@ -8,12 +8,12 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { createWasmBackend, loadModel, loadTokenizer, setBackend } from '../src/node.js';
 import { launchChromium, serveStatic, skipUnlessChromium } from './browser/chromium.js';
+import { makeAppFolder, appResult } from './browser/app-folder.js';
 import { promptIds, timedGreedy } from './browser/greedy.js';
 import { projectRoot } from './shared.js';
 
@@ -54,10 +54,7 @@ let dir: string, out: string, browser: Browser | undefined;
 
 before(async () => {
   if (skip) return;
-  dir = mkdtempSync(join(tmpdir(), 'glasslm-vite-app-'));
-  for (const [name, text] of Object.entries(APP)) writeFileSync(join(dir, name), text);
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(projectRoot, join(dir, 'node_modules', 'glasslm'), 'dir'); // as `npm install ../glasslm` links it
+  dir = makeAppFolder('glasslm-vite-app-', APP);
   out = join(dir, 'dist');
   const { build } = await import('vite');
   await build({
@@ -98,13 +95,7 @@ test('Vite\'s build of an app that imports glasslm holds the .wasm kernels and t
 test('the Vite-built app runs in Chromium on two threads and decodes Node\'s greedy tokens', { skip, timeout: 300_000 }, async () => {
   const server = await serveStatic(out, { isolated: true });
   try {
-    const page = await browser!.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${server.url}/index.html`);
-    await page.waitForFunction(() => (globalThis as { glasslmResult?: unknown }).glasslmResult !== undefined, null, { timeout: 240_000 });
-    const r = await page.evaluate(() => (globalThis as unknown as { glasslmResult: { ids?: number[]; threads?: number; notes?: string; isolated?: boolean; error?: string } }).glasslmResult);
-    await page.close();
+    const { result: r, errors } = await appResult<{ ids?: number[]; threads?: number; notes?: string; isolated?: boolean; error?: string }>(browser!, `${server.url}/index.html`);
     assert.equal(r.error, undefined, r.error);
     assert.deepEqual(errors, []);
     assert.equal(r.isolated, true);
