@@ -17,7 +17,7 @@
 // the 4 bytes of row 0, then rows 1, 2, 3. So one 16-byte load gives four rows' 4 values, and
 // one dot product with a weight row's 4 values splat to every lane adds 16 multiply-adds to four
 // rows' sums at once. Scales: xs[(g · K/32 + b) · 4 + r] (float32).
-#include "common.h"
+#include "q8-block.h"
 
 #define QK 32
 // The register tile: TC weight rows (output columns) × TR row groups (4 rows each), with CH
@@ -82,17 +82,9 @@ EXPORT void gl_q8_quantize_rows(const float *X, uint8_t *xu, float *xs, int M, i
           continue;
         }
         const float *x = X + (intptr_t)i * K + b * QK;
-        f4 m = SPLAT(0);
-        for (int k = 0; k < 8; k++) m = wasm_f32x4_max(m, wasm_f32x4_abs(LOAD(x + 4 * k)));
-        float amax = hmax(m);
-        *scale = amax / 127.0f;
-        f4 id = SPLAT(amax > 0 ? 127.0f / amax : 0.0f);
+        f4 inv = q8_block_scale(x, scale);
         for (int k = 0; k < 2; k++) {
-          v128_t i0 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(x + 16 * k), id)));
-          v128_t i1 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(x + 16 * k + 4), id)));
-          v128_t i2 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(x + 16 * k + 8), id)));
-          v128_t i3 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(x + 16 * k + 12), id)));
-          v128_t q = wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(i0, i1), wasm_i16x8_narrow_i32x4(i2, i3));
+          v128_t q = q8_round16(x + 16 * k, inv);
           wasm_v128_store(&rows[r][4 * k], wasm_v128_xor(q, wasm_i8x16_splat((int8_t)0x80)));
         }
       }

@@ -8,7 +8,7 @@
 // gl_set_q8_activations), x is quantized to int8 instead, as llama.cpp's Q8_0 × Q8_0 product does,
 // and each block is two i32x4.relaxed_dot_i8x16_i7x16_add_s.
 // Several rows (prefill) expand a weight row once into scratch and reuse it for every x row.
-#include "common.h"
+#include "q8-block.h"
 
 #define QK 32
 
@@ -89,17 +89,9 @@ INLINE float dot_q8_x16(const int16_t *xq, const float *xs, const uint8_t *row, 
 INLINE void quantize_x8(const float *x, int blocks, uint8_t *xa, uint8_t *xneg, float *xs) {
   for (int b = 0; b < blocks; b++) {
     const float *xb = x + b * QK;
-    f4 m = SPLAT(0);
-    for (int k = 0; k < 8; k++) m = wasm_f32x4_max(m, wasm_f32x4_abs(LOAD(xb + 4 * k)));
-    float amax = hmax(m);
-    xs[b] = amax / 127.0f;
-    f4 vid = SPLAT(amax > 0 ? 127.0f / amax : 0.0f);
+    f4 inv = q8_block_scale(xb, xs + b);
     for (int k = 0; k < 2; k++) {
-      v128_t i0 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k), vid)));
-      v128_t i1 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k + 4), vid)));
-      v128_t i2 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k + 8), vid)));
-      v128_t i3 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k + 12), vid)));
-      v128_t q = wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(i0, i1), wasm_i16x8_narrow_i32x4(i2, i3));
+      v128_t q = q8_round16(xb + 16 * k, inv);
       wasm_v128_store(xa + b * QK + 16 * k, wasm_i8x16_abs(q));
       wasm_v128_store(xneg + b * QK + 16 * k, wasm_i8x16_lt(q, wasm_i8x16_splat(0)));
     }
@@ -123,20 +115,11 @@ INLINE v128_t dot16_i8(const uint8_t *w, v128_t xa, v128_t xneg, v128_t acc) {
 INLINE void quantize_x8u(const float *x, int blocks, int8_t *xq, float *xs, int32_t *xc) {
   for (int b = 0; b < blocks; b++) {
     const float *xb = x + b * QK;
-    f4 m = SPLAT(0);
-    for (int k = 0; k < 8; k++) m = wasm_f32x4_max(m, wasm_f32x4_abs(LOAD(xb + 4 * k)));
-    float amax = hmax(m);
-    xs[b] = amax / 127.0f;
-    f4 vid = SPLAT(amax > 0 ? 127.0f / amax : 0.0f);
-    v128_t sum = wasm_i32x4_splat(0);
-    for (int k = 0; k < 2; k++) {
-      v128_t i0 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k), vid)));
-      v128_t i1 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k + 4), vid)));
-      v128_t i2 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k + 8), vid)));
-      v128_t i3 = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(wasm_f32x4_mul(LOAD(xb + 16 * k + 12), vid)));
-      sum = wasm_i32x4_add(sum, wasm_i32x4_add(wasm_i32x4_add(i0, i1), wasm_i32x4_add(i2, i3)));
-      wasm_v128_store(xq + b * QK + 16 * k, wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(i0, i1), wasm_i16x8_narrow_i32x4(i2, i3)));
-    }
+    f4 inv = q8_block_scale(xb, xs + b);
+    v128_t q0 = q8_round16(xb, inv), q1 = q8_round16(xb + 16, inv);
+    wasm_v128_store(xq + b * QK, q0);
+    wasm_v128_store(xq + b * QK + 16, q1);
+    v128_t sum = wasm_i32x4_add(q8_sum16(q0), q8_sum16(q1));
     sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1));
     sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 1, 0, 3, 2));
     xc[b] = -128 * wasm_i32x4_extract_lane(sum, 0);
