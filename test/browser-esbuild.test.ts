@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { createWasmBackend, loadModel, loadTokenizer, setBackend } from '../src/node.js';
 import { launchChromium, serveStatic, skipUnlessChromium } from './browser/chromium.js';
-import { makeAppFolder, appResult } from './browser/app-folder.js';
+import { appResult, greedyWorkerSource, makeAppFolder } from './browser/app-folder.js';
 import { timedGreedy } from './browser/greedy.js';
 import { projectRoot } from './shared.js';
 
@@ -27,24 +27,9 @@ const BUILTIN = join(projectRoot, 'models', 'builtin');
 const MODEL_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'];
 
 /** The generating worker: with the options (the loader's URLs and the worker entry) or without any. */
-const generateWorker = (withOptions: boolean) => `
-import { createWasmBackend, generateIds, loadModelFromFiles, loadTokenizerFromFiles, setBackend } from 'glasslm';
-${withOptions ? `import { esbuildKernels } from 'glasslm/esbuild'; // the four .wasm through the file loader, and the worker entry's URL
-const options = esbuildKernels;` : 'const options = {};'}
-onmessage = async (e) => {
-  try {
-    const backend = await createWasmBackend({ threads: 2, ...options });
-    setBackend(backend);
-    const files = Object.fromEntries(await Promise.all(e.data.files.map(async ([name, url]) => [name, new Uint8Array(await (await fetch(url)).arrayBuffer())])));
-    const model = loadModelFromFiles(files), tok = loadTokenizerFromFiles(files);
-    const prompt = [...(tok.bos !== undefined ? [tok.bos] : []), ...tok.encode(e.data.prompt)];
-    const ids = [...generateIds(model, prompt, { temperature: 0, maxTokens: e.data.tokens })].map((t) => t.id);
-    postMessage({ ids, threads: backend.threads, notes: backend.notes, isolated: crossOriginIsolated });
-  } catch (err) {
-    postMessage({ error: String(err && err.message || err) });
-  }
-};
-`;
+const generateWorker = (withOptions: boolean) => greedyWorkerSource(withOptions
+  ? "import { esbuildKernels } from 'glasslm/esbuild'; // the four .wasm through the file loader, and the worker entry's URL\nconst options = esbuildKernels;"
+  : undefined);
 
 // The app's files, as a user would write them (plain JavaScript; 'glasslm' from node_modules).
 const APP: Record<string, string> = {

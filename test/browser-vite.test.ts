@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { createWasmBackend, loadModel, loadTokenizer, setBackend } from '../src/node.js';
 import { launchChromium, serveStatic, skipUnlessChromium } from './browser/chromium.js';
-import { makeAppFolder, appResult } from './browser/app-folder.js';
+import { appResult, greedyWorkerSource, makeAppFolder } from './browser/app-folder.js';
 import { promptIds, timedGreedy } from './browser/greedy.js';
 import { projectRoot } from './shared.js';
 
@@ -32,22 +32,7 @@ worker.onmessage = (e) => { globalThis.glasslmResult = e.data; };
 worker.onerror = (e) => { globalThis.glasslmResult = { error: 'worker failed: ' + e.message }; };
 worker.postMessage({ files, prompt: ${JSON.stringify(PROMPT)}, tokens: ${TOKENS} });
 `,
-  'generate-worker.js': `
-import { createWasmBackend, generateIds, loadModelFromFiles, loadTokenizerFromFiles, setBackend } from 'glasslm';
-onmessage = async (e) => {
-  try {
-    const backend = await createWasmBackend({ threads: 2 });
-    setBackend(backend);
-    const files = Object.fromEntries(await Promise.all(e.data.files.map(async ([name, url]) => [name, new Uint8Array(await (await fetch(url)).arrayBuffer())])));
-    const model = loadModelFromFiles(files), tok = loadTokenizerFromFiles(files);
-    const prompt = [...(tok.bos !== undefined ? [tok.bos] : []), ...tok.encode(e.data.prompt)];
-    const ids = [...generateIds(model, prompt, { temperature: 0, maxTokens: e.data.tokens })].map((t) => t.id);
-    postMessage({ ids, threads: backend.threads, notes: backend.notes, isolated: crossOriginIsolated });
-  } catch (err) {
-    postMessage({ error: String(err && err.stack || err) });
-  }
-};
-`,
+  'generate-worker.js': greedyWorkerSource(),
 };
 
 let dir: string, out: string, browser: Browser | undefined;
