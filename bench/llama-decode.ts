@@ -2,7 +2,8 @@
 // llama.cpp (node-llama-cpp) on the same GGUF file (F32 and Q8_0), with the machine's memory
 // bandwidth measured in the same run. Decode is compared at each side's best thread count,
 // prefill (a 512-token prompt) on all cores.
-// usage: node dist/bench/llama-decode.js [--tokens 128] [--prompt 512] [--dtypes f32,q8_0] [--cpu]
+// usage: node dist/bench/llama-decode.js [--tokens 128] [--prompt 512] [--dtypes f32,q8_0] [--cpu] [--conv1d]
+// --conv1d: F32 keeps GPT-2's (in, out) matrices as stored, instead of transposing them as `glasslm generate` does
 // (128 decoded tokens by default: 32, a quarter of a second, left the thread comparisons to chance on a shared machine)
 
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -17,7 +18,7 @@ import * as op from '../src/ops/index.js';
 import { noGrad, setBackend, tidy } from '../src/tensor/engine.js';
 import { loadModel, saveGgufModel, loadTokenizer } from '../src/node.js';
 
-const { values } = parseArgs({ options: { tokens: { type: 'string', default: '128' }, prompt: { type: 'string', default: '512' }, dtypes: { type: 'string', default: 'f32,q8_0' }, cpu: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { tokens: { type: 'string', default: '128' }, prompt: { type: 'string', default: '512' }, dtypes: { type: 'string', default: 'f32,q8_0' }, cpu: { type: 'boolean', default: false }, conv1d: { type: 'boolean', default: false } } });
 // --cpu: every time is the process's CPU time (all its threads) instead of wall time: on a busy
 // shared machine the one-thread figures then leave out the time other work held the core
 const clock = values.cpu ? () => (({ user, system }) => (user + system) / 1000)(process.cpuUsage()) : () => performance.now();
@@ -35,9 +36,11 @@ async function glasslm(path: string, dtype: string, threads: number | undefined)
   setBackend(backend);
   if (threads === undefined) console.log(`  glasslm: ${backend.notes}`);
   const model = loadModel(path, { dtype: dtype as 'f32' | 'q8_0' }); // int8: quantized as read, as the CLI does
+  if (dtype === 'f32' && !values.conv1d) model.transposeConv1D(); // as `glasslm generate` holds them
   let weightBytes = 0; // bytes read per decoded token: every matrix once (embeddings: one row)
   for (const [name, t] of model.params) if (!(dtype === 'q8_0' && model.quantized.has(name)) && !/wte|wpe/.test(name)) weightBytes += t.size * 4;
   for (const q of model.quantized.values()) weightBytes += q.bytes;
+  for (const t of model.transposed.values()) weightBytes += t.size * 4;
   if (dtype !== 'q8_0') weightBytes += model.params.get('transformer.wte.weight')!.size * 4; // the tied head
   // prefill: the second of two runs (the first grows memory and fills caches, as llama.cpp does
   // when it creates its context), each into a fresh KV cache

@@ -36,8 +36,10 @@ function defaultTokenizerPath(modelPath: string): string {
 /**
  * Loads --model (or the built-in model) and its tokenizer (or --tokenizer), for commands that run
  * the model (not train it). --dtype q8_0, or a GGUF file of Q8_0 matrices, runs them as int8.
+ * opts.decode: the command only generates (generate, chat, serve), so float (in, out) matrices are
+ * held transposed, the layout decoding reads fastest (Model.transposeConv1D).
  */
-export function loadModelAndTokenizer(values: { model?: string; tokenizer?: string; dtype?: string; lora?: string }): { model: Model; tokenizer: Tokenizer; modelPath: string } {
+export function loadModelAndTokenizer(values: { model?: string; tokenizer?: string; dtype?: string; lora?: string }, opts: { decode?: boolean } = {}): { model: Model; tokenizer: Tokenizer; modelPath: string } {
   if (values.dtype !== undefined && values.dtype !== 'f32' && values.dtype !== 'q8_0') throw new Error(`--dtype must be f32 or q8_0, got '${values.dtype}'`);
   const modelPath = values.model ?? BUILTIN_MODEL_DIR;
   if (!values.model && !existsSync(join(BUILTIN_MODEL_DIR, 'config.json'))) {
@@ -52,6 +54,7 @@ export function loadModelAndTokenizer(values: { model?: string; tokenizer?: stri
     throw new Error(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.config.vocabSize}: they do not belong together`);
   }
   if (values.lora !== undefined) attachLora(model, values.lora);
+  if (opts.decode && model.quantized.size === 0) model.transposeConv1D();
   return { model, tokenizer, modelPath };
 }
 

@@ -124,6 +124,7 @@ export class LoraAdapter implements LinearAdapter {
   /** Folds the adapter into the model's float weights (W += scale·B·A); the model then runs without it. */
   mergeInto(model: Model): void {
     if (model.quantized.size > 0) throw new Error('merging needs the float weights: load the base model without --dtype q8_0');
+    if (model.inferenceOnly) throw new Error(`${model.inferenceOnlyReason}: merging needs the float weights`);
     noGrad(() => {
       for (const module of this.layers.keys()) {
         const w = model.params.get(`${module}.weight`);

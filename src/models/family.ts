@@ -13,7 +13,7 @@ import type { HookContext } from './hooks.js';
 import type { KVCache } from './kv-cache.js';
 import type { Projections } from './linear.js';
 import type { QuantizedMatrix } from '../ops/quantized.js';
-import type { DecodeStep, ProgramWriter } from './decode-step/program.js';
+import type { DecodeStep, ProgramWriter, StepWeights } from './decode-step/program.js';
 
 export type Json = Record<string, unknown>;
 
@@ -213,7 +213,7 @@ export interface ModelFamily<C extends { arch: string } = { arch: string; [k: st
    * the same order as `forward` and the readout, written as a program for one wasm call per token.
    * Absent (or throwing NotSteppable for a config it does not cover): decoding takes the general path.
    */
-  decodeStep?(c: C, params: ReadonlyMap<string, Tensor>, quantized: ReadonlyMap<string, QuantizedMatrix>, cache: KVCache, w: ProgramWriter): DecodeStep;
+  decodeStep?(c: C, weights: StepWeights, cache: KVCache, w: ProgramWriter): DecodeStep;
 }
 
 export type AnyFamily = ModelFamily<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -1,6 +1,6 @@
 // Every product of a model with one of its matrices goes through here: `proj.apply(x, name)`
 // reads the matrix's layout from the family (nn.Linear (out, in) or Conv1D (in, out)) and uses
-// its int8 copy when the model holds one. (Adapters such as LoRA belong here too, so that every
+// its int8 copy, or its (out, in) transpose, when the model holds one. (Adapters such as LoRA belong here too, so that every
 // family gets them at once.)
 
 import * as op from '../ops/index.js';
@@ -21,6 +21,8 @@ export class Projections {
     /** int8 copies by LinearSpec.int8Key (the model's own map: filled later by Model.quantize). */
     private readonly quantized: ReadonlyMap<string, QuantizedMatrix>,
     specs: readonly LinearSpec[],
+    /** (in, out) matrices held transposed, as (out, in), by weight name (the model's own map: filled by Model.transposeConv1D). */
+    private readonly transposed: ReadonlyMap<string, Tensor> = new Map(),
   ) {
     this.specs = new Map(specs.map((s) => [s.weight, s]));
   }
@@ -42,7 +44,9 @@ export class Projections {
     const bias = s.bias === undefined ? undefined : this.params.get(s.bias);
     const q = this.quantized.get(s.int8Key ?? weight);
     let out: Tensor;
+    const t = this.transposed.get(weight);
     if (q) out = op.linearQ8(x, q, bias);
+    else if (t) out = bias ? op.matmulBias(x, op.transpose(t), bias) : op.matmul(x, op.transpose(t)); // t (out, in)
     else {
       const w = this.params.get(weight)!;
       const wio = s.layout === 'in-out' ? w : op.transpose(w); // (in, out)
@@ -62,12 +66,14 @@ export class Projections {
   }
 
   /**
-   * A matrix as float32 in its stored layout: the parameter, or for one held only as int8 a
-   * dequantized copy that the caller owns (dispose it, or use it inside tidy).
+   * A matrix as float32 in its stored layout: the parameter, or for one held only as int8 or
+   * transposed a copy that the caller owns (dispose it, or use it inside tidy).
    */
   float(weight: string): Tensor {
     const t = this.params.get(weight);
     if (t) return t;
+    const held = this.transposed.get(weight);
+    if (held) return tidy(() => op.contiguous(op.transpose(held)));
     const q = this.int8(weight);
     if (!q) throw new Error(`the model has no parameter '${weight}'`);
     // int8 copies are held (out, in): a Conv1D matrix is turned back to (in, out)

@@ -106,7 +106,9 @@ export class Model {
   readonly proj: Projections;
   /** Weight-only int8 copies of the matrices used in products (see quantize), by parameter name; 'lm_head' for the output head. */
   readonly quantized = new Map<string, op.QuantizedMatrix>();
-  /** Matrices whose float32 copies were dropped (quantize with keepFloat: false): inference only. */
+  /** (in, out) matrices (GPT-2's Conv1D) held as their (out, in) transposes (see transposeConv1D), by parameter name. */
+  readonly transposed = new Map<string, Tensor>();
+  /** Matrices absent from params (quantize with keepFloat: false, transposeConv1D): inference only. */
   private readonly floatDropped = new Set<string>();
 
   /** Added to the linear layers' outputs (a LoRA adapter), or null. The model does not own it. */
@@ -134,7 +136,7 @@ export class Model {
       if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new Error(`parameter '${name}' must be float, got ${t.dtype}`);
     }
     for (const name of params.keys()) if (!expected.has(name)) throw new Error(`the checkpoint has an unexpected parameter '${name}'`);
-    this.proj = new Projections(params, this.quantized, [...linearSpecs(config).values()]);
+    this.proj = new Projections(params, this.quantized, [...linearSpecs(config).values()], this.transposed);
   }
 
   /** Random initialisation as the family says (GPT-2 / nanoGPT: N(0, 0.02), residual projections scaled by 1/√(2·layers), norms 1, biases 0). */
@@ -157,14 +159,23 @@ export class Model {
     return n;
   }
 
-  /** True when some matrices are held only as int8 (quantize with keepFloat: false): the model can run, not train or be saved. */
+  /** True when some matrices are held only as int8 (quantize with keepFloat: false) or transposed (transposeConv1D): the model can run, not train or be saved. */
   get inferenceOnly(): boolean {
     return this.floatDropped.size > 0;
   }
 
+  /** Why the model can only run (for errors that refuse to train or save it), or '' when it can. */
+  get inferenceOnlyReason(): string {
+    if (this.floatDropped.size === 0) return '';
+    return this.transposed.size > 0
+      ? 'this model holds its (in, out) matrices transposed for decoding (loaded to run only)'
+      : 'this model holds some matrices only as int8 (loaded with --dtype q8_0)';
+  }
+
   /**
    * A parameter as float32 by its Hugging Face name: the stored tensor, or, for a matrix held
-   * only as int8, a dequantized copy that the caller owns (dispose it, or use it inside tidy).
+   * only as int8 or transposed, a copy in its Hugging Face layout that the caller owns (dispose
+   * it, or use it inside tidy).
    */
   weight(name: string): Tensor {
     const t = this.params.get(name);
@@ -198,6 +209,7 @@ export class Model {
   quantize(dtype: 'q8_0', opts: { keepFloat?: boolean } = {}): void {
     if (dtype !== 'q8_0') throw new Error(`unknown weight type '${dtype}' (q8_0)`);
     if (this.quantized.size > 0) throw new Error('the model is already quantized');
+    if (this.transposed.size > 0) throw new Error('quantize the model before transposeConv1D (its int8 rows already run along the input)');
     for (const [name, w] of [...this.params]) {
       const plan = int8Plan(this.config, name, w.shape);
       if (!plan) continue;
@@ -208,6 +220,29 @@ export class Model {
         this.floatDropped.add(name);
       }
     }
+  }
+
+  /**
+   * Holds each (in, out) float matrix (GPT-2's Conv1D) as its (out, in) transpose, the layout of
+   * nn.Linear and of GGUF, and drops the (in, out) copy; inference only, like quantize with
+   * keepFloat: false. Every product then reads one contiguous weight row per output: decoding one
+   * token streams those rows at the memory's full rate (x·W over (in, out) rows adds into a whole
+   * output row per weight row and gets ~0.7 of it), and a batch of a few rows uses each weight
+   * row from L1 for all of them. The outputs are the same sums, in another order. Returns how
+   * many matrices it transposed (0 for families that store none (in, out), or once done).
+   */
+  transposeConv1D(): number {
+    let n = 0;
+    for (const spec of linearSpecs(this.config).values()) {
+      const w = this.params.get(spec.weight);
+      if (spec.layout !== 'in-out' || !w) continue;
+      this.transposed.set(spec.weight, keep(tidy(() => op.contiguous(op.transpose(w))))); // (out, in)
+      w.dispose();
+      this.params.delete(spec.weight);
+      this.floatDropped.add(spec.weight);
+      n++;
+    }
+    return n;
   }
 
   /**
@@ -238,7 +273,7 @@ export class Model {
    * plan). Made once per cache, and again after quantize(); disposed with the cache.
    */
   decodeStep(cache: KVCache): DecodeStep | null {
-    return cache.attachment(this, `q${this.quantized.size}`, () => buildDecodeStep(this.family, this.config, this.params, this.quantized, cache));
+    return cache.attachment(this, `q${this.quantized.size}t${this.transposed.size}`, () => buildDecodeStep(this.family, this.config, this.params, this.quantized, this.transposed, cache));
   }
 
   /**
@@ -326,6 +361,7 @@ export class Model {
     for (const t of this.params.values()) t.dispose();
     this.floatDropped.clear();
     for (const q of this.quantized.values()) q.dispose();
+    for (const t of this.transposed.values()) t.dispose();
   }
 }
 

@@ -30,7 +30,7 @@ export interface SaveGgufOptions {
 
 /** The parameters as float32 NamedTensors (views of the model's storage, no copies for float32). */
 export function namedParams(model: Model): NamedTensor[] {
-  if (model.inferenceOnly) throw new Error('this model holds some matrices only as int8 (loaded with --dtype q8_0): load it again without --dtype to save or convert it');
+  if (model.inferenceOnly) throw new Error(`${model.inferenceOnlyReason}: load it again (without --dtype) to save or convert it`);
   const out: NamedTensor[] = [];
   for (const [name, t] of model.params) {
     const data = t.data();

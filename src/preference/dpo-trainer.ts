@@ -74,7 +74,7 @@ export class DpoTrainer {
     readonly trainable: ReadonlyMap<string, Tensor> = policy.params,
   ) {
     if (data.train.length === 0) throw new Error('DPO needs at least one training pair');
-    if (policy.inferenceOnly) throw new Error('this model holds some matrices only as int8: DPO needs its float weights');
+    if (policy.inferenceOnly) throw new Error(`${policy.inferenceOnlyReason}: DPO needs its float weights`);
     for (const t of trainable.values()) t.requiresGrad = true;
     this.optimizer = new AdamW(trainable, { beta1: options.beta1, beta2: options.beta2, eps: 1e-8, weightDecay: options.weightDecay });
     this.rng = new op.Rng(options.seed);

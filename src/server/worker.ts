@@ -23,7 +23,7 @@ const send = (m: FromWorker) => port.postMessage(m);
 async function start(): Promise<void> {
   const selected = await selectBackend(config.backend, config.threads);
   setBackend(selected.backend);
-  const { model, tokenizer } = loadModelAndTokenizer({ model: config.modelPath, tokenizer: config.tokenizerPath, dtype: config.dtype });
+  const { model, tokenizer } = loadModelAndTokenizer({ model: config.modelPath, tokenizer: config.tokenizerPath, dtype: config.dtype }, { decode: true });
   const ctx = Math.min(config.ctx ?? model.contextLength, model.contextLength);
   const engine = new BatchEngine(model, config.parallel, { contextLength: ctx });
   let stepping = false;

@@ -53,7 +53,7 @@ export class Trainer {
       model.setTrainable(false);
       for (const t of parts.trainable.values()) t.requiresGrad = true;
     } else {
-      if (model.inferenceOnly) throw new Error('this model holds some matrices only as int8 (--dtype q8_0): training needs its float weights');
+      if (model.inferenceOnly) throw new Error(`${model.inferenceOnlyReason}: training needs its float weights`);
       model.setTrainable(true);
     }
     this.trainable = parts.trainable ?? model.params;

@@ -39,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   if (v.base && v.model !== undefined) throw new Error('--base means the built-in base model: leave out --model');
   // the built-in story assistant, unless a model or an adapter is named
   if (!v.base && v.model === undefined && v.lora === undefined && existsSync(join(STORY_ASSISTANT_DIR, 'adapter_config.json'))) v.lora = STORY_ASSISTANT_DIR;
-  const { model, tokenizer, modelPath } = loadModelAndTokenizer(v);
+  const { model, tokenizer, modelPath } = loadModelAndTokenizer(v, { decode: true });
   const { template, source } = resolveChatTemplate({ choice: v.template, adapterDir: v.lora ? parseLoraSpec(v.lora).dir : undefined, modelPath, tokenizer });
   const session = new ChatSession(model, tokenizer, template, {
     system: v.system,

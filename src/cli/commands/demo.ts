@@ -17,7 +17,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   const prompt = positionals.length > 0 ? positionals.join(' ') : 'Once upon a time';
   const maxTokens = intOption('max-tokens', values['max-tokens'], 120, 0), seed = seedOption(values.seed, 42);
-  const { model, tokenizer, modelPath } = loadModelAndTokenizer(values);
+  const { model, tokenizer, modelPath } = loadModelAndTokenizer(values, { decode: true });
   refuseSpecialText(tokenizer, prompt, values['allow-special']);
   const c = model.config;
   console.log(`glasslm demo: ${c.arch} model from ${modelPath}, ${(model.numParameters / 1e6).toFixed(2)}M parameters, ${c.layers} layers, ${c.heads} heads, width ${c.dim}, context ${c.contextLength}; tokenizer: ${tokenizer.description}\n`);

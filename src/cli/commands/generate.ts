@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     throw new Error(`--${(e as Error).message}`); // e.g. --temperature must be a number ≥ 0
   }
-  const { model, tokenizer } = loadModelAndTokenizer(values);
+  const { model, tokenizer } = loadModelAndTokenizer(values, { decode: true });
   refuseSpecialText(tokenizer, prompt, opts.allowSpecial);
   if (opts.truncate && opts.maxTokens >= model.contextLength) {
     throw new Error(`--max-tokens ${opts.maxTokens} leaves no room for the prompt in the ${model.contextLength}-token context window: ask for fewer than ${model.contextLength}`);

@@ -15,15 +15,15 @@ export { DecodeStep, NotSteppable, ProgramWriter, STEP_PARALLEL_BYTES } from './
 const isWasm = (b: Backend): b is WasmBackend => b.name === 'wasm' && typeof (b as Partial<WasmBackend>).runStep === 'function';
 
 export function buildDecodeStep(family: AnyFamily, config: { arch: string }, params: ReadonlyMap<string, Tensor>,
-  quantized: ReadonlyMap<string, QuantizedMatrix>, cache: KVCache): DecodeStep | null {
+  quantized: ReadonlyMap<string, QuantizedMatrix>, transposed: ReadonlyMap<string, Tensor>, cache: KVCache): DecodeStep | null {
   if (!family.decodeStep) return null;
   const first = params.values().next().value as Tensor | undefined;
-  const backend = first?.backend ?? quantized.values().next().value?.data.backend;
+  const backend = first?.backend ?? quantized.values().next().value?.data.backend ?? transposed.values().next().value?.backend;
   if (!backend || !isWasm(backend) || cache.batch !== 1) return null;
   if (cache.keys[0]?.backend !== backend) return null;
   const w = new ProgramWriter(backend);
   try {
-    return family.decodeStep(config, params, quantized, cache, w);
+    return family.decodeStep(config, { params, quantized, transposed }, cache, w);
   } catch (e) {
     w.abandon();
     if (e instanceof NotSteppable) return null;

@@ -31,6 +31,13 @@ export const STEP_PARALLEL_BYTES = 32 << 20;
 /** A model that the step cannot run (not on the wasm backend, a weight outside its memory): the general path runs it. */
 export class NotSteppable extends Error {}
 
+/** A model's matrices as a step plan reads them: float parameters, int8 copies, and (out, in) transposes of (in, out) ones (Model.transposeConv1D). */
+export interface StepWeights {
+  params: ReadonlyMap<string, Tensor>;
+  quantized: ReadonlyMap<string, QuantizedMatrix>;
+  transposed: ReadonlyMap<string, Tensor>;
+}
+
 /** A float32 vector in wasm memory, by byte offset. */
 export type Vec = number;
 

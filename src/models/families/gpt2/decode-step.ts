@@ -1,20 +1,19 @@
 // GPT-2's decode step: the operations of gpt2Forward (forward.ts) and the readout for one token, in its
 // order, as a program (see program.ts).
 
-import type { Tensor } from '../../../tensor/tensor.js';
-import type { QuantizedMatrix } from '../../../ops/quantized.js';
 import type { Gpt2Config } from './config.js';
 import type { KVCache } from '../../kv-cache.js';
-import type { DecodeStep, ProgramWriter, Vec } from '../../decode-step/program.js';
+import type { DecodeStep, ProgramWriter, StepWeights, Vec } from '../../decode-step/program.js';
 
-export function gpt2DecodeStep(c: Gpt2Config, p: ReadonlyMap<string, Tensor>, quantized: ReadonlyMap<string, QuantizedMatrix>, cache: KVCache, w: ProgramWriter): DecodeStep {
+export function gpt2DecodeStep(c: Gpt2Config, { params: p, quantized, transposed }: StepWeights, cache: KVCache, w: ProgramWriter): DecodeStep {
   const C = c.dim, H = c.heads, D = C / H, F = c.mlpHidden, V = c.vocabSize;
   const resid = w.vec(C), h = w.vec(C), qkv = w.vec(3 * C), z = w.vec(C), out = w.vec(C), mlp = w.vec(F), act = w.vec(F);
   const logits = w.vec(V), logProbs = w.vec(V);
-  /** x · W (+ b), Conv1D as stored (in, out), or its int8 copy (rows along the input). */
+  /** x · W (+ b), Conv1D as stored (in, out), or its (out, in) transpose, or its int8 copy (rows along the input). */
   const proj = (x: Vec, name: string, y: Vec) => {
-    const q = quantized.get(`${name}.weight`), bias = p.get(`${name}.bias`);
+    const q = quantized.get(`${name}.weight`), t = transposed.get(`${name}.weight`), bias = p.get(`${name}.bias`);
     if (q) w.matvecQ8(x, q, bias, y);
+    else if (t) w.matvecNK(x, t, bias, y);
     else w.matvecKN(x, p.get(`${name}.weight`)!, bias, y);
   };
   const wte = p.get('transformer.wte.weight');

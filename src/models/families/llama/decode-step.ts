@@ -2,13 +2,12 @@
 // token, in its order, as a program (see program.ts).
 
 import type { Tensor } from '../../../tensor/tensor.js';
-import type { QuantizedMatrix } from '../../../ops/quantized.js';
 import type { LlamaConfig } from './config.js';
 import type { KVCache } from '../../kv-cache.js';
-import { type DecodeStep, NotSteppable, type ProgramWriter, type Vec } from '../../decode-step/program.js';
+import { type DecodeStep, NotSteppable, type ProgramWriter, type StepWeights, type Vec } from '../../decode-step/program.js';
 import { llamaInverseFrequencies } from './rope.js';
 
-export function llamaDecodeStep(c: LlamaConfig, p: ReadonlyMap<string, Tensor>, quantized: ReadonlyMap<string, QuantizedMatrix>, cache: KVCache, w: ProgramWriter): DecodeStep {
+export function llamaDecodeStep(c: LlamaConfig, { params: p, quantized }: StepWeights, cache: KVCache, w: ProgramWriter): DecodeStep {
   if (c.slidingWindow !== undefined) throw new NotSteppable('sliding-window attention');
   if (c.moe) throw new NotSteppable('a mixture-of-experts MLP');
   const invFreq = llamaInverseFrequencies(c); // as the general forward computes them
