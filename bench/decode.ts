@@ -14,6 +14,7 @@ const { values } = parseArgs({ options: { backend: { type: 'string', default: 'a
 const { backend, note } = await selectBackend(values.backend, values.threads ? Number(values.threads) : undefined);
 setBackend(backend);
 const model = Model.init({ arch: 'gpt2', vocabSize: 50257, contextLength: 1024, dim: 768, layers: 12, heads: 12, mlpHidden: 3072, normEps: 1e-5 }, new op.Rng(0));
+model.transposeConv1D(); // as `glasslm generate` holds GPT-2's matrices
 const rng = new op.Rng(1);
 const promptLen = Number(values.prompt);
 const prompt = Array.from({ length: promptLen }, () => rng.int(50257));

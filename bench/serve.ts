@@ -117,7 +117,7 @@ async function level(url: string, model: string, clients: number, eos: number | 
  */
 async function generateBaseline(modelPath: string | undefined): Promise<number> {
   setBackend((await selectBackend('auto', threads)).backend);
-  const { model, tokenizer } = loadModelAndTokenizer({ model: modelPath });
+  const { model, tokenizer } = loadModelAndTokenizer({ model: modelPath }, { decode: true }); // as `glasslm generate` loads it
   const ids = [...(tokenizer.bos !== undefined ? [tokenizer.bos] : []), ...tokenizer.encode(PROMPT)];
   for (const _ of generateIds(model, ids, { temperature: 0, maxTokens: 8 })); // warm-up
   const t0 = performance.now(), end = t0 + seconds * 1000;

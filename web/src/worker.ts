@@ -107,6 +107,7 @@ async function load(p: { files: FileRef[]; label: string }, id: number): Promise
   }
   model?.dispose();
   model = opened.model;
+  model.transposeConv1D(); // GPT-2's (in, out) matrices as (out, in): decoding reads them at the memory's rate (as `glasslm generate` does)
   tokenizer = opened.tokenizer;
   return describe(p.label, model, tokenizer, opened.format, files.reduce((n, f) => n + f.bytes.length, 0), opened.dtypes);
 }
