@@ -240,6 +240,18 @@ EXPORT void gl_matvec_dot(const float *x, const float *B, float *out, int K, int
   }
 }
 
+/**
+ * The decode step's x · Bᵀ + bias (B stored (N, K)): out[j] = bias[j] + x · B[j, :], the sum
+ * matmulBias makes (out starts as the bias, then the product is added), without a pass that
+ * copies the bias in and a barrier after it.
+ */
+void matvec_dot_bias(const float *x, const float *B, const float *bias, float *out, int K, int N, int chunk, int *next) {
+  for (int c = claim(next); c * chunk < N; c = claim(next)) {
+    int j0 = c * chunk, j1 = j0 + chunk < N ? j0 + chunk : N;
+    for (int j = j0; j < j1; j++) out[j] = bias[j] + dot_row(x, B + (intptr_t)j * K, K);
+  }
+}
+
 /** out[j] (=|+=) Σ_t partials[t*N + j]; threads take shares of the columns. */
 EXPORT void gl_matvec_reduce(const float *partials, int parts, float *out, int N, int accumulate, int tid, int nt) {
   int j0, j1;
