@@ -2,8 +2,9 @@
 // attention, residuals, head, log-softmax) as one call. A model's plan builder
 // (src/models/decode-step/) writes, once per model and KV cache, a program: a list of
 // instructions, each an opcode and its arguments (byte offsets into this memory, sizes, floats
-// as their bits). gl_step runs the program on every thread of the job; products and attention
-// are split across the threads, the small vector operations run on thread 0, and a barrier in
+// as their bits). gl_step runs the program on every thread of the job; products, attention and
+// element-wise operations are split across the threads, norms and the other small vector
+// operations (whose sums must keep one order) run on thread 0, and a barrier in
 // shared memory separates one instruction from the next. Every instruction calls the same
 // kernel the general forward runs for that operation, in the same order, so on one thread the
 // step's logits equal the general path's bit for bit.
@@ -139,12 +140,12 @@ EXPORT void gl_step(int *prog, int tid, int nt) {
         gl_matvec_q8(P(0), P(1), a[2] ? P(2) : 0, P(3), a[4], a[5], a[6], P(7), tid, nt);
         a += 8;
         break;
-      case OP_BINARY: // 5
-        if (tid == 0) gl_binary(a[0], P(1), 0, 1, P(2), 0, 1, P(3), 1, a[4], 0, 1);
+      case OP_BINARY: // 5: element by element, so shared by the threads (the same values as on one)
+        gl_binary(a[0], P(1), 0, 1, P(2), 0, 1, P(3), 1, a[4], tid, nt);
         a += 5;
         break;
-      case OP_UNARY: // 4
-        if (tid == 0) gl_unary(a[0], P(1), P(2), a[3], 0, 1);
+      case OP_UNARY: // 4: as OP_BINARY
+        gl_unary(a[0], P(1), P(2), a[3], tid, nt);
         a += 4;
         break;
       case OP_ROPE: // 5
