@@ -65,7 +65,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * take relaxed_dot_i8x16_i7x16_add's second operand as unsigned bytes (gl_q8_unsigned_dot, true
  * where V8 uses VNNI), and is timed on a (64 × 512) · (512 × 128) product. Both paths are called
  * until the engine's optimized code is in (V8 compiles it in the background: a few 20 ms waits,
- * as warmup.ts's settle), then timed alternately, best of 9 rounds each. Returns the decision and
+ * as warmup.ts's settle), then timed alternately, best of 9 rounds each (again, up to three times,
+ * while the int8 product loses). Returns the decision and
  * both times (µs per product; 0 when it was not timed).
  */
 export async function probeInt8Gemm(exports: Record<string, Fn>, alloc: WasmAllocator): Promise<{ int8: boolean; int8Us: number; floatUs: number }> {
@@ -107,9 +108,16 @@ export async function probeInt8Gemm(exports: Record<string, Fn>, alloc: WasmAllo
     await sleep(20);
   }
   let int8Us = Infinity, floatUs = Infinity;
-  for (let r = 0; r < 9; r++) { // best of 9: a busy machine's slow rounds drop out
-    int8Us = Math.min(int8Us, time(int8));
-    floatUs = Math.min(floatUs, time(float));
+  for (let attempt = 0; ; attempt++) {
+    for (let r = 0; r < 9; r++) { // best of 9: a busy machine's slow rounds drop out
+      int8Us = Math.min(int8Us, time(int8));
+      floatUs = Math.min(floatUs, time(float));
+    }
+    // a loss can be the engine's first-tier code still running while a busy machine compiles the
+    // optimized one (seen right after a 500 MB file was written: the float path, ~0.65× as fast,
+    // for a whole run): look again, up to three times, 100 ms apart
+    if (int8Us <= GEMM_WINS_BELOW * floatUs || attempt === 3) break;
+    await sleep(100);
   }
   for (const off of [w, x, out, dense, xu, xs, counter]) alloc.free(off);
   return { int8: int8Us <= GEMM_WINS_BELOW * floatUs, int8Us, floatUs };
