@@ -2,7 +2,8 @@
 // generate`, chat and serve do): the model still matches Hugging Face's reference outputs, on the
 // reference backend and on WebAssembly (one and two threads, the decode step and batched rows);
 // model.weight() hands back the stored (in, out) matrix bit for bit; the views that read weights
-// agree with the untouched model; training, saving and a later quantize are refused with a reason.
+// agree with the untouched model, and so does a LoRA adapter; training, saving and a later
+// quantize are refused with a reason.
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,7 @@ import { noGrad, setBackend, tidy } from '../src/tensor/engine.js';
 import { resolveTrainOptions } from '../src/train/options.js';
 import { sharedPath, skipUnlessShared } from './shared.js';
 import { loadHfModel, saveHfModel, Trainer } from '../src/node.js';
+import { createLora } from '../src/lora/adapter.js';
 
 const skip = skipUnlessShared('reference', 'gpt2-tiny');
 const dir = sharedPath('reference', 'gpt2-tiny');
@@ -121,6 +123,21 @@ test('a transposed model: the views that read weights agree; training, saving an
       assert.equal(p.name, expected[i].name);
       assert.ok(Math.abs(p.value - expected[i].value) <= 1e-5 * scale, `${p.name}: ${p.value} vs ${expected[i].value}`);
     });
+    // a LoRA adapter on every linear layer adds the same update to the transposed model's products
+    const adapter = createLora(model.config, { rank: 4, alpha: 8, dropout: 0, targets: 'all-linear' }, new op.Rng(1));
+    const rng = new op.Rng(2);
+    for (const l of adapter.layers.values()) { const b = l.B.floats(); for (let i = 0; i < b.length; i++) b[i] = rng.normal() * 0.3; }
+    const ids = op.tensor(Int32Array.of(1, 7, 3, 9, 4), [1, 5]);
+    const bare = noGrad(() => tidy(() => Float32Array.from(plain.forward(ids).logits.data())));
+    model.adapter = adapter;
+    plain.adapter = adapter;
+    const withA = noGrad(() => tidy(() => Float32Array.from(model.forward(ids).logits.data())));
+    const withB = noGrad(() => tidy(() => Float32Array.from(plain.forward(ids).logits.data())));
+    assert.ok(maxDiff(withA, bare) > 1e-3, 'the adapter changes the logits');
+    assert.ok(maxDiff(withA, withB) <= 1e-5, `with the adapter: ${maxDiff(withA, withB)}`);
+    model.adapter = null;
+    plain.adapter = null;
+    adapter.dispose();
     assert.throws(() => new Trainer(model, { train: new Int32Array(100), val: new Int32Array(100) }, resolveTrainOptions({ steps: 1, contextLength: 8 })), /transposed for decoding.*training needs its float weights/);
     const out = mkdtempSync(join(tmpdir(), 'glasslm-transposed-'));
     try {
