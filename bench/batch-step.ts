@@ -2,7 +2,8 @@
 // sequences on a GPT-2-small-shaped model (or the built-in one), the time per step and the
 // aggregate tokens/s, beside `generateIds` (what `glasslm generate` runs) in the same process.
 // Where the server loses time against these figures, it is HTTP or the worker hop, not the model.
-// usage: node dist/bench/batch-step.js [--model builtin|gpt2] [--rows 1,4,8] [--steps 40] [--threads 1] [--profile] [--conv1d]
+// usage: node dist/bench/batch-step.js [--model builtin|gpt2] [--rows 1,4,8] [--steps 40] [--threads 1|N|default] [--profile] [--conv1d]
+// --threads default: all cores, each kernel on one thread or all of them by its work size (as `glasslm serve` without --threads)
 // --conv1d: keep GPT-2's (in, out) matrices as stored, instead of transposing them as the server does
 // --profile: after the timed rounds, the time per backend kernel over the steps of each row count.
 
@@ -21,7 +22,7 @@ const { values } = parseArgs({ options: {
   profile: { type: 'boolean', default: false }, conv1d: { type: 'boolean', default: false },
 } });
 const steps = Number(values.steps);
-const { backend } = await selectBackend('auto', Number(values.threads));
+const { backend } = await selectBackend('auto', values.threads === 'default' ? undefined : Number(values.threads));
 setBackend(backend);
 const model = values.model === 'gpt2'
   ? Model.init({ arch: 'gpt2', vocabSize: 50257, contextLength: 1024, dim: 768, layers: 12, heads: 12, mlpHidden: 3072, normEps: 1e-5 } as never, new op.Rng(0))

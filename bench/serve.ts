@@ -5,12 +5,13 @@
 // model's single-stream `generate` speed in this process (the no-server baseline), and llama.cpp
 // (node-llama-cpp, one context with as many sequences as clients) on the same GGUF when installed
 // (sh scripts/install-llama-cpp.sh). The machine is shared: figures are indicative.
-// usage: node dist/bench/serve.js [--seconds 30] [--clients 1,4,8,16] [--models builtin,gpt2] [--tokens 64] [--threads 1]
+// usage: node dist/bench/serve.js [--seconds 30] [--clients 1,4,8,16] [--models builtin,gpt2] [--tokens 64] [--threads 1|N|default]
+// --threads default: no --threads for the server and the baseline (all cores, each kernel by its work size); llama.cpp gets all cores
 // (one thread for every side by default: on these 2-core shared machines a second thread slows decode down)
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,7 +27,9 @@ const { values } = parseArgs({ options: {
   seconds: { type: 'string', default: '30' }, clients: { type: 'string', default: '1,4,8,16' }, models: { type: 'string', default: 'builtin,gpt2' }, tokens: { type: 'string', default: '64' }, threads: { type: 'string', default: '1' },
 } });
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const seconds = Number(values.seconds), tokens = Number(values.tokens), threads = Number(values.threads);
+const seconds = Number(values.seconds), tokens = Number(values.tokens);
+/** The thread count both sides are given; undefined: glasslm's default (by work size), llama.cpp all cores. */
+const threads = values.threads === 'default' ? undefined : Number(values.threads);
 const clientCounts = values.clients!.split(',').map(Number);
 const maxClients = Math.max(...clientCounts);
 const peerPath = join(root, 'bench', 'peers', 'llama', 'node_modules', 'node-llama-cpp', 'dist', 'index.js');
@@ -42,7 +45,7 @@ function quantile(xs: number[], q: number): number {
 
 /** Starts a server for `model` (undefined: built-in) and resolves its URL once /health is ok. */
 async function startServer(model: string | undefined): Promise<{ url: string; proc: ChildProcess }> {
-  const args = [join(root, 'bin', 'glasslm.js'), 'serve', '--port', '0', '--threads', String(threads), '--parallel', String(maxClients), '--max-queue', '64', ...(model ? ['--model', model] : [])];
+  const args = [join(root, 'bin', 'glasslm.js'), 'serve', '--port', '0', ...(threads === undefined ? [] : ['--threads', String(threads)]), '--parallel', String(maxClients), '--max-queue', '64', ...(model ? ['--model', model] : [])];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((res, rej) => {
@@ -130,7 +133,7 @@ async function generateBaseline(modelPath: string | undefined): Promise<number> 
 
 /** llama.cpp: one context with `clients` sequences, each decoding greedily and concurrently, tokens/s. */
 async function llamaCppLevel(model: any, clients: number): Promise<number> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const context = await model.createContext({ contextSize: 256, sequences: clients, threads });
+  const context = await model.createContext({ contextSize: 256, sequences: clients, threads: threads ?? cpus().length });
   const promptTokens = model.tokenize(PROMPT);
   let produced = 0;
   const t0 = performance.now(), end = t0 + seconds * 1000;
@@ -172,7 +175,7 @@ try {
       label = 'GPT-2-small shape (124M, random weights, F32 GGUF)';
       eos = tokenizer.eos;
     } else throw new Error(`unknown model '${which}' (builtin, gpt2)`);
-    console.log(`${label}: ${tokens}-token greedy streaming completions, ${seconds} s per level, ${threads} thread${threads === 1 ? '' : 's'} each side`);
+    console.log(`${label}: ${tokens}-token greedy streaming completions, ${seconds} s per level, ${threads === undefined ? `glasslm's default threads, llama.cpp ${cpus().length}` : `${threads} thread${threads === 1 ? '' : 's'} each side`}`);
     const baseline = await generateBaseline(modelPath);
     console.log(`  glasslm generate (one stream, in process): ${fmt(baseline)} tokens/s`);
     const { url, proc } = await startServer(modelPath);
