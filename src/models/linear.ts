@@ -46,7 +46,7 @@ export class Projections {
     let out: Tensor;
     const t = this.transposed.get(weight);
     if (q) out = op.linearQ8(x, q, bias);
-    else if (t) out = bias ? op.matmulBias(x, op.transpose(t), bias) : op.matmul(x, op.transpose(t)); // t (out, in)
+    else if (t) out = op.linear(x, t, bias); // t (out, in), as nn.Linear
     else {
       const w = this.params.get(weight)!;
       const wio = s.layout === 'in-out' ? w : op.transpose(w); // (in, out)

@@ -181,7 +181,7 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
     try {
       const px = stage.in(x), pb = stage.in(B), po = stage.out(out);
       if (transB) {
-        call('gl_matvec_dot', [px, pb, po, k, n, accumulate ? 1 : 0, chunkRows(k * 4, 2), zeroedCounter()]);
+        call('gl_matvec_dot', [px, pb, 0, po, k, n, accumulate ? 1 : 0, chunkRows(k * 4, 2), zeroedCounter()]);
       } else {
         const partials = stage.scratch(nt * n);
         call('gl_matvec_rows_split', [px, pb, partials, k, n, chunkRows(n * 4, 4), zeroedCounter()]);

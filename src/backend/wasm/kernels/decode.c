@@ -15,8 +15,7 @@ void gl_layer_norm(const float *x, const float *w, const float *b, float *out, f
 void gl_rms_norm(const float *x, const float *w, float *out, float *rstd, int rows, int cols, float eps, int tid, int nt);
 void gl_matvec_rows_split(const float *x, const float *B, float *partials, int K, int N, int chunk, int *next, int tid, int nt);
 void gl_matvec_reduce(const float *partials, int parts, float *out, int N, int accumulate, int tid, int nt);
-void gl_matvec_dot(const float *x, const float *B, float *out, int K, int N, int accumulate, int chunk, int *next, int tid, int nt);
-void matvec_dot_bias(const float *x, const float *B, const float *bias, float *out, int K, int N, int chunk, int *next);
+void gl_matvec_dot(const float *x, const float *B, const float *bias, float *out, int K, int N, int accumulate, int chunk, int *next, int tid, int nt);
 void gl_matvec_q8(const float *x, const uint8_t *W, const float *bias, float *out, int N, int K, int chunk, int *next, int tid, int nt);
 void gl_unary(int op, const float *x, float *out, int n, int tid, int nt);
 void gl_binary(int op, const float *a, int ra, int ca, const float *b, int rb, int cb, float *out, int rows, int cols, int tid, int nt);
@@ -132,8 +131,7 @@ EXPORT void gl_step(int *prog, int tid, int nt) {
         break;
       }
       case OP_MATVEC_NK: // 8: with a bias, out = bias + x · Wᵀ (the general path's matmulBias)
-        if (a[2]) matvec_dot_bias(P(0), P(1), P(2), P(3), a[4], a[5], a[6], P(7));
-        else gl_matvec_dot(P(0), P(1), P(3), a[4], a[5], 0, a[6], P(7), tid, nt);
+        gl_matvec_dot(P(0), P(1), a[2] ? P(2) : 0, P(3), a[4], a[5], 0, a[6], P(7), tid, nt);
         a += 8;
         break;
       case OP_MATVEC_Q8: // 8

@@ -170,14 +170,16 @@ INLINE float dot_row(const float *x, const float *w, int K) {
 }
 
 /**
- * out[j] (+)= Σ_p x[p] W[j*ldw + p] for j in [j0, j1): one contiguous weight row per output, one
- * row at a time. (Two rows per pass, each load of x serving both, streams at half the rate from
- * memory: two read streams 3 KB apart defeat the prefetchers. bench/matmul.ts, "matvec".)
+ * out[j] = (bias[j] | out[j] | 0) + Σ_p x[p] W[j*ldw + p] for j in [j0, j1) (bias when given, else
+ * out[j] when accumulating): one contiguous weight row per output, one row at a time. bias[j] + s
+ * is the sum matmulBias makes (out starts as the bias, then the product is added). (Two rows per
+ * pass, each load of x serving both, streams at half the rate from memory: two read streams 3 KB
+ * apart defeat the prefetchers. bench/matmul.ts, "matvec".)
  */
-static void matvec_rows(const float *x, const float *W, int ldw, float *out, int K, int j0, int j1, int accumulate) {
+static void matvec_rows(const float *x, const float *W, int ldw, const float *bias, float *out, int K, int j0, int j1, int accumulate) {
   for (int j = j0; j < j1; j++) {
     float s = dot_row(x, W + (intptr_t)j * ldw, K);
-    out[j] = accumulate ? out[j] + s : s;
+    out[j] = bias ? bias[j] + s : accumulate ? out[j] + s : s;
   }
 }
 
@@ -230,25 +232,15 @@ EXPORT void gl_matvec_rows_split(const float *x, const float *B, float *partials
 }
 
 /**
- * Decode with B stored (N, K) row-major (nn.Linear weights, the tied GPT-2 head): out[j] (=|+=)
- * x · B[j, :], over blocks of `chunk` rows claimed from *next (zeroed by the caller).
+ * Decode with B stored (N, K) row-major (nn.Linear weights, the tied GPT-2 head): out[j] =
+ * (bias[j] | out[j] | 0) + x · B[j, :] (see matvec_rows; bias may be 0), over blocks of `chunk`
+ * rows claimed from *next (zeroed by the caller). The decode step passes its bias here rather
+ * than copying it into out first behind a barrier.
  */
-EXPORT void gl_matvec_dot(const float *x, const float *B, float *out, int K, int N, int accumulate, int chunk, int *next, int tid, int nt) {
+EXPORT void gl_matvec_dot(const float *x, const float *B, const float *bias, float *out, int K, int N, int accumulate, int chunk, int *next, int tid, int nt) {
   for (int c = claim(next); c * chunk < N; c = claim(next)) {
     int j0 = c * chunk, j1 = j0 + chunk < N ? j0 + chunk : N;
-    matvec_rows(x, B, K, out, K, j0, j1, accumulate);
-  }
-}
-
-/**
- * The decode step's x · Bᵀ + bias (B stored (N, K)): out[j] = bias[j] + x · B[j, :], the sum
- * matmulBias makes (out starts as the bias, then the product is added), without a pass that
- * copies the bias in and a barrier after it.
- */
-void matvec_dot_bias(const float *x, const float *B, const float *bias, float *out, int K, int N, int chunk, int *next) {
-  for (int c = claim(next); c * chunk < N; c = claim(next)) {
-    int j0 = c * chunk, j1 = j0 + chunk < N ? j0 + chunk : N;
-    for (int j = j0; j < j1; j++) out[j] = bias[j] + dot_row(x, B + (intptr_t)j * K, K);
+    matvec_rows(x, B, K, bias, out, K, j0, j1, accumulate);
   }
 }
 
@@ -368,7 +360,7 @@ EXPORT void gl_matmul(const float *A, const float *B, float *C, int batch, int M
   for (int b = 0; b < batch; b++) {
     const float *a = A + (intptr_t)b * strideA, *bb = B + (intptr_t)b * strideB;
     float *c = C + (intptr_t)b * M * N;
-    if (M == 1 && acs == 1 && brs == 1) matvec_rows(a, bb, bcs, c, K, j0, j1, accumulate);
+    if (M == 1 && acs == 1 && brs == 1) matvec_rows(a, bb, bcs, 0, c, K, j0, j1, accumulate);
     else if (M == 1 && acs == 1 && bcs == 1) matvec_cols(a, bb, brs, c, K, j0, j1, accumulate);
     else if (M <= FEW_ROWS && K > 0 && acs == 1 && bcs == 1)
       few_rows_kn(a + (intptr_t)i0 * ars, ars, bb, brs, c + (intptr_t)i0 * N, N, i1 - i0, K, j0, j1, accumulate, pa);
