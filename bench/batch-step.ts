@@ -2,7 +2,8 @@
 // sequences on a GPT-2-small-shaped model (or the built-in one), the time per step and the
 // aggregate tokens/s, beside `generateIds` (what `glasslm generate` runs) in the same process.
 // Where the server loses time against these figures, it is HTTP or the worker hop, not the model.
-// usage: node dist/bench/batch-step.js [--model builtin|gpt2] [--rows 1,4,8] [--steps 40] [--threads 1|N|default] [--profile] [--conv1d]
+// usage: node dist/bench/batch-step.js [--model builtin|gpt2] [--rows 1,4,8] [--steps 40] [--threads 1|N|default] [--dtype f32|q8_0] [--profile] [--conv1d]
+// --dtype q8_0: the weights quantized to Q8_0 (as a Q8_0 GGUF loads): one row reads int8 blocks, 8 rows or more run int8 × int8 where the probe chose it
 // --threads default: all cores, each kernel on one thread or all of them by its work size (as `glasslm serve` without --threads)
 // --conv1d: keep GPT-2's (in, out) matrices as stored, instead of transposing them as the server does
 // --profile: after the timed rounds, the time per backend kernel over the steps of each row count.
@@ -19,7 +20,7 @@ import { setBackend } from '../src/tensor/engine.js';
 
 const { values } = parseArgs({ options: {
   model: { type: 'string', default: 'gpt2' }, rows: { type: 'string', default: '1,4,8' }, steps: { type: 'string', default: '40' }, threads: { type: 'string', default: '1' },
-  profile: { type: 'boolean', default: false }, conv1d: { type: 'boolean', default: false },
+  dtype: { type: 'string', default: 'f32' }, profile: { type: 'boolean', default: false }, conv1d: { type: 'boolean', default: false },
 } });
 const steps = Number(values.steps);
 const { backend } = await selectBackend('auto', values.threads === 'default' ? undefined : Number(values.threads));
@@ -27,7 +28,9 @@ setBackend(backend);
 const model = values.model === 'gpt2'
   ? Model.init({ arch: 'gpt2', vocabSize: 50257, contextLength: 1024, dim: 768, layers: 12, heads: 12, mlpHidden: 3072, normEps: 1e-5 } as never, new op.Rng(0))
   : loadModelAndTokenizer({}).model;
-if (!values.conv1d) model.transposeConv1D(); // as the server holds them (loadModelAndTokenizer's decode option)
+if (values.dtype === 'q8_0') model.quantize('q8_0', { keepFloat: false });
+else if (values.dtype !== 'f32') throw new Error(`--dtype: f32 or q8_0, got '${values.dtype}'`);
+else if (!values.conv1d) model.transposeConv1D(); // as the server holds them (loadModelAndTokenizer's decode option)
 const prompt = Array.from({ length: 12 }, (_, i) => (i * 7919) % model.config.vocabSize);
 
 function generateRate(): number {

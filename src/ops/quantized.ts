@@ -51,8 +51,15 @@ export class QuantizedMatrix {
   }
 }
 
-/** Rows of x from which a product expands W to float32 instead of reading the int8 blocks per row. */
-const PREFILL_ROWS = 8;
+/** Rows of x from which a product runs int8 × int8 where the backend has that product (prefill, batched decode). */
+const INT8_ROWS = 8;
+/**
+ * Rows of x beyond which, with no int8 × int8 product, W is expanded to float32 once for the
+ * float GEMM (a prompt). Up to this many (batched decode), the weight-only product reads each int8
+ * weight once and expands it a few rows at a time (kernels/quantized.c): expanding all of W for 8
+ * rows wrote 4 bytes per weight and made 8 GPT-2-small rows slower than one.
+ */
+const FLOAT_GEMM_ROWS = 16;
 
 /** x (…, cols) · Wᵀ (+ bias) -> (…, rows), with W quantized. */
 export function linearQ8(x: Tensor, w: QuantizedMatrix, bias?: Tensor | null): Tensor {
@@ -61,7 +68,7 @@ export function linearQ8(x: Tensor, w: QuantizedMatrix, bias?: Tensor | null): T
   if (k !== w.cols) throw new Error(`linearQ8: input ${formatShape(x.shape)} does not match a (${w.rows}, ${w.cols}) matrix`);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== w.rows || bias.dtype !== 'float32')) throw new Error(`linearQ8: the bias must be float32 (${w.rows}), got ${bias.dtype} ${formatShape(bias.shape)}`);
   const m = x.size / k;
-  if (m >= PREFILL_ROWS && !x.backend.matmulQ8x8) {
+  if (m > FLOAT_GEMM_ROWS && !x.backend.matmulQ8x8) {
     // many rows (a prompt) and no int8 × int8 product: expand W to float32 once, float matmul
     const dense = w.dequantize();
     return bias ? matmulBias(x, transpose(dense), bias) : matmul(x, transpose(dense));
@@ -69,7 +76,7 @@ export function linearQ8(x: Tensor, w: QuantizedMatrix, bias?: Tensor | null): T
   const out = Tensor.output([...x.shape.slice(0, -1), w.rows], 'float32', x.backend);
   const b = bias ? (contiguous(bias).data() as Float32Array) : null;
   // many rows where the backend has an int8 × int8 product (prefill): x quantized per block too
-  const product = m >= PREFILL_ROWS ? x.backend.matmulQ8x8!.bind(x.backend) : x.backend.matmulQ8.bind(x.backend);
+  const product = m >= INT8_ROWS && x.backend.matmulQ8x8 ? x.backend.matmulQ8x8!.bind(x.backend) : x.backend.matmulQ8.bind(x.backend);
   product(contiguous(x).data() as Float32Array, w.data.data() as Uint8Array, out.data() as Float32Array, m, w.rows, k, b);
   // d/dx (x · Wᵀ) = g · W, with W expanded (the bias is frozen with the matrix)
   return record(out, 'linearQ8', [x], (g) => [matmul(g, w.dequantize())]);

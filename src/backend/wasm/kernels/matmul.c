@@ -6,7 +6,7 @@
 // A[i*ars + p*acs] and element (p, j) of B is B[p*brs + j*bcs], so transposed operands are only
 // other strides, resolved while packing. Edge tiles are zero-padded in the packs.
 // A single row (m = 1, decode) skips packing and streams B once (matvec below).
-#include "common.h"
+#include "few-rows.h"
 
 #define MR 4
 #define NR 8
@@ -311,8 +311,9 @@ static void few_rows_kn(const float *A, int lda, const float *B, int ldb, float 
 /**
  * C (m × n) (=|+=) A (m × K) · Wᵀ with W (N × K row-major, rows ldw apart: nn.Linear weights),
  * columns [j0, j1): two weight rows against four rows of A, 8 accumulators along K, summed at the end.
+ * (Also the weight-only int8 product's, over weight rows it has expanded: quantized.c.)
  */
-static void few_rows_nk(const float *A, int lda, const float *W, int ldw, float *C, int ldc, int M, int K, int j0, int j1, int accumulate) {
+void few_rows_nk(const float *A, int lda, const float *W, int ldw, float *C, int ldc, int M, int K, int j0, int j1, int accumulate) {
   int K4 = K & ~3;
   for (int j = j0; j < j1; j += 2) {
     int cols = j1 - j < 2 ? 1 : 2;

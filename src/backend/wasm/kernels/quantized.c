@@ -7,8 +7,9 @@
 // Where the engine runs relaxed SIMD's int8 dot product fast (a probe at start-up decides:
 // gl_set_q8_activations), x is quantized to int8 instead, as llama.cpp's Q8_0 × Q8_0 product does,
 // and each block is two i32x4.relaxed_dot_i8x16_i7x16_add_s.
-// Several rows (prefill) expand a weight row once into scratch and reuse it for every x row.
+// Several rows expand a few weight rows at a time into scratch and reuse them for every x row.
 #include "q8-block.h"
+#include "few-rows.h"
 
 #define QK 32
 
@@ -29,17 +30,6 @@ INLINE void dequant_row(const uint8_t *row, int K, float *w) {
       STORE(w + b * QK + 8 * k + 4, wasm_f32x4_mul(s, wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(h))));
     }
   }
-}
-
-/** Σ_p x[p] · w[p], both float. */
-INLINE float dot_f32(const float *x, const float *w, int K) {
-  f4 s0 = SPLAT(0), s1 = SPLAT(0);
-  int p = 0;
-  for (; p + 8 <= K; p += 8) {
-    s0 = FMA(LOAD(x + p), LOAD(w + p), s0);
-    s1 = FMA(LOAD(x + p + 4), LOAD(w + p + 4), s1);
-  }
-  return hsum(wasm_f32x4_add(s0, s1));
 }
 
 /** x (K floats) -> int16 per block of 32 with scales: x ≈ xs[b] · xq[b*32 + t]. */
@@ -259,31 +249,48 @@ EXPORT void gl_matvec_q8(const float *x, const uint8_t *W, const float *bias, fl
   }
 }
 
-/** A few rows of X (or rows longer than 32768): each thread computes a share of the output columns (weight rows). */
+/** Weight rows expanded at a time by gl_matmul_q8: 4 rows of up to 3072 values stay in L1 while every row of X meets them. */
+#define EXPANDED_ROWS 4
+
+/**
+ * A few rows of X (batched decode, or any rows where there is no int8 × int8 product): each thread
+ * takes a share of the output columns (weight rows), expands EXPANDED_ROWS weight rows at a time
+ * into its scratch and multiplies them with every row of X in the few-rows float kernel
+ * (few_rows_nk: two weight rows against four rows of X), so each int8 weight is read from
+ * memory once per call whatever M is. (One dot product per (row, weight row), as before,
+ * ran at about a quarter of that kernel's rate: two accumulators wait on the FMA's latency.)
+ * Rows longer than 32768 values do not fit the scratch: their int8 values are read directly.
+ */
 EXPORT void gl_matmul_q8(const float *X, const uint8_t *W, const float *bias, float *out, int M, int N, int K, int tid, int nt) {
   int j0, j1;
   share(N, 4, tid, nt, &j0, &j1);
   intptr_t rowBytes = row_bytes(K);
   float *w = thread_scratch(tid);
-  for (int j = j0; j < j1; j++) {
-    const uint8_t *row = W + j * rowBytes;
-    float b = bias ? bias[j] : 0.0f;
+  for (int jb = j0; jb < j1; jb += EXPANDED_ROWS) {
+    int rows = j1 - jb < EXPANDED_ROWS ? j1 - jb : EXPANDED_ROWS;
     if (K <= 32768) {
-      dequant_row(row, K, w);
-      for (int i = 0; i < M; i++) out[(intptr_t)i * N + j] = dot_f32(X + (intptr_t)i * K, w, K) + b;
-    } else { // the row does not fit the scratch: read its int8 values directly
-      const float *d = row_scales(row, K);
-      for (int i = 0; i < M; i++) {
-        const float *xi = X + (intptr_t)i * K;
-        float s = 0.0f;
-        for (int blk = 0; blk < K / QK; blk++) {
-          float t = 0.0f;
-          for (int k = 0; k < QK; k++) t += xi[blk * QK + k] * (float)(int8_t)row[blk * QK + k];
-          s += d[blk] * t;
+      for (int r = 0; r < rows; r++) dequant_row(W + (jb + r) * rowBytes, K, w + (intptr_t)r * K);
+      // columns jb … jb+rows of out are rows 0 … rows of the expanded block
+      few_rows_nk(X, K, w, K, out + jb, N, M, K, 0, rows, 0);
+    } else {
+      for (int j = jb; j < jb + rows; j++) {
+        const uint8_t *row = W + j * rowBytes;
+        const float *d = row_scales(row, K);
+        for (int i = 0; i < M; i++) {
+          const float *xi = X + (intptr_t)i * K;
+          float s = 0.0f;
+          for (int blk = 0; blk < K / QK; blk++) {
+            float t = 0.0f;
+            for (int k = 0; k < QK; k++) t += xi[blk * QK + k] * (float)(int8_t)row[blk * QK + k];
+            s += d[blk] * t;
+          }
+          out[(intptr_t)i * N + j] = s;
         }
-        out[(intptr_t)i * N + j] = s + b;
       }
     }
+    if (bias)
+      for (int i = 0; i < M; i++)
+        for (int j = jb; j < jb + rows; j++) out[(intptr_t)i * N + j] += bias[j];
   }
 }
 
