@@ -5,14 +5,15 @@
 // model's single-stream `generate` speed in this process (the no-server baseline), and llama.cpp
 // (node-llama-cpp, one context with as many sequences as clients) on the same GGUF when installed
 // (sh scripts/install-llama-cpp.sh). The machine is shared: figures are indicative.
-// usage: node dist/bench/serve.js [--seconds 30] [--clients 1,4,8,16] [--models builtin,gpt2] [--tokens 64] [--threads 1|N|default]
+// usage: node dist/bench/serve.js [--seconds 30] [--clients 1,4,8,16] [--models builtin,gpt2] [--tokens 64] [--threads 1|N|default] [--dtype f32|q8_0]
+// --dtype q8_0: the GPT-2-small GGUF (both sides) in Q8_0 instead of F32
 // --threads default: no --threads for the server and the baseline (all cores, each kernel by its work size); llama.cpp gets all cores
 // (one thread for every side by default: on these 2-core shared machines a second thread slows decode down)
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend/select.js';
@@ -24,7 +25,7 @@ import { setBackend } from '../src/tensor/engine.js';
 import { loadTokenizer, saveGgufModel } from '../src/node.js';
 
 const { values } = parseArgs({ options: {
-  seconds: { type: 'string', default: '30' }, clients: { type: 'string', default: '1,4,8,16' }, models: { type: 'string', default: 'builtin,gpt2' }, tokens: { type: 'string', default: '64' }, threads: { type: 'string', default: '1' },
+  seconds: { type: 'string', default: '30' }, clients: { type: 'string', default: '1,4,8,16' }, models: { type: 'string', default: 'builtin,gpt2' }, tokens: { type: 'string', default: '64' }, threads: { type: 'string', default: '1' }, dtype: { type: 'string', default: 'f32' },
 } });
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const seconds = Number(values.seconds), tokens = Number(values.tokens);
@@ -169,17 +170,19 @@ try {
       }
       const tokenizer = loadTokenizer(tokPath);
       const model = Model.init({ arch: 'gpt2', vocabSize: 50257, contextLength: 1024, dim: 768, layers: 12, heads: 12, mlpHidden: 3072, normEps: 1e-5 } as never, new op.Rng(0));
-      modelPath = join(dir, 'gpt2-small-f32.gguf');
-      saveGgufModel(model, modelPath, { dtype: 'f32', tokenizer });
+      const dtype = values.dtype as 'f32' | 'q8_0';
+      if (dtype !== 'f32' && dtype !== 'q8_0') throw new Error(`--dtype: f32 or q8_0, got '${dtype}'`);
+      modelPath = join(dir, `gpt2-small-${dtype}.gguf`);
+      saveGgufModel(model, modelPath, { dtype, tokenizer });
       model.dispose();
-      label = 'GPT-2-small shape (124M, random weights, F32 GGUF)';
+      label = `GPT-2-small shape (124M, random weights, ${dtype.toUpperCase()} GGUF)`;
       eos = tokenizer.eos;
     } else throw new Error(`unknown model '${which}' (builtin, gpt2)`);
     console.log(`${label}: ${tokens}-token greedy streaming completions, ${seconds} s per level, ${threads === undefined ? `glasslm's default threads, llama.cpp ${cpus().length}` : `${threads} thread${threads === 1 ? '' : 's'} each side`}`);
     const baseline = await generateBaseline(modelPath);
     console.log(`  glasslm generate (one stream, in process): ${fmt(baseline)} tokens/s`);
     const { url, proc } = await startServer(modelPath);
-    const id = modelPath ? 'gpt2-small-f32' : 'glasslm-builtin';
+    const id = modelPath ? basename(modelPath, '.gguf') : 'glasslm-builtin';
     await oneRequest(url, id, eos); // warm-up (V8 tiers the kernels up)
     const results: LevelResult[] = [];
     for (const c of clientCounts) {

@@ -103,3 +103,44 @@ test('strided copies (permutes, slices, broadcasts) on the wasm backend equal th
     wasm.dispose();
   }
 });
+
+test('attention with each row at its own offset (KV-cache rows of different lengths) equals softmax(q·kᵀ)·v written out per row, keys past a row\'s end unread', () => {
+  for (const T of [1, 2]) checkRowOffsets(T); // one query per row (decode) and a block of queries
+});
+
+function checkRowOffsets(T: number): void {
+  const B = 3, H = 4, KV = 2, D = 20, S = 37, group = H / KV, scale = 0.3;
+  const offsets = Int32Array.of(0, 35, 17); // row b's queries sit at offsets[b] … offsets[b] + T - 1
+  const rng = new op.Rng(9);
+  const q = Float32Array.from({ length: B * H * T * D }, () => rng.normal());
+  const k = Float32Array.from({ length: B * KV * S * D }, () => rng.normal());
+  const v = Float32Array.from({ length: B * KV * S * D }, () => rng.normal());
+  // stale positions past each row's last query: NaN, which must not reach the output
+  for (let b = 0; b < B; b++) for (let h = 0; h < KV; h++) for (let j = offsets[b] + T; j < S; j++) {
+    for (let d = 0; d < D; d++) k[((b * KV + h) * S + j) * D + d] = v[((b * KV + h) * S + j) * D + d] = NaN;
+  }
+  const expected = new Float64Array(B * H * T * D);
+  for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) for (let i = 0; i < T; i++) {
+    const kv = (b * KV + Math.floor(h / group)) * S, qi = ((b * H + h) * T + i) * D, last = offsets[b] + i;
+    const scores = Array.from({ length: last + 1 }, (_, j) => {
+      let s = 0;
+      for (let d = 0; d < D; d++) s += q[qi + d] * k[(kv + j) * D + d];
+      return s * scale;
+    });
+    const top = Math.max(...scores), weights = scores.map((s) => Math.exp(s - top)), total = weights.reduce((a, w) => a + w, 0);
+    for (let j = 0; j <= last; j++) for (let d = 0; d < D; d++) expected[qi + d] += (weights[j] / total) * v[(kv + j) * D + d];
+  }
+  for (const backend of [createCpuBackend(), wasm]) {
+    const previous = setBackend(backend);
+    try {
+      tidy(() => {
+        const out = op.attention(op.tensor(q, [B, H, T, D]), op.tensor(k, [B, KV, S, D]), op.tensor(v, [B, KV, S, D]), { rowOffsets: offsets, scale }).out.toArray();
+        const worst = Math.max(...out.map((x, i) => Math.abs(x - expected[i])));
+        assert.ok(worst < 1e-5, `${backend.name}, ${T} queries: differs by ${worst}`);
+        assert.throws(() => op.attention(op.tensor(q, [B, H, T, D]), op.tensor(k, [B, KV, S, D]), op.tensor(v, [B, KV, S, D]), { rowOffsets: Int32Array.of(0, 37 - T + 1, 1) }), new RegExp(`row offset of ${38 - T} with ${T} queries`));
+      });
+    } finally {
+      setBackend(previous);
+    }
+  }
+}

@@ -49,6 +49,11 @@ export interface AttentionParams {
    * and is read in place. The backward pass takes contiguous k and v.
    */
   kvHeadStride?: number;
+  /**
+   * Forward only: batch row b's own offset (rows of a KV cache that hold different lengths, batched
+   * by a server); replaces `offset`. Keys past a row's offset + T − 1 are not attended, whatever they hold.
+   */
+  rowOffsets?: Int32Array;
 }
 
 export interface Backend {

@@ -97,8 +97,9 @@ export function attend(ctx: HookContext, prefix: string, layer: number, q: Tenso
 
 /**
  * Rows of a KV cache that hold different lengths (sequences batched together by a server): each
- * row attends over its own starts[b] + T positions as it would alone (the fused kernel, or the
- * written-out form where a sliding window hides keys).
+ * row attends over its own starts[b] + T positions as it would alone: one fused call with each
+ * row's offset, or, where a sliding window hides some row's keys, row by row (the written-out form
+ * for such a row).
  * qh (B, H, T, D), kh/vh (B, Hkv, S, D) with S ≥ every row's length -> z (B, T, H·D).
  */
 function attendRows(ctx: HookContext, prefix: string, qh: Tensor, kh: Tensor, vh: Tensor, starts: Int32Array, window?: number): Tensor {
@@ -107,6 +108,12 @@ function attendRows(ctx: HookContext, prefix: string, qh: Tensor, kh: Tensor, vh
   }
   const [B, H, T, D] = qh.shape;
   const scale = 1 / Math.sqrt(D), group = H / kh.shape[1];
+  if (window === undefined || starts.every((s) => s + T - 1 < window)) {
+    // no row's window hides a key: one fused call, each row over its own keys
+    const out = op.attention(qh, kh, vh, { rowOffsets: starts, scale }).out; // (B, H, T, D)
+    const z = ctx.point(prefix + 'hook_z', op.permute(out, [0, 2, 1, 3])); // (B, T, H, D)
+    return op.reshape(z, [B, T, H * D]);
+  }
   const rows: Tensor[] = [];
   for (let b = 0; b < B; b++) {
     const offset = starts[b], end = offset + T;
@@ -114,10 +121,9 @@ function attendRows(ctx: HookContext, prefix: string, qh: Tensor, kh: Tensor, vh
     const q = op.slice(qh, 0, b, b + 1);
     if (window !== undefined && end - 1 >= window) {
       // a sliding window hides some of this row's keys: the written-out form with its mask
-      const group = H / kh.shape[1];
-      const scores = op.add(op.scale(op.matmul(q, op.transpose(repeatHeads(row(kh), group))), 1 / Math.sqrt(D)), causalMask(T, end, starts[b], q, window));
+      const scores = op.add(op.scale(op.matmul(q, op.transpose(repeatHeads(row(kh), group))), scale), causalMask(T, end, starts[b], q, window));
       rows.push(op.matmul(op.softmax(scores), repeatHeads(row(vh), group)));
-    } else rows.push(op.attention(q, row(kh), row(vh), { offset: starts[b], scale: 1 / Math.sqrt(D) }).out); // (1, H, T, D)
+    } else rows.push(op.attention(q, row(kh), row(vh), { offset: starts[b], scale }).out); // (1, H, T, D)
   }
   const z = ctx.point(prefix + 'hook_z', op.permute(op.concat(rows, 0), [0, 2, 1, 3])); // (B, T, H, D)
   return op.reshape(z, [B, T, H * D]);

@@ -13,6 +13,11 @@ export interface AttentionOptions {
   scale?: number;
   /** Also return the probabilities (batch, heads, T, S). */
   returnProbs?: boolean;
+  /**
+   * Inference only: batch row b's first query sits at rowOffsets[b] (rows of a KV cache holding
+   * different lengths); replaces `offset`. Each row attends over its own keys 0 … rowOffsets[b] + i.
+   */
+  rowOffsets?: Int32Array;
 }
 
 /**
@@ -32,6 +37,12 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     offset: opts.offset ?? S - T,
     scale: opts.scale ?? 1 / Math.sqrt(D),
   };
+  if (opts.rowOffsets) {
+    const offsets = opts.rowOffsets;
+    if (offsets.length !== batch) throw new Error(`attention: ${offsets.length} row offsets for a batch of ${batch}`);
+    for (const o of offsets) if (!(o >= 0 && o + T <= S)) throw new Error(`attention: a row offset of ${o} with ${T} queries needs more than the ${S} keys given`);
+    p.rowOffsets = offsets;
+  }
   const qc = contiguous(q);
   // k and v are read where they lie when only their head stride differs from a contiguous
   // layout (a slice of a KV cache allocated for more positions); otherwise copied
@@ -45,6 +56,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   q.backend.attention(qc.floats(), kvData(kc), kvData(vc), out.floats(), lse.floats(), probs ? probs.floats() : null,
     inPlace ? { ...p, kvHeadStride: k.strides[1] } : p);
   record(out, 'attention', [q, k, v], (g) => {
+    if (p.rowOffsets) throw new Error('attention with per-row offsets is for inference only: it has no gradient');
     const dq = Tensor.empty(q.shape, q.dtype, q.backend);
     const dk = Tensor.empty(k.shape, q.dtype, q.backend);
     const dv = Tensor.empty(v.shape, q.dtype, q.backend);

@@ -14,7 +14,7 @@ export function attention(q: FloatArray, k: FloatArray, v: FloatArray, out: Floa
       const kvBase = (b * kvHeads + Math.floor(h / group)) * kvStride;
       for (let i = 0; i < T; i++) {
         const qRow = qBase + i * D;
-        const last = Math.min(offset + i, S - 1); // keys 0 … last are visible
+        const last = Math.min((p.rowOffsets ? p.rowOffsets[b] : offset) + i, S - 1); // keys 0 … last are visible
         let max = -Infinity;
         for (let j = 0; j <= last; j++) {
           const kRow = kvBase + j * D;
@@ -45,6 +45,7 @@ export function attention(q: FloatArray, k: FloatArray, v: FloatArray, out: Floa
 export function attentionBackward(q: FloatArray, k: FloatArray, v: FloatArray, out: FloatArray, lse: FloatArray, dOut: FloatArray, dq: FloatArray, dk: FloatArray, dv: FloatArray, p: AttentionParams): void {
   const { batch, heads, kvHeads, queryLen: T, keyLen: S, headDim: D, offset, scale } = p;
   if (p.kvHeadStride !== undefined && p.kvHeadStride !== S * D) throw new Error('attentionBackward takes contiguous k and v');
+  if (p.rowOffsets) throw new Error('attentionBackward takes one offset for every row');
   const group = heads / kvHeads;
   dq.fill(0);
   dk.fill(0);

@@ -358,7 +358,7 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
       if (f64(q)) return cpuRef.attention(q, k, v, out, lse, probs, p);
       const { batch, heads, kvHeads, queryLen, keyLen, headDim, offset, scale } = p;
       run('gl_attention', [stage.in(q), stage.in(k), stage.in(v), stage.out(out), stage.out(lse), probs ? stage.out(probs) : 0,
-        batch, heads, kvHeads, queryLen, keyLen, headDim, offset, scale, p.kvHeadStride ?? keyLen * headDim],
+        batch, heads, kvHeads, queryLen, keyLen, headDim, offset, p.rowOffsets ? stage.in(p.rowOffsets) : 0, scale, p.kvHeadStride ?? keyLen * headDim],
         // one query (decode) reads the whole cache: bound by memory, so threads pay off early
         batch * heads * queryLen * keyLen * headDim, queryLen === 1 ? PARALLEL_DECODE_ATTENTION : PARALLEL_FLOPS);
     },

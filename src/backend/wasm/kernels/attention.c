@@ -65,6 +65,31 @@ INLINE float dot(const float *a, const float *b, int D) {
   return s;
 }
 
+/**
+ * s[j] = scale · q · K[j] for j < n (keys of length D, stride D), the same sums as dot(): four
+ * keys at a time, so that four sums advance together instead of one waiting on each FMA.
+ */
+INLINE void query_scores(const float *q, const float *K, int n, int D, float scale, float *s) {
+  int D4 = D & ~3, j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const float *k0 = K + (intptr_t)j * D, *k1 = k0 + D, *k2 = k1 + D, *k3 = k2 + D;
+    f4 a0 = SPLAT(0), a1 = SPLAT(0), a2 = SPLAT(0), a3 = SPLAT(0);
+    for (int d = 0; d < D4; d += 4) {
+      f4 qv = LOAD(q + d);
+      a0 = FMA(qv, LOAD(k0 + d), a0);
+      a1 = FMA(qv, LOAD(k1 + d), a1);
+      a2 = FMA(qv, LOAD(k2 + d), a2);
+      a3 = FMA(qv, LOAD(k3 + d), a3);
+    }
+    float t0 = hsum(a0), t1 = hsum(a1), t2 = hsum(a2), t3 = hsum(a3);
+    for (int d = D4; d < D; d++) {
+      t0 += q[d] * k0[d]; t1 += q[d] * k1[d]; t2 += q[d] * k2[d]; t3 += q[d] * k3[d];
+    }
+    s[j] = t0 * scale; s[j + 1] = t1 * scale; s[j + 2] = t2 * scale; s[j + 3] = t3 * scale;
+  }
+  for (; j < n; j++) s[j] = dot(q, K + (intptr_t)j * D, D) * scale;
+}
+
 /** p[c] = exp(s[c] - m) for c < n (in place). */
 INLINE void exp_row(float *s, int n, float m) {
   f4 mv = SPLAT(m);
@@ -84,44 +109,64 @@ INLINE void exp_row(float *s, int n, float m) {
  */
 static void attend_one_query(const float *q, const float *K, const float *V, float *o, float *lse, float *probs,
                              int S, int D, int last, float scale, float *sc) {
+  query_scores(q, K, last + 1, D, scale, sc);
   float m = -__builtin_inff();
-  for (int j = 0; j <= last; j++) {
-    sc[j] = dot(q, K + (intptr_t)j * D, D) * scale;
-    if (sc[j] > m) m = sc[j];
-  }
+  for (int j = 0; j <= last; j++) if (sc[j] > m) m = sc[j];
   exp_row(sc, last + 1, m);
   float sum = 0;
   for (int j = 0; j <= last; j++) sum += sc[j];
   float inv = sum > 0 ? 1.0f / sum : 0.0f;
-  for (int d = 0; d < D; d++) o[d] = 0;
-  for (int j = 0; j <= last; j++) {
-    const float *vr = V + (intptr_t)j * D;
-    f4 pj = SPLAT(sc[j] * inv);
-    int d = 0;
-    for (; d + 4 <= D; d += 4) STORE(o + d, FMA(pj, LOAD(vr + d), LOAD(o + d)));
-    for (; d < D; d++) o[d] += sc[j] * inv * vr[d];
+  for (int j = 0; j <= last; j++) sc[j] *= inv; // the probabilities
+  // o = Σ_j p_j V[j], 16 values of o at a time held in registers over every key (each value's
+  // sum in the order of j, as one pass per key over all of o would make it)
+  int d = 0;
+  for (; d + 16 <= D; d += 16) {
+    f4 o0 = SPLAT(0), o1 = SPLAT(0), o2 = SPLAT(0), o3 = SPLAT(0);
+    for (int j = 0; j <= last; j++) {
+      const float *vr = V + (intptr_t)j * D + d;
+      f4 pj = SPLAT(sc[j]);
+      o0 = FMA(pj, LOAD(vr), o0);
+      o1 = FMA(pj, LOAD(vr + 4), o1);
+      o2 = FMA(pj, LOAD(vr + 8), o2);
+      o3 = FMA(pj, LOAD(vr + 12), o3);
+    }
+    STORE(o + d, o0); STORE(o + d + 4, o1); STORE(o + d + 8, o2); STORE(o + d + 12, o3);
+  }
+  for (; d + 4 <= D; d += 4) {
+    f4 o0 = SPLAT(0);
+    for (int j = 0; j <= last; j++) o0 = FMA(SPLAT(sc[j]), LOAD(V + (intptr_t)j * D + d), o0);
+    STORE(o + d, o0);
+  }
+  for (; d < D; d++) {
+    float t = 0;
+    for (int j = 0; j <= last; j++) t += sc[j] * V[(intptr_t)j * D + d];
+    o[d] = t;
   }
   *lse = sum > 0 ? m + slog(sum) : -__builtin_inff();
   if (probs)
-    for (int j = 0; j < S; j++) probs[j] = j <= last ? sc[j] * inv : 0.0f;
+    for (int j = 0; j < S; j++) probs[j] = j <= last ? sc[j] : 0.0f;
 }
 
+/**
+ * rowOffsets: null, or batch row b's own offset (rows of a KV cache at different lengths), which
+ * replaces `offset` for that row.
+ */
 EXPORT void gl_attention(const float *q, const float *k, const float *v, float *out, float *lse, float *probs, int batch,
-                         int heads, int kvHeads, int T, int S, int D, int offset, float scale, int kvStride, int tid, int nt) {
+                         int heads, int kvHeads, int T, int S, int D, int offset, const int *rowOffsets, float scale, int kvStride, int tid, int nt) {
   int group = heads / kvHeads, qblocks = (T + QB - 1) / QB, items = batch * heads * qblocks;
   if (T == 1 && S <= gl_scratch_region / 4) {
     for (int bh = tid; bh < batch * heads; bh += nt) {
       int b = bh / heads, h = bh % heads;
       intptr_t kv = (intptr_t)(b * kvHeads + h / group) * kvStride;
       attend_one_query(q + (intptr_t)bh * D, k + kv, v + kv, out + (intptr_t)bh * D, lse + bh, probs ? probs + (intptr_t)bh * S : 0,
-                       S, D, imin(offset, S - 1), scale, thread_scratch(tid));
+                       S, D, imin(rowOffsets ? rowOffsets[b] : offset, S - 1), scale, thread_scratch(tid));
     }
     return;
   }
   float s[QB * TK], acc[QB * D];
   for (int it = tid; it < items; it += nt) {
     int bh = it / qblocks, i0 = (it % qblocks) * QB, R = imin(QB, T - i0);
-    int b = bh / heads, h = bh % heads;
+    int b = bh / heads, h = bh % heads, rowOffset = rowOffsets ? rowOffsets[b] : offset;
     const float *K = k + (intptr_t)(b * kvHeads + h / group) * kvStride, *V = v + (intptr_t)(b * kvHeads + h / group) * kvStride;
     const float *rows[QB];
     float m[QB], l[QB];
@@ -129,7 +174,7 @@ EXPORT void gl_attention(const float *q, const float *k, const float *v, float *
     for (int r = 0; r < QB; r++) { // rows past T repeat the last real one; their results are dropped
       int rr = imin(r, R - 1);
       rows[r] = q + ((intptr_t)bh * T + i0 + rr) * D;
-      last[r] = imin(offset + i0 + rr, S - 1);
+      last[r] = imin(rowOffset + i0 + rr, S - 1);
       m[r] = -__builtin_inff();
       l[r] = 0;
     }

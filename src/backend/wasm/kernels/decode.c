@@ -21,7 +21,7 @@ void gl_unary(int op, const float *x, float *out, int n, int tid, int nt);
 void gl_binary(int op, const float *a, int ra, int ca, const float *b, int rb, int cb, float *out, int rows, int cols, int tid, int nt);
 void gl_rope(const float *x, float *out, const float *cs, int batch, int seq, int heads, int dim, int tid, int nt);
 void gl_attention(const float *q, const float *k, const float *v, float *out, float *lse, float *probs, int batch, int heads,
-                  int kvHeads, int T, int S, int D, int offset, float scale, int kvStride, int tid, int nt);
+                  int kvHeads, int T, int S, int D, int offset, const int *rowOffsets, float scale, int kvStride, int tid, int nt);
 void gl_log_softmax(const float *x, float *out, int rows, int cols, int tid, int nt);
 
 // Program header (int32 words): the token and its position are written by the caller before each
@@ -163,7 +163,7 @@ EXPORT void gl_step(int *prog, int tid, int nt) {
         a += 5;
         break;
       case OP_ATTENTION: // 10
-        gl_attention(P(0), P(1), P(2), P(3), P(4), 0, 1, a[5], a[6], 1, pos + 1, a[7], pos, as_float(a[8]), a[9], tid, nt);
+        gl_attention(P(0), P(1), P(2), P(3), P(4), 0, 1, a[5], a[6], 1, pos + 1, a[7], pos, 0, as_float(a[8]), a[9], tid, nt);
         a += 10;
         break;
       case OP_LOG_SOFTMAX: // 3
