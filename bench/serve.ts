@@ -2,11 +2,13 @@
 // streaming greedy completions back to back for a fixed time, the aggregate generated tokens/s,
 // the p50 and p99 time to first token, and the errors (which must be 0), against the built-in
 // model and a GPT-2-small-shaped model (124M, random weights, F32 GGUF). Beside it, the same
-// model's single-stream `generate` speed in this process (the no-server baseline), and llama.cpp
+// model's single-stream `generate` speed in this process (the no-server baseline, measured in turns
+// with the one-client level so that both see the same machine), and llama.cpp
 // (node-llama-cpp, one context with as many sequences as clients) on the same GGUF when installed
 // (sh scripts/install-llama-cpp.sh). The machine is shared: figures are indicative.
-// usage: node dist/bench/serve.js [--seconds 30] [--clients 1,4,8,16] [--models builtin,gpt2] [--tokens 64] [--threads 1|N|default] [--dtype f32|q8_0]
+// usage: node dist/bench/serve.js [--seconds 30] [--clients 1,4,8,16] [--models builtin,gpt2] [--tokens 64] [--threads 1|N|default] [--dtype f32|q8_0] [--http-nice N]
 // --dtype q8_0: the GPT-2-small GGUF (both sides) in Q8_0 instead of F32
+// --http-nice N: passed to glasslm serve (default: serve's own, 10 on Linux; 0 leaves the HTTP thread's priority)
 // --threads default: no --threads for the server and the baseline (all cores, each kernel by its work size); llama.cpp gets all cores
 // (one thread for every side by default: on these 2-core shared machines a second thread slows decode down)
 
@@ -25,7 +27,7 @@ import { setBackend } from '../src/tensor/engine.js';
 import { loadTokenizer, saveGgufModel } from '../src/node.js';
 
 const { values } = parseArgs({ options: {
-  seconds: { type: 'string', default: '30' }, clients: { type: 'string', default: '1,4,8,16' }, models: { type: 'string', default: 'builtin,gpt2' }, tokens: { type: 'string', default: '64' }, threads: { type: 'string', default: '1' }, dtype: { type: 'string', default: 'f32' },
+  seconds: { type: 'string', default: '30' }, clients: { type: 'string', default: '1,4,8,16' }, models: { type: 'string', default: 'builtin,gpt2' }, tokens: { type: 'string', default: '64' }, threads: { type: 'string', default: '1' }, dtype: { type: 'string', default: 'f32' }, 'http-nice': { type: 'string' },
 } });
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const seconds = Number(values.seconds), tokens = Number(values.tokens);
@@ -46,7 +48,7 @@ function quantile(xs: number[], q: number): number {
 
 /** Starts a server for `model` (undefined: built-in) and resolves its URL once /health is ok. */
 async function startServer(model: string | undefined): Promise<{ url: string; proc: ChildProcess }> {
-  const args = [join(root, 'bin', 'glasslm.js'), 'serve', '--port', '0', ...(threads === undefined ? [] : ['--threads', String(threads)]), '--parallel', String(maxClients), '--max-queue', '64', ...(model ? ['--model', model] : [])];
+  const args = [join(root, 'bin', 'glasslm.js'), 'serve', '--port', '0', ...(threads === undefined ? [] : ['--threads', String(threads)]), '--parallel', String(maxClients), '--max-queue', '64', ...(values['http-nice'] !== undefined ? ['--http-nice', values['http-nice']] : []), ...(model ? ['--model', model] : [])];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((res, rej) => {
@@ -93,11 +95,10 @@ async function oneRequest(url: string, model: string, eos: number | undefined): 
   return { ttft, tokens: used };
 }
 
-/** `clients` loops of back-to-back requests for `seconds`; tokens of requests that end inside the window count. */
-async function level(url: string, model: string, clients: number, eos: number | undefined): Promise<LevelResult> {
-  const ttfts: number[] = [];
+/** `clients` loops of back-to-back requests for `secs`; tokens of requests that end inside the window count. */
+async function level(url: string, model: string, clients: number, eos: number | undefined, secs = seconds, ttfts: number[] = []): Promise<LevelResult> {
   let produced = 0, errors = 0, requests = 0;
-  const t0 = performance.now(), end = t0 + seconds * 1000;
+  const t0 = performance.now(), end = t0 + secs * 1000;
   await Promise.all(Array.from({ length: clients }, async () => {
     while (performance.now() < end) {
       try {
@@ -116,21 +117,27 @@ async function level(url: string, model: string, clients: number, eos: number | 
 }
 
 /**
- * Single-stream greedy decode in this process (what `glasslm generate` does), tokens/s: the same
- * workload as one client (64-token completions of the prompt back to back) for as long as a level.
+ * Single-stream greedy decode in this process (what `glasslm generate` does): rate(secs) gives the
+ * tokens/s of the same workload as one client (64-token completions of the prompt back to back).
  */
-async function generateBaseline(modelPath: string | undefined): Promise<number> {
+async function generateBaseline(modelPath: string | undefined): Promise<{ rate(secs: number): number; dispose(): void }> {
   setBackend((await selectBackend('auto', threads)).backend);
   const { model, tokenizer } = loadModelAndTokenizer({ model: modelPath }, { decode: true }); // as `glasslm generate` loads it
   const ids = [...(tokenizer.bos !== undefined ? [tokenizer.bos] : []), ...tokenizer.encode(PROMPT)];
   for (const _ of generateIds(model, ids, { temperature: 0, maxTokens: 8 })); // warm-up
-  const t0 = performance.now(), end = t0 + seconds * 1000;
-  let n = 0;
-  while (performance.now() < end) for (const _ of generateIds(model, ids, { temperature: 0, maxTokens: tokens })) n++;
-  const rate = n / ((performance.now() - t0) / 1000);
-  model.dispose();
-  return rate;
+  return {
+    rate(secs: number): number {
+      const t0 = performance.now(), end = t0 + secs * 1000;
+      let n = 0;
+      while (performance.now() < end) for (const _ of generateIds(model, ids, { temperature: 0, maxTokens: tokens })) n++;
+      return n / ((performance.now() - t0) / 1000);
+    },
+    dispose: () => model.dispose(),
+  };
 }
+
+/** Rounds of one client's level and `generate` taking turns (a share of `seconds` each). */
+const ONE_CLIENT_ROUNDS = 3;
 
 /** llama.cpp: one context with `clients` sequences, each decoding greedily and concurrently, tokens/s. */
 async function llamaCppLevel(model: any, clients: number): Promise<number> { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -179,20 +186,35 @@ try {
       eos = tokenizer.eos;
     } else throw new Error(`unknown model '${which}' (builtin, gpt2)`);
     console.log(`${label}: ${tokens}-token greedy streaming completions, ${seconds} s per level, ${threads === undefined ? `glasslm's default threads, llama.cpp ${cpus().length}` : `${threads} thread${threads === 1 ? '' : 's'} each side`}`);
-    const baseline = await generateBaseline(modelPath);
-    console.log(`  glasslm generate (one stream, in process): ${fmt(baseline)} tokens/s`);
+    const generate = await generateBaseline(modelPath);
     const { url, proc } = await startServer(modelPath);
     const id = modelPath ? basename(modelPath, '.gguf') : 'glasslm-builtin';
     await oneRequest(url, id, eos); // warm-up (V8 tiers the kernels up)
     const results: LevelResult[] = [];
+    let baseline = NaN, ratios: number[] = [];
     for (const c of clientCounts) {
-      const r = await level(url, id, c, eos);
+      let r: LevelResult;
+      if (c === 1) {
+        // one client against generate: rounds taking turns, so that both see the same drift of the
+        // machine's memory rate (which moved by ±30% within minutes on the shared machines here)
+        const gens: number[] = [], parts: LevelResult[] = [], ttfts: number[] = [];
+        for (let round = 0; round < ONE_CLIENT_ROUNDS; round++) {
+          gens.push(generate.rate(seconds / ONE_CLIENT_ROUNDS));
+          parts.push(await level(url, id, 1, eos, seconds / ONE_CLIENT_ROUNDS, ttfts));
+        }
+        ratios = parts.map((p, i) => p.tokensPerS / gens[i]);
+        baseline = gens.reduce((a, g) => a + g, 0) / gens.length;
+        r = { clients: 1, tokensPerS: parts.reduce((a, p) => a + p.tokensPerS, 0) / parts.length, ttftP50: quantile(ttfts, 0.5), ttftP99: quantile(ttfts, 0.99),
+          errors: parts.reduce((a, p) => a + p.errors, 0), requests: parts.reduce((a, p) => a + p.requests, 0) };
+        console.log(`  glasslm generate (one stream, in process), taking turns with one client: ${gens.map((g) => fmt(g)).join(', ')} tokens/s`);
+      } else r = await level(url, id, c, eos);
       results.push(r);
       console.log(`  serve, ${String(c).padStart(2)} clients: ${fmt(r.tokensPerS).padStart(7)} tokens/s aggregate, TTFT p50 ${fmt(r.ttftP50, 0)} ms, p99 ${fmt(r.ttftP99, 0)} ms, ${r.requests} requests, ${r.errors} errors`);
       console.log(JSON.stringify({ bench: 'serve', model: which, ...r }));
     }
     const one = results.find((r) => r.clients === 1), eight = results.find((r) => r.clients === 8);
-    if (one) console.log(`  one client / generate: ${fmt(one.tokensPerS / baseline, 2)}×`);
+    if (one) console.log(`  one client / generate: ${fmt(one.tokensPerS / baseline, 2)}× (by round: ${ratios.map((x) => fmt(x, 2)).join(', ')}×)`);
+    generate.dispose();
     if (one && eight) console.log(`  8 clients / 1 client: ${fmt(eight.tokensPerS / one.tokensPerS, 2)}×`);
     proc.kill('SIGTERM');
     await new Promise((r) => proc.on('exit', r));

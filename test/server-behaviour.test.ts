@@ -6,6 +6,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from './shared.js';
 import { BUILTIN_MODEL_DIR } from '../src/cli/model-args.js';
 import { loadTokenizer } from '../src/node.js';
 import { type RunningServer, metricValue, startServer } from './server-helpers.js';
@@ -154,6 +159,28 @@ test('a client that drops mid-stream is cancelled: its slot is free within a sec
   const made = metricValue(text, 'glasslm_generated_tokens_total') - tokens0;
   assert.ok(made > 0 && made < 250, `the generation was cut short (${made} of 250 tokens)`);
   console.log(`slot free ${took} ms after the check began (${Date.now() - dropped} ms after the drop)`);
+});
+
+/** Nice value of each thread of process `pid` (Linux /proc: field 19 of each task's stat). */
+function threadNices(pid: number): Map<number, number> {
+  const nices = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on (the name may hold spaces)
+    nices.set(Number(tid), Number(fields[16]));
+  }
+  return nices;
+}
+
+test('the HTTP thread runs at nice 10 (Linux) and every model thread at the priority the server started with; --http-nice outside 0-19 is refused', { skip: process.platform !== 'linux' && 'thread priorities are per thread on Linux only' }, async () => {
+  const started = getPriority(); // the server inherits this test's nice value
+  const nices = threadNices(server.proc.pid!);
+  assert.equal(nices.get(server.proc.pid!), Math.max(started, 10), 'the main (HTTP) thread');
+  const others = [...nices].filter(([tid]) => tid !== server.proc.pid).map(([, n]) => n);
+  assert.ok(others.length >= 2 && others.every((n) => n === started), `the other threads: ${others.join(', ')}`); // the model worker and its pool among them
+  const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'glasslm.js'), 'serve', '--port', '0', '--http-nice', '20'], { encoding: 'utf8', timeout: 30_000 });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /--http-nice must be at most 19, got 20/);
 });
 
 test('SIGTERM: a running stream finishes, new connections are refused, exit code 0', async () => {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { buildApp } from '../../server/app.js';
+import { HTTP_NICE_RANGE, lowerHttpThreadPriority } from '../../server/http-priority.js';
 import { ServedModel } from '../../server/served-model.js';
 import { numberOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
@@ -29,6 +30,8 @@ const HELP = `usage: glasslm serve [options]
   --body-limit BYTES   largest request body (default 1048576; 413 above)
   --request-timeout S  seconds a generation may take (default 300; 504 after)
   --read-timeout S     seconds a request body may take to arrive (default 30; 408 after)
+  --http-nice N        Linux: run the HTTP thread at nice N (0-19, default 10) so that it does not
+                       take a core from the compute threads in the middle of a step; 0 leaves it
 
 global options (before or after the command): --backend auto|cpu|wasm --threads N`;
 
@@ -43,6 +46,7 @@ export async function run(argv: string[], globals: { backend?: string; threads?:
     host: { type: 'string' }, port: { type: 'string' }, 'api-key': { type: 'string' }, 'api-key-file': { type: 'string' },
     parallel: { type: 'string' }, 'max-queue': { type: 'string' }, ctx: { type: 'string' }, cors: { type: 'string' },
     'allow-special': { type: 'boolean' }, 'body-limit': { type: 'string' }, 'request-timeout': { type: 'string' }, 'read-timeout': { type: 'string' },
+    'http-nice': { type: 'string' },
   }, HELP, { positionals: false });
   if (!parsed) return 0;
   const v = parsed.values;
@@ -66,6 +70,8 @@ export async function run(argv: string[], globals: { backend?: string; threads?:
   let apiKey = v['api-key'] ?? process.env.GLASSLM_API_KEY;
   if (v['api-key-file'] !== undefined) apiKey = readFileSync(v['api-key-file'], 'utf8').split('\n')[0].trim();
   if (apiKey !== undefined && apiKey.length === 0) throw new Error('the API key is empty');
+  const httpNice = whole('http-nice', v['http-nice'], 10, HTTP_NICE_RANGE[0]);
+  if (httpNice > HTTP_NICE_RANGE[1]) throw new Error(`--http-nice must be at most ${HTTP_NICE_RANGE[1]}, got ${httpNice}`);
   const paths = v.model ?? [undefined];
   if (v.tokenizer !== undefined && paths.length > 1) throw new Error('--tokenizer goes with a single --model');
 
@@ -75,11 +81,13 @@ export async function run(argv: string[], globals: { backend?: string; threads?:
   const ids = models.map((m) => m.id);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
   if (dup) throw new Error(`two models would be served as '${dup}': give files with different names`);
+  // the model workers exist now (each ServedModel started its thread) and keep the normal priority
+  const priorityNote = lowerHttpThreadPriority(httpNice);
   if (!isLoopback(host) && apiKey === undefined) console.error(`warning: listening on ${host} without an API key: anyone who can reach this address can use the models (set --api-key)`);
 
   const { app } = buildApp({ models, parallel, maxQueue, apiKey, cors: v.cors, bodyLimit, requestTimeout, readTimeout });
   const address = await app.listen({ host, port });
-  console.log(`glasslm serve: listening on ${address} (models: ${ids.join(', ')}; loading)`);
+  console.log(`glasslm serve: listening on ${address} (models: ${ids.join(', ')}; loading${priorityNote ? `; ${priorityNote}` : ''})`);
   for (const m of models) {
     m.host.ready.then(
       (info) => console.log(`glasslm serve: ${m.id} ready (${info.parameters.toLocaleString('en')} parameters, context ${info.contextLength}, ${parallel} parallel; ${info.backend})`),
