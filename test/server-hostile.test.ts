@@ -243,8 +243,9 @@ test('--ctx bounds prompts and generations (400 with a clear message); the deadl
     assert.match(over.json.error.message, /context window is 24 tokens/);
     refused(await post('/v1/embeddings', { input: 'the dog '.repeat(20) }, small.url), 'embedding past --ctx', 400);
     // the deadline (50 ms) passes long before 24 tokens can stream back on this machine? Not for certain: use a queue
+    // (16 requests of 20 tokens through one slot: 320 tokens; 6 could all finish inside 50 ms once a token took 0.3 ms)
     const m0 = metricValue(await (await fetch(`${small.url}/metrics`)).text(), 'glasslm_cancelled_requests_total{reason="deadline"}');
-    const runs = await Promise.all(Array.from({ length: 6 }, () => post('/v1/completions', { prompt: 'Once', max_tokens: 20, logit_bias: { [eos]: -100 } }, small.url)));
+    const runs = await Promise.all(Array.from({ length: 16 }, () => post('/v1/completions', { prompt: 'Once', max_tokens: 20, logit_bias: { [eos]: -100 } }, small.url)));
     const late = runs.filter((r) => r.status === 504);
     assert.ok(late.length >= 1, `statuses ${runs.map((r) => r.status)}`);
     for (const r of late) {
