@@ -76,7 +76,7 @@ export function linearQ8(x: Tensor, w: QuantizedMatrix, bias?: Tensor | null): T
   const out = Tensor.output([...x.shape.slice(0, -1), w.rows], 'float32', x.backend);
   const b = bias ? (contiguous(bias).data() as Float32Array) : null;
   // many rows where the backend has an int8 × int8 product (prefill): x quantized per block too
-  const product = m >= INT8_ROWS && x.backend.matmulQ8x8 ? x.backend.matmulQ8x8!.bind(x.backend) : x.backend.matmulQ8.bind(x.backend);
+  const product = m >= INT8_ROWS && x.backend.matmulQ8x8 ? x.backend.matmulQ8x8.bind(x.backend) : x.backend.matmulQ8.bind(x.backend);
   product(contiguous(x).data() as Float32Array, w.data.data() as Uint8Array, out.data() as Float32Array, m, w.rows, k, b);
   // d/dx (x · Wᵀ) = g · W, with W expanded (the bias is frozen with the matrix)
   return record(out, 'linearQ8', [x], (g) => [matmul(g, w.dequantize())]);

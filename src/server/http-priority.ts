@@ -1,9 +1,10 @@
 // The HTTP thread's scheduling priority. The model workers' compute threads meet at a barrier
 // after every product of a decode step, so when the HTTP thread (answering a request, writing a
 // token to a socket) takes a core from one of them for a moment, the others spin at the next
-// barrier until it is back. With as many compute threads as cores, a single streaming client ran
-// at 0.71-0.92× `glasslm generate`'s speed; with the HTTP thread at nice 10, at 1.01-1.10×
-// (docs/server.md). The HTTP thread's own work is small, so a lower priority costs it little.
+// barrier until it is back. With as many compute threads as cores, a single streaming client's
+// runs ranged over 0.71-1.16× `glasslm generate`'s speed; with the HTTP thread at nice 10, over
+// 0.89-1.11×, none of the slow runs left (docs/server.md). The HTTP thread's own work is small,
+// so a lower priority costs it little.
 //
 // Linux gives every thread its own nice value (setpriority on a thread id touches that thread
 // only, and threads start with their creator's value), so this lowers the main thread alone, after
