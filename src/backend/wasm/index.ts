@@ -175,7 +175,6 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   exports.gl_set_scratch(alloc.alloc(scratchBytes * threads), scratchBytes);
   const stackTops = [0];
   for (let t = 1; t < threads; t++) stackTops.push(alloc.alloc(WORKER_STACK) + WORKER_STACK);
-  let pool = threads > 1 ? await ThreadPool.start(threads, module, memory, stackTops, JOB_EXPORTS, exports, opts.workerUrl) : null;
 
   // int8 × int8 decode products where this engine runs them fast (measured), else int8 × int16
   if (opts.int8Activations && simd !== 'relaxed') throw new Error('createWasmBackend: int8 activations need the relaxed-SIMD build');
@@ -193,6 +192,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const gemmProbe = opts.int8Gemm === undefined && simd === 'relaxed' ? (probes.gemm ??= await probeInt8Gemm(exports, alloc)) : null;
   const int8Gemm = gemmProbe ? gemmProbe.int8 : opts.int8Gemm === true && simd === 'relaxed' && exports.gl_q8_unsigned_dot() === 1;
   if (opts.int8Gemm && !int8Gemm) throw new Error('createWasmBackend: int8Gemm needs the relaxed-SIMD build on an engine whose int8 dot product takes unsigned bytes (VNNI)');
+  // the workers start after the probes, which run on this thread alone, so that their start-up
+  // (each its own engine instance) does not share the machine with the timings
+  let pool = threads > 1 ? await ThreadPool.start(threads, module, memory, stackTops, JOB_EXPORTS, exports, opts.workerUrl) : null;
   const { matmulQ8x8, ...kernels } = wasmKernels(exports, alloc, () => pool, byWorkSize);
 
   let live = 0;

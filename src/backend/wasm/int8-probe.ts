@@ -54,8 +54,16 @@ export function probeInt8(exports: Record<string, Fn>, alloc: WasmAllocator): { 
   return { int8, mode, int8Us, int16Us };
 }
 
-/** The int8 × int8 prefill product is chosen when it takes at most this fraction of the float path's time. */
-const GEMM_WINS_BELOW = 0.85;
+/**
+ * The int8 × int8 prefill product is chosen when it takes at most this fraction of the float path's
+ * time. It was 0.85: on this 2-vCPU machine the int8 product's speed drops by a third for
+ * stretches of a few hundred ms (other work on the host: one process's rate went 57, 36, 56, 36
+ * G multiply-adds/s at 100 ms intervals) while the float path's drops by a tenth, and in 4 of 10
+ * processes the probe measured 150-168 µs against 170-183 (0.88-0.92) and chose the float path,
+ * which then ran 8 batched rows at half the speed for the whole process. Usually it is 119 µs
+ * against 165 (0.72). Where the engine has no fast int8 product the float path wins outright.
+ */
+const GEMM_WINS_BELOW = 0.95;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -74,7 +82,7 @@ export async function probeInt8Gemm(exports: Record<string, Fn>, alloc: WasmAllo
   const M = 64, N = 128, K = 512;
   const groups = exports.gl_q8_x_groups(M);
   const w = alloc.alloc(N * q8RowBytes(K)), x = alloc.alloc(M * K * 4), out = alloc.alloc(M * N * 4), dense = alloc.alloc(N * K * 4);
-  const xu = alloc.alloc(groups * 4 * K), xs = alloc.alloc(groups * (K / 32) * 16), counter = alloc.alloc(64);
+  const xq = alloc.alloc(groups * 4 * K), xs = alloc.alloc(groups * (K / 32) * 16), xc = alloc.alloc(groups * (K / 32) * 16), counter = alloc.alloc(64);
   const mem = alloc.memory.buffer;
   const xv = new Float32Array(mem, x, M * K);
   for (let i = 0; i < M * K; i++) xv[i] = Math.sin(i);
@@ -85,9 +93,9 @@ export async function probeInt8Gemm(exports: Record<string, Fn>, alloc: WasmAllo
     new Float32Array(mem, w + row + K, K / 32).fill(0.01);
   }
   const int8 = () => {
-    exports.gl_q8_quantize_rows(x, xu, xs, M, K, 0, 1);
+    exports.gl_q8_quantize_rows(x, xq, xs, xc, M, K, 0, 1);
     new Int32Array(mem, counter, 1)[0] = 0;
-    exports.gl_q8_gemm(xu, xs, w, 0, out, M, N, K, 32, counter, 0, 1);
+    exports.gl_q8_gemm(xq, xs, xc, w, 0, out, M, N, K, 32, counter, 0, 1);
   };
   const float = () => {
     exports.gl_dequantize_q8(w, dense, N, K, 0, 1);
@@ -119,6 +127,6 @@ export async function probeInt8Gemm(exports: Record<string, Fn>, alloc: WasmAllo
     if (int8Us <= GEMM_WINS_BELOW * floatUs || attempt === 3) break;
     await sleep(100);
   }
-  for (const off of [w, x, out, dense, xu, xs, counter]) alloc.free(off);
+  for (const off of [w, x, out, dense, xq, xs, xc, counter]) alloc.free(off);
   return { int8: int8Us <= GEMM_WINS_BELOW * floatUs, int8Us, floatUs };
 }

@@ -258,14 +258,14 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
         return run('gl_matmul_q8', [stage.in(x), stage.in(w), bias ? stage.in(bias) : 0, stage.out(out), m, n, k], m * n * k, PARALLEL_FLOPS);
       }
       const groups = exports.gl_q8_x_groups(m) as unknown as number;
-      const xu = alloc.alloc(groups * 4 * k), xs = alloc.alloc(groups * (k / 32) * 16);
+      // the quantized rows (groups·4k bytes), then their scales and block corrections (groups·k/32·4 each, 4 bytes a value)
+      const values = groups * (k / 32) * 4, xq = alloc.alloc(groups * 4 * k + 2 * values * 4), xs = xq + groups * 4 * k, xc = xs + values * 4;
       try {
-        run('gl_q8_quantize_rows', [stage.in(x), xu, xs, m, k], m * k);
+        run('gl_q8_quantize_rows', [stage.in(x), xq, xs, xc, m, k], m * k);
         // threads claim chunks of 32 weight rows (a chunk is ~m·32·k multiply-adds: 0.1-0.5 ms for a prompt)
-        run('gl_q8_gemm', [xu, xs, stage.in(w), bias ? stage.in(bias) : 0, stage.out(out), m, n, k, 32, zeroedCounter()], m * n * k, PARALLEL_FLOPS);
+        run('gl_q8_gemm', [xq, xs, xc, stage.in(w), bias ? stage.in(bias) : 0, stage.out(out), m, n, k, 32, zeroedCounter()], m * n * k, PARALLEL_FLOPS);
       } finally {
-        alloc.free(xu);
-        alloc.free(xs);
+        alloc.free(xq);
       }
     },
     dequantizeQ8(w: Uint8Array, out: Float32Array, n: number, k: number) {

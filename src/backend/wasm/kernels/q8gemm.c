@@ -7,25 +7,31 @@
 // The product is i32x4.relaxed_dot_i8x16_i7x16_add_s, which current V8 lowers to the processor's
 // VNNI instruction (vpdpbusd: unsigned bytes of its second operand times signed bytes of its
 // first). Its second operand is specified only for 0 … 127; where the engine treats it as
-// unsigned bytes 0 … 255 (gl_q8_unsigned_dot() checks), x is stored as u = q + 128 and
-//   Σ_t w[t] · q[t] = Σ_t w[t] · u[t] - 128 · Σ_t w[t],
-// the last sum taken once per weight block. The backend uses these kernels only where that check
-// passes and a measured probe finds them faster than the float path (src/backend/wasm/int8-probe.ts).
+// unsigned bytes 0 … 255 (gl_q8_unsigned_dot() checks), the weights are read as w + 128 (a xor)
+// and
+//   Σ_t q[t] · w[t] = Σ_t q[t] · (w[t] + 128) - 128 · Σ_t q[t],
+// the last sum (x's block correction) taken once per row and block when x is quantized, as the
+// decode product does (quantize_x8u in quantized.c). The backend uses these kernels only where
+// that check passes and a measured probe finds them faster than the float path
+// (src/backend/wasm/int8-probe.ts).
 //
 // Layout of the quantized X (gl_q8_quantize_rows): rows in groups of 4 (the last padded with
 // zeros); group g holds K·4 bytes, block b at g·4K + 128b, step s (k = 32b + 4s … +3) at +16s:
-// the 4 bytes of row 0, then rows 1, 2, 3. So one 16-byte load gives four rows' 4 values, and
-// one dot product with a weight row's 4 values splat to every lane adds 16 multiply-adds to four
-// rows' sums at once. Scales: xs[(g · K/32 + b) · 4 + r] (float32).
+// the 4 signed bytes of row 0, then rows 1, 2, 3. So one 16-byte load gives four rows' 4 values,
+// and one dot product with a weight row's 4 values splat to every lane adds 16 multiply-adds to
+// four rows' sums at once. Scales: xs[(g · K/32 + b) · 4 + r] (float32); corrections
+// xc[(g · K/32 + b) · 4 + r] = -128 · Σ_t q[t] (int32), so a group's four are one load.
 #include "q8-block.h"
+#include "touch.h"
 
 #define QK 32
 // The register tile: TC weight rows (output columns) × TR row groups (4 rows each), with CH
-// independent sums per pair (the dot product's latency is several cycles). 4 × 1 × 2 measured
-// fastest under Node 26 on this machine (bench/q8-gemm.ts; 1 × 2 × 2 within 5%, 2 × 2 slower:
-// registers run out). -D overrides them for such measurements.
+// independent sums per pair (the dot product's latency is several cycles). 2 × 1 × 2 measured
+// fastest under Node 26 on this machine for 8 rows over weights from memory (batched decode:
+// 17.8-21.0 ms a GPT-2-small step against 19.2-27.9 for 4 × 1 × 2; 1 × 2 × 2 between them); for
+// 512 rows (bench/q8-gemm.ts) the three were within 5%. -D overrides them for such measurements.
 #ifndef TC
-#define TC 4
+#define TC 2
 #endif
 #ifndef TR
 #define TR 1
@@ -64,31 +70,35 @@ EXPORT int gl_q8_unsigned_dot(void) {
 EXPORT int gl_q8_x_groups(int M) { return ((M + 3) / 4 + TR - 1) / TR * TR; }
 
 /**
- * X (M × K floats) -> the quantized layout above (xu: G·4K bytes, xs: G·K/32·4 floats, G =
- * gl_q8_x_groups(M); rows from M on are zeros); threads take shares of the row groups.
+ * X (M × K floats) -> the quantized layout above (xq: G·4K bytes, xs and xc: G·K/32·4 values each,
+ * G = gl_q8_x_groups(M); rows from M on are zeros); threads take shares of the row groups.
  */
-EXPORT void gl_q8_quantize_rows(const float *X, uint8_t *xu, float *xs, int M, int K, int tid, int nt) {
+EXPORT void gl_q8_quantize_rows(const float *X, int8_t *xq, float *xs, int32_t *xc, int M, int K, int tid, int nt) {
   int groups = gl_q8_x_groups(M), nb = K / QK, g0, g1;
   share(groups, 1, tid, nt, &g0, &g1);
   for (int g = g0; g < g1; g++) {
     for (int b = 0; b < nb; b++) {
-      uint32_t rows[4][QK / 4]; // each row's 32 values of this block as u = q + 128, 4 to a word
+      uint32_t rows[4][QK / 4]; // each row's 32 values of this block as signed q, 4 to a word
+      intptr_t at = ((intptr_t)g * nb + b) * 4;
       for (int r = 0; r < 4; r++) {
         int i = 4 * g + r;
-        float *scale = xs + ((intptr_t)g * nb + b) * 4 + r;
         if (i >= M) { // padding: q = 0 with scale 0
-          for (int s = 0; s < QK / 4; s++) rows[r][s] = 0x80808080u;
-          *scale = 0.0f;
+          for (int s = 0; s < QK / 4; s++) rows[r][s] = 0;
+          xs[at + r] = 0.0f;
+          xc[at + r] = 0;
           continue;
         }
         const float *x = X + (intptr_t)i * K + b * QK;
-        f4 inv = q8_block_scale(x, scale);
-        for (int k = 0; k < 2; k++) {
-          v128_t q = q8_round16(x + 16 * k, inv);
-          wasm_v128_store(&rows[r][4 * k], wasm_v128_xor(q, wasm_i8x16_splat((int8_t)0x80)));
-        }
+        f4 inv = q8_block_scale(x, xs + at + r);
+        v128_t q0 = q8_round16(x, inv), q1 = q8_round16(x + 16, inv);
+        wasm_v128_store(&rows[r][0], q0);
+        wasm_v128_store(&rows[r][4], q1);
+        v128_t sum = wasm_i32x4_add(q8_sum16(q0), q8_sum16(q1));
+        sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1));
+        sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 1, 0, 3, 2));
+        xc[at + r] = -128 * wasm_i32x4_extract_lane(sum, 0);
       }
-      uint32_t *dst = (uint32_t *)(xu + (intptr_t)g * 4 * K + b * 128);
+      uint32_t *dst = (uint32_t *)(xq + (intptr_t)g * 4 * K + b * 128);
       for (int s = 0; s < QK / 4; s++)
         wasm_v128_store(dst + 4 * s, wasm_u32x4_make(rows[0][s], rows[1][s], rows[2][s], rows[3][s]));
     }
@@ -99,23 +109,11 @@ EXPORT void gl_q8_quantize_rows(const float *X, uint8_t *xu, float *xs, int M, i
 /** Bytes of a Q8 row of K values. */
 INLINE intptr_t q8_row_bytes(int K) { return (intptr_t)K + K / QK * 4; }
 
-/** corr[b] = -128 · Σ_t row[32b + t] for the nb blocks of a weight row. */
-INLINE void block_corrections(const uint8_t *row, int nb, int32_t *corr) {
-  for (int b = 0; b < nb; b++) {
-    v128_t lo = wasm_v128_load(row + b * QK), hi = wasm_v128_load(row + b * QK + 16);
-    v128_t s = wasm_i16x8_add(wasm_i16x8_extadd_pairwise_i8x16(lo), wasm_i16x8_extadd_pairwise_i8x16(hi));
-    s = wasm_i32x4_extadd_pairwise_i16x8(s);
-    s = wasm_i32x4_add(s, wasm_i32x4_shuffle(s, s, 2, 3, 0, 1));
-    s = wasm_i32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
-    corr[b] = -128 * wasm_i32x4_extract_lane(s, 0);
-  }
-}
-
 /**
  * The register tile: row groups g … g+TR-1 (rows 4g … 4g+4TR-1) × weight rows j … j+TC-1.
  * acc[r][c] lane l = Σ_b xs · d · (block dot) for row 4(g+r)+l and column j+c.
  */
-INLINE void tile(const uint8_t *xu, const float *xs, const uint8_t *W, intptr_t rowBytes, const int32_t *corr,
+INLINE void tile(const int8_t *xq, const float *xs, const int32_t *xc, const uint8_t *W, intptr_t rowBytes,
                  int g, int j, int K, float *out, int M, int N, const float *bias) {
   int nb = K / QK;
   const uint8_t *w[TC];
@@ -129,29 +127,32 @@ INLINE void tile(const uint8_t *xu, const float *xs, const uint8_t *W, intptr_t 
     for (int c = 0; c < TC; c++) acc[r][c] = SPLAT(0);
   for (int b = 0; b < nb; b++) {
     // CH independent sums per pair (dot products have a latency of several cycles): the first
-    // starts from the block's correction
+    // starts from the rows' block corrections
     v128_t s[CH][TR][TC];
-    for (int r = 0; r < TR; r++)
+    for (int r = 0; r < TR; r++) {
+      v128_t corr = wasm_v128_load(xc + ((intptr_t)(g + r) * nb + b) * 4);
       for (int c = 0; c < TC; c++) {
-        s[0][r][c] = wasm_v128_load32_splat(corr + c * nb + b);
+        s[0][r][c] = corr;
         for (int h = 1; h < CH; h++) s[h][r][c] = wasm_i32x4_splat(0);
       }
-    const uint8_t *xb = xu + (intptr_t)g * 4 * K + b * 128;
+    }
+    const int8_t *xb = xq + (intptr_t)g * 4 * K + b * 128;
     v128_t wq[TC];
 #pragma clang loop unroll(full)
     for (int k = 0; k < QK / 4; k++) {
       v128_t xv[TR], wv[TC];
       for (int r = 0; r < TR; r++) xv[r] = wasm_v128_load(xb + (intptr_t)r * 4 * K + 16 * k);
-      // a weight row's 4 values for this step, splat to every lane: 16 bytes loaded every 4
-      // steps, then a lane shuffle (cheaper than a load and its address for every step)
+      // a weight row's 4 values for this step as w + 128, splat to every lane: 16 bytes loaded
+      // (and xor-ed) every 4 steps, then a lane shuffle (cheaper than a load and its address for
+      // every step)
       for (int c = 0; c < TC; c++) {
-        if (k % 4 == 0) wq[c] = wasm_v128_load(w[c] + b * QK + 4 * k);
+        if (k % 4 == 0) wq[c] = wasm_v128_xor(wasm_v128_load(w[c] + b * QK + 4 * k), wasm_i8x16_splat((int8_t)0x80));
         int l = k % 4;
         wv[c] = l == 0 ? wasm_i32x4_shuffle(wq[c], wq[c], 0, 0, 0, 0) : l == 1 ? wasm_i32x4_shuffle(wq[c], wq[c], 1, 1, 1, 1)
               : l == 2 ? wasm_i32x4_shuffle(wq[c], wq[c], 2, 2, 2, 2) : wasm_i32x4_shuffle(wq[c], wq[c], 3, 3, 3, 3);
       }
       for (int r = 0; r < TR; r++)
-        for (int c = 0; c < TC; c++) s[k % CH][r][c] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wv[c], xv[r], s[k % CH][r][c]);
+        for (int c = 0; c < TC; c++) s[k % CH][r][c] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(xv[r], wv[c], s[k % CH][r][c]);
     }
     for (int h = 1; h < CH; h++)
       for (int r = 0; r < TR; r++)
@@ -175,27 +176,26 @@ INLINE void tile(const uint8_t *xu, const float *xs, const uint8_t *W, intptr_t 
 #endif
 
 /**
- * out (M × N) = X · Wᵀ (+ bias) from X quantized by gl_q8_quantize_rows (xu, xs). Threads claim
- * chunks of `chunk` weight rows (a multiple of TC) from *next (zeroed by the caller), so a thread
- * that starts late or is held up by other work on the machine does less of the product instead of
- * holding the others up; each weight row's block corrections go to its thread's scratch.
- * N a multiple of TC is not needed: the last tile overlaps the one before it (N ≥ TC).
+ * out (M × N) = X · Wᵀ (+ bias) from X quantized by gl_q8_quantize_rows (xq, xs, xc). Threads
+ * claim chunks of `chunk` weight rows (a multiple of TC) from *next (zeroed by the caller), so a
+ * thread that starts late or is held up by other work on the machine does less of the product
+ * instead of holding the others up. N a multiple of TC is not needed: the last tile overlaps the
+ * one before it (N ≥ TC).
  */
-EXPORT void gl_q8_gemm(const uint8_t *xu, const float *xs, const uint8_t *W, const float *bias, float *out, int M, int N, int K,
-                       int chunk, int *next, int tid, int nt) {
+EXPORT void gl_q8_gemm(const int8_t *xq, const float *xs, const int32_t *xc, const uint8_t *W, const float *bias, float *out,
+                       int M, int N, int K, int chunk, int *next, int tid, int nt) {
 #ifdef GL_RELAXED
-  int nb = K / QK, groups = gl_q8_x_groups(M);
+  int groups = gl_q8_x_groups(M);
   intptr_t rowBytes = q8_row_bytes(K);
-  int32_t *corr = (int32_t *)thread_scratch(tid);
   for (int ch = claim(next); ch * chunk < N; ch = claim(next)) {
     int j0 = ch * chunk, j1 = j0 + chunk < N ? j0 + chunk : N;
+    touch_lines(W + j0 * rowBytes, (j1 - j0) * rowBytes); // read ahead (touch.h): 26-110 KB
     for (int gb = 0; gb < groups; gb += ROW_BLOCK / 4) {
       int gEnd = gb + ROW_BLOCK / 4 < groups ? gb + ROW_BLOCK / 4 : groups;
       for (int j = j0; j < j1; j += TC) {
         int jj = j + TC <= N ? j : N - TC; // the last tile overlaps the one before (same values written twice)
-        for (int c = 0; c < TC; c++) block_corrections(W + (jj + c) * rowBytes, nb, corr + c * nb);
         // groups come in whole tiles (gl_q8_x_groups); padding rows (≥ M) are not written
-        for (int g = gb; g < gEnd; g += TR) tile(xu, xs, W, rowBytes, corr, g, jj, K, out, M, N, bias);
+        for (int g = gb; g < gEnd; g += TR) tile(xq, xs, xc, W, rowBytes, g, jj, K, out, M, N, bias);
       }
     }
   }

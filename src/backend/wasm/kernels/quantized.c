@@ -10,6 +10,7 @@
 // Several rows expand a few weight rows at a time into scratch and reuse them for every x row.
 #include "q8-block.h"
 #include "few-rows.h"
+#include "touch.h"
 
 #define QK 32
 
@@ -206,8 +207,11 @@ EXPORT int gl_set_q8_activations(int mode) {
  * does less of the work instead of holding the others up. bias (N floats) is added when not null.
  * The int16 and signed-int8 paths take one weight row at a time: two rows per pass read two
  * streams at once and got about 0.6 of the memory rate (GPT-2-small Q8_0 decode on one thread,
- * Node 20: 52-60 -> 90-101 tokens/s). The unsigned-int8 path (VNNI, more arithmetic per byte
- * saved) keeps four rows sharing x's loads: 87-98 against 75-78 tokens/s one row at a time (Node 26).
+ * Node 20: 52-60 -> 90-101 tokens/s; reading ahead, touch.h, made them slower still: 6.5-6.9 ->
+ * 7.7-8.1 ms a step). The unsigned-int8 path (VNNI, more arithmetic per byte saved) keeps four rows
+ * sharing x's loads, and reads each 32 KB of rows ahead (touch.h) before computing on them:
+ * GPT-2-small Q8_0, Node 26, one row a step, alternating in one process: 9.5-10.4 ms without
+ * reading ahead, 7.1-7.9 with it; one row at a time, 7.4-12.6 ms with or without.
  */
 EXPORT void gl_matvec_q8(const float *x, const uint8_t *W, const float *bias, float *out, int N, int K, int chunk, int *next, int tid, int nt) {
   intptr_t rowBytes = row_bytes(K);
@@ -217,10 +221,16 @@ EXPORT void gl_matvec_q8(const float *x, const uint8_t *W, const float *bias, fl
     float *xs = (float *)(xq + K);
     int32_t *xc = (int32_t *)(xs + K / QK);
     quantize_x8u(x, K / QK, xq, xs, xc);
+    int piece = (int)(TOUCH_BYTES / rowBytes) / 4 * 4; // rows read ahead at a time (touch.h)
+    if (piece < 4) piece = 4;
     for (int c = claim(next); c * chunk < N; c = claim(next)) {
       int j0 = c * chunk, j1 = j0 + chunk < N ? j0 + chunk : N;
       int j = j0;
-      for (; j + 4 <= j1; j += 4) dot4_q8_x8u(xq, xs, xc, W + j * rowBytes, rowBytes, K, out + j);
+      for (int p = j0; p < j1; p += piece) {
+        int pEnd = p + piece < j1 ? p + piece : j1;
+        touch_lines(W + p * rowBytes, (pEnd - p) * rowBytes);
+        for (; j + 4 <= pEnd; j += 4) dot4_q8_x8u(xq, xs, xc, W + j * rowBytes, rowBytes, K, out + j);
+      }
       for (; j + 2 <= j1; j += 2) dot2_q8_x8u(xq, xs, xc, W + j * rowBytes, rowBytes, K, out + j);
       if (j < j1) out[j] = dot_q8_x8u(xq, xs, xc, W + j * rowBytes, K);
       if (bias) for (j = j0; j < j1; j++) out[j] += bias[j];
