@@ -106,6 +106,8 @@ test('chat: streamed and whole agree; usage arrives in the stream; finish_reason
   const stream = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 30, temperature: 0, stream: true, stream_options: { include_usage: true } });
   let text = '', usage: OpenAI.CompletionUsage | undefined, finish: string | null = null, role: string | undefined;
   for await (const chunk of stream) {
+    // OpenAI: "all other chunks will also include a usage field, but with a null value"
+    assert.ok(usage === undefined && (chunk.usage === null || chunk.choices.length === 0), 'usage is null on every chunk before the last, which has no choices');
     if (chunk.usage) usage = chunk.usage;
     const c = chunk.choices[0];
     if (!c) continue;

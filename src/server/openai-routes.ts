@@ -118,6 +118,8 @@ function respond(ctx: RouteContext, served: ServedModel, request: FastifyRequest
   const choices: ChoiceState[] = Array.from({ length: p.prompts.length * p.n }, () => ({ text: '', tokens: [], finish: null }));
   const started = new Set<number>();
   const events = stream ? new EventStream(reply) : null;
+  // with include_usage, every chunk before the usage chunk carries "usage": null (OpenAI's stream_options)
+  const withUsageField = (chunk: unknown) => (includeUsage ? { ...(chunk as object), usage: null } : chunk);
   return new Promise<void>((resolve) => {
     let gen: Generation | undefined = undefined;
     const usage = (): Usage => ({ prompt_tokens: gen!.promptTokens, completion_tokens: gen!.completionTokens, total_tokens: gen!.promptTokens + gen!.completionTokens });
@@ -127,7 +129,7 @@ function respond(ctx: RouteContext, served: ServedModel, request: FastifyRequest
       },
       delta(index, text, tokens) {
         if (events) {
-          events.send(format.chunk(index, text, tokens, null, !started.has(index)));
+          events.send(withUsageField(format.chunk(index, text, tokens, null, !started.has(index))));
           started.add(index);
         } else {
           choices[index].text += text;
@@ -136,7 +138,7 @@ function respond(ctx: RouteContext, served: ServedModel, request: FastifyRequest
       },
       finish(index, reason) {
         if (events) {
-          events.send(format.chunk(index, '', [], reason, !started.has(index)));
+          events.send(withUsageField(format.chunk(index, '', [], reason, !started.has(index))));
           started.add(index);
         } else choices[index].finish = reason;
       },
