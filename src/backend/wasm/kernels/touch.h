@@ -8,7 +8,8 @@
 // product of 8 rows over weights from memory ran at 35-58 G multiply-adds/s, 51-84 reading ahead
 // (95-104 from cache). Where rows are read one at a time as one stream (the float decode product,
 // the int16 one), the prefetcher does keep up and reading ahead only made them slower
-// (F32 12.7-14.1 -> 14.2-14.7 ms a step).
+// (F32 12.7-14.1 -> 14.2-14.7 ms a step). One-query attention reads each head's keys and values
+// ahead the same way.
 #pragma once
 #include "common.h"
 
