@@ -99,8 +99,8 @@ export async function probeInt8Gemm(exports: Record<string, Fn>, alloc: WasmAllo
   };
   const float = () => {
     exports.gl_dequantize_q8(w, dense, N, K, 0, 1);
-    // out (M × N) = x (M × K) · denseᵀ: gl_matmul(a, b, out, batch, m, n, k, ars, acs, brs, bcs, strideA, strideB, accumulate)
-    exports.gl_matmul(x, dense, out, 1, M, N, K, K, 1, 1, K, 0, 0, 0, 0, 1);
+    // out (M × N) = x (M × K) · denseᵀ: gl_matmul(a, b, out, batch, m, n, k, ars, acs, brs, bcs, strideA, strideB, accumulate, next)
+    exports.gl_matmul(x, dense, out, 1, M, N, K, K, 1, 1, K, 0, 0, 0, 0, 0, 1);
   };
   const time = (f: () => void) => {
     const t0 = performance.now();

@@ -162,7 +162,7 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
     return pool && parallel(work, min) ? pool.threads : 1;
   };
 
-  // the chunk counter of dynamically scheduled jobs (gl_matvec_dot, gl_matvec_rows_split, gl_matvec_q8)
+  // the chunk counter of dynamically scheduled jobs (gl_matvec_dot, gl_matvec_rows_split, gl_matvec_q8, gl_q8_gemm, gl_matmul of a few rows)
   const counterOffset = alloc.alloc(64);
   const zeroedCounter = (): number => {
     Atomics.store(new Int32Array(alloc.memory.buffer, counterOffset, 1), 0, 0);
@@ -237,7 +237,7 @@ export function wasmKernels(exports: Record<string, Fn>, alloc: WasmAllocator, g
       // element (i, q) of A is A[i*ars + q*acs]; element (q, j) of B is B[q*brs + j*bcs]
       const ars = transA ? 1 : k, acs = transA ? m : 1, brs = transB ? 1 : n, bcs = transB ? k : 1;
       if (m === 1 && batch === 1) return matvec(a, b, out, k, n, transB, accumulate);
-      run('gl_matmul', [stage.in(a), stage.in(b), stage.out(out), batch, m, n, k, ars, acs, brs, bcs, strideA, strideB, accumulate ? 1 : 0],
+      run('gl_matmul', [stage.in(a), stage.in(b), stage.out(out), batch, m, n, k, ars, acs, brs, bcs, strideA, strideB, accumulate ? 1 : 0, zeroedCounter()],
         batch * m * n * k, m === 1 ? PARALLEL_MATVEC : PARALLEL_FLOPS);
     },
 

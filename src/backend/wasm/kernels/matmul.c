@@ -352,7 +352,22 @@ void few_rows_nk(const float *A, int lda, const float *W, int ldw, float *C, int
  * Each thread takes a slice of every product: columns (multiples of 8) when n ≥ m, else rows.
  */
 EXPORT void gl_matmul(const float *A, const float *B, float *C, int batch, int M, int N, int K, int ars, int acs,
-                      int brs, int bcs, int strideA, int strideB, int accumulate, int tid, int nt) {
+                      int brs, int bcs, int strideA, int strideB, int accumulate, int *next, int tid, int nt) {
+  if (next && batch == 1 && M > 1 && M <= FEW_ROWS && K > 0 && acs == 1 && brs == 1) {
+    // a few rows over nn.Linear weights (batched decode): threads claim stretches of TOUCH_BYTES
+    // of weight rows from *next (zeroed by the caller), read each ahead (touch.h: two rows at a
+    // time are two streams the prefetcher follows badly; 8 batched GPT-2-small F32 rows 56-70 ->
+    // 45-50 ms a step), and a thread held up by other work on the machine does fewer stretches
+    // instead of holding the other up at the barrier
+    int piece = (int)(TOUCH_BYTES / 4 / bcs) & ~1;
+    if (piece < 2) piece = 2;
+    for (int c = claim(next); c * piece < N; c = claim(next)) {
+      int jp = c * piece, jEnd = jp + piece < N ? jp + piece : N;
+      touch_lines((const uint8_t *)(B + (intptr_t)jp * bcs), ((intptr_t)(jEnd - jp - 1) * bcs + K) * 4);
+      few_rows_nk(A, ars, B, bcs, C, N, M, K, jp, jEnd, accumulate);
+    }
+    return;
+  }
   float *pa = thread_scratch(tid), *pb = pa + MC * KC;
   int i0 = 0, i1 = M, j0 = 0, j1 = N;
   if (M == 1) share(N, 16, tid, nt, &j0, &j1);
@@ -366,18 +381,8 @@ EXPORT void gl_matmul(const float *A, const float *B, float *C, int batch, int M
     else if (M == 1 && acs == 1 && bcs == 1) matvec_cols(a, bb, brs, c, K, j0, j1, accumulate);
     else if (M <= FEW_ROWS && K > 0 && acs == 1 && bcs == 1)
       few_rows_kn(a + (intptr_t)i0 * ars, ars, bb, brs, c + (intptr_t)i0 * N, N, i1 - i0, K, j0, j1, accumulate, pa);
-    else if (M <= FEW_ROWS && K > 0 && acs == 1 && brs == 1) {
-      // weight rows read ahead in stretches of TOUCH_BYTES (touch.h): two rows at a time are two
-      // streams the prefetcher follows badly. 8 batched GPT-2-small rows, F32: 56-70 -> 45-50 ms a
-      // step, alternating builds
-      int piece = (int)(TOUCH_BYTES / 4 / bcs) & ~1;
-      if (piece < 2) piece = 2;
-      for (int jp = j0; jp < j1; jp += piece) {
-        int jEnd = jp + piece < j1 ? jp + piece : j1;
-        touch_lines((const uint8_t *)(bb + (intptr_t)jp * bcs), ((intptr_t)(jEnd - jp - 1) * bcs + K) * 4);
-        few_rows_nk(a + (intptr_t)i0 * ars, ars, bb, bcs, c + (intptr_t)i0 * N, N, i1 - i0, K, jp, jEnd, accumulate);
-      }
-    }
+    else if (M <= FEW_ROWS && K > 0 && acs == 1 && brs == 1)
+      few_rows_nk(a + (intptr_t)i0 * ars, ars, bb, bcs, c + (intptr_t)i0 * N, N, i1 - i0, K, j0, j1, accumulate);
     else gemm_part(a, bb, c, N, K, ars, acs, brs, bcs, accumulate, i0, i1, j0, j1, pa, pb);
   }
 }
