@@ -9,7 +9,7 @@ import { ApiKey } from './auth.js';
 import { ApiError, errorBody, toApiError } from './errors.js';
 import { registerInspectRoutes } from './inspect-routes.js';
 import { Metrics } from './metrics.js';
-import { type RouteContext, registerOpenAiRoutes } from './openai-routes.js';
+import { type RouteContext, registerOpenAiRoutes, streamedReplies } from './openai-routes.js';
 import { DetokenizeBody, TokenizeBody } from './schemas.js';
 import type { ServedModel } from './served-model.js';
 
@@ -68,6 +68,7 @@ export function buildApp(opts: AppOptions): { app: FastifyInstance; metrics: Met
     return body;
   });
   app.addHook('onResponse', async (req, reply) => {
+    if (streamedReplies.has(reply.raw)) return; // counted by its route (Fastify runs this hook for hijacked replies too)
     metrics.requests.inc({ route: req.routeOptions.url ?? 'unknown', status: reply.statusCode });
   });
   // JSON only: Fastify also parses text/plain by default, which would turn a wrong content type into a schema error

@@ -27,10 +27,14 @@ export interface RouteContext {
  * Writes server-sent events on a hijacked reply. Events written in one turn of the event loop (the
  * tokens of one message from the model worker) leave in one write to the socket (cork/uncork).
  */
+/** Raw responses of streamed replies: their route counts them in /metrics when they end (200) or the client leaves (499). */
+export const streamedReplies = new WeakSet<object>();
+
 class EventStream {
   private corked = false;
 
   constructor(private readonly reply: FastifyReply) {
+    streamedReplies.add(reply.raw);
     const headers = { ...reply.getHeaders(), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' };
     reply.hijack();
     reply.raw.writeHead(200, headers as Record<string, string>);
