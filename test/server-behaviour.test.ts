@@ -103,12 +103,18 @@ test('a full queue answers 429 with Retry-After', async () => {
   // machine), so a stream that ended early may let one more in: every request up to the slots and
   // the queue is accepted, and at least one beyond them is refused
   const controller = new AbortController();
+  const ok = 'glasslm_requests_total{route="/v1/completions",status="200"}';
+  const finished = async () => metricValue(await (await fetch(`${server.url}/metrics`, { headers: auth })).text(), ok);
+  const finished0 = await finished();
   const long = () => fetch(`${server.url}/v1/completions`, { method: 'POST', headers: auth, signal: controller.signal, body: JSON.stringify({ prompt: 'Once', max_tokens: 250, stream: true, temperature: 1, ...noEnd }) });
   const replies = await Promise.all(Array.from({ length: PARALLEL + QUEUE + 6 }, long));
   const statuses = replies.map((r) => r.status).sort();
   const accepted = statuses.filter((s) => s === 200).length, refusedCount = statuses.filter((s) => s === 429).length;
   assert.equal(accepted + refusedCount, statuses.length, `statuses ${statuses}`);
   assert.ok(accepted >= PARALLEL + QUEUE && refusedCount >= 1, `statuses ${statuses}`);
+  // each one accepted beyond the slots and the queue had a place freed by a stream that finished
+  const early = (await finished()) - finished0;
+  assert.ok(accepted - (PARALLEL + QUEUE) <= early, `${accepted} accepted, ${early} finished early`);
   const refused = replies.find((r) => r.status === 429)!;
   assert.equal(refused.headers.get('retry-after'), '1');
   isError({ status: 429, json: await refused.json() }, 429, null, 'queue_full');
