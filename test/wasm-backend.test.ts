@@ -384,6 +384,33 @@ describe('wasm backend memory', () => {
     wb.free(b);
     wb.dispose();
   });
+
+  test('two backends in one process: when one grows its memory, the other still owns and frees what it allocates', async () => {
+    // V8 gives every shared memory of a thread a new buffer object when any of them grows; a
+    // backend that recognised its arrays by buffer object then leaked each array it freed, copied
+    // its own tensors in and out of every kernel, and could not build a decode step
+    const first = await createWasmBackend({ threads: 1, warmUp: false });
+    const second = await createWasmBackend({ threads: 1, warmUp: false });
+    try {
+      const before = first.alloc('float32', 1000) as Float32Array;
+      const used = first.usedBytes();
+      const big = second.alloc('float32', 64 << 20); // 256 MB: the second memory grows
+      const after = first.alloc('float32', 1000) as Float32Array;
+      assert.ok(first.offsetOf(before) >= 0 && first.offsetOf(after) >= 0, 'both arrays are in the first backend\'s memory');
+      assert.equal(second.offsetOf(after), -1);
+      after.fill(2);
+      const out = first.alloc('float32', 1000) as Float32Array;
+      first.unary('exp', after, out); // computed in place in wasm memory (not through copies)
+      assert.ok(Math.abs(out[999] - Math.exp(2)) < 1e-5);
+      for (const a of [after, out]) first.free(a);
+      assert.equal(first.usedBytes(), used, 'freed: the allocator is back where it was');
+      first.free(before);
+      second.free(big);
+    } finally {
+      first.dispose();
+      second.dispose();
+    }
+  });
 });
 
 export type { Backend };

@@ -24,9 +24,24 @@ export class WasmAllocator {
     this.buffers.add(memory.buffer);
   }
 
-  /** Whether a typed array's bytes lie inside this memory. */
+  /**
+   * Whether a typed array's bytes lie inside this memory. A shared memory's `buffer` is a new
+   * object after any shared memory of this thread grows (V8 refreshes them all), so every object
+   * it has been seen as is kept: views are made from `buffer()`, and one made from the current
+   * object is recognised too.
+   */
   owns(view: ArrayBufferView): boolean {
-    return this.buffers.has(view.buffer);
+    if (this.buffers.has(view.buffer)) return true;
+    if (view.buffer !== this.memory.buffer) return false;
+    this.buffers.add(view.buffer);
+    return true;
+  }
+
+  /** The memory's buffer now, remembered as this memory's (make views of the memory from it). */
+  buffer(): ArrayBufferLike {
+    const b = this.memory.buffer;
+    this.buffers.add(b);
+    return b;
   }
 
   get liveBlocks(): number {

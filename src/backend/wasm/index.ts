@@ -214,9 +214,10 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       live++;
       if (dtype === 'float64') return allocStorage(dtype, length); // gradient checks only: plain JS
       const off = alloc.alloc(dtype === 'uint8' ? length : length * 4, zero);
-      if (dtype === 'int32') return new Int32Array(memory.buffer, off, length);
-      if (dtype === 'uint8') return new Uint8Array(memory.buffer, off, length);
-      return new Float32Array(memory.buffer, off, length);
+      const buffer = alloc.buffer();
+      if (dtype === 'int32') return new Int32Array(buffer, off, length);
+      if (dtype === 'uint8') return new Uint8Array(buffer, off, length);
+      return new Float32Array(buffer, off, length);
     },
     free(data) {
       live--;
