@@ -5,7 +5,8 @@
 // usage: node dist/bench/llama-decode.js [--tokens 128] [--prompt 512] [--dtypes f32,q8_0] [--cpu] [--conv1d]
 // --conv1d: F32 keeps GPT-2's (in, out) matrices as stored, instead of transposing them as `glasslm generate` does
 // (128 decoded tokens by default: 32, a quarter of a second, left the thread comparisons to chance on a shared machine;
-// each decode figure is the best of 3 runs, on both sides)
+// each decode figure is the best of 3 runs, on both sides; glasslm's three settings, 1 thread, all cores and
+// the default, take turns run by run, so that "the default against the best fixed count" compares runs of the same minutes)
 
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -32,9 +33,10 @@ const RUNS = 3;
 const rng = new op.Rng(1);
 const prompt = Array.from({ length: P }, () => rng.int(50257));
 
-/** glasslm: tokens/s of greedy decode (after a 1-token prompt) and of a P-token prefill. */
-/** threads: a forced count, or undefined for the default (all cores, each kernel on 1 or all of them by its work size). */
-async function glasslm(path: string, dtype: string, threads: number | undefined): Promise<{ decode: number; prefill: number; weightBytes: number; shares: number[] }> {
+/** One glasslm setting: a backend with its thread count (undefined: the default, all cores, each kernel on 1 or all of them by its work size) and the model loaded on it. */
+interface Setting { backend: WasmBackend; model: Model; weightBytes: number; decode: number; prefill: number; shares: number[] }
+
+async function glasslmSetting(path: string, dtype: string, threads: number | undefined): Promise<Setting> {
   const backend = await createWasmBackend(threads === undefined ? {} : { threads });
   setBackend(backend);
   if (threads === undefined) console.log(`  glasslm: ${backend.notes}`);
@@ -45,32 +47,50 @@ async function glasslm(path: string, dtype: string, threads: number | undefined)
   for (const q of model.quantized.values()) weightBytes += q.bytes;
   for (const t of model.transposed.values()) weightBytes += t.size * 4;
   if (dtype !== 'q8_0') weightBytes += model.params.get('transformer.wte.weight')!.size * 4; // the tied head
-  // prefill: the second of two runs (the first grows memory and fills caches, as llama.cpp does
-  // when it creates its context), each into a fresh KV cache
-  let prefill = 0;
-  for (let run = 0; run < 2; run++) {
-    const cache = model.createKVCache(1, P);
-    const t0 = clock();
-    noGrad(() => tidy(() => model.forward(op.tensor(Int32Array.from(prompt), [1, P]), { kvCache: cache, lastPositionOnly: true }).logits));
-    prefill = P / ((clock() - t0) / 1000);
-    cache.dispose();
+  return { backend, model, weightBytes, decode: 0, prefill: 0, shares: [] };
+}
+
+/** A P-token prefill into a fresh KV cache; keeps the last of the calls (the first grows memory and fills caches, as llama.cpp does when it creates its context). */
+function prefillRun(s: Setting): void {
+  setBackend(s.backend);
+  const cache = s.model.createKVCache(1, P);
+  const t0 = clock();
+  noGrad(() => tidy(() => s.model.forward(op.tensor(Int32Array.from(prompt), [1, P]), { kvCache: cache, lastPositionOnly: true }).logits));
+  s.prefill = P / ((clock() - t0) / 1000);
+  cache.dispose();
+}
+
+/**
+ * A greedy decode run (after a 1-token prompt) right after a streaming read of the memory about as
+ * long, on the same threads: its share of that rate (the memory's rate here drifts by a third
+ * from one minute to the next, so a rate read once per process bounds nothing). Keeps the best run.
+ */
+function decodeRun(s: Setting, seconds: number): number {
+  setBackend(s.backend);
+  const gbps = bandwidth(s.backend, seconds);
+  let t1 = 0, count = 0;
+  for (const _ of generateIds(s.model, [50256], { temperature: 0, maxTokens: N + 1 })) if (count++ === 0) t1 = clock();
+  const took = (clock() - t1) / 1000;
+  s.decode = Math.max(s.decode, N / took);
+  s.shares.push(((N / took) * s.weightBytes) / (gbps * 1e9));
+  return took;
+}
+
+/**
+ * glasslm on 1 thread, all cores and the default, measured in turns (each setting's prefill, then
+ * RUNS rounds of one decode run each), so that the three see the same drift of the machine.
+ */
+async function glasslm(path: string, dtype: string): Promise<Setting[]> {
+  const settings = [await glasslmSetting(path, dtype, 1), await glasslmSetting(path, dtype, cores), await glasslmSetting(path, dtype, undefined)];
+  for (let run = 0; run < 2; run++) for (const s of settings) prefillRun(s);
+  let seconds = 0.5;
+  for (let run = 0; run < RUNS; run++) for (const s of settings) seconds = decodeRun(s, seconds);
+  for (const s of settings) {
+    s.shares.sort((a, b) => a - b);
+    s.model.dispose();
+    s.backend.dispose();
   }
-  // each decode run right after a streaming read of the memory as long as the previous run, on
-  // the same threads: its share of that rate (the memory's rate here drifts by a third from one
-  // minute to the next, so a rate read once per process bounds nothing)
-  let decode = 0, seconds = 0.5;
-  const shares: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    const gbps = bandwidth(backend, seconds);
-    let t1 = 0, count = 0;
-    for (const _ of generateIds(model, [50256], { temperature: 0, maxTokens: N + 1 })) if (count++ === 0) t1 = clock();
-    seconds = (clock() - t1) / 1000;
-    decode = Math.max(decode, N / seconds);
-    shares.push(((N / seconds) * weightBytes) / (gbps * 1e9));
-  }
-  model.dispose();
-  backend.dispose();
-  return { decode, prefill, weightBytes, shares: shares.sort((a, b) => a - b) };
+  return settings;
 }
 
 /** llama.cpp through node-llama-cpp on the same file. */
@@ -130,8 +150,8 @@ try {
   if (!llama) console.log('  llama.cpp: not installed (sh scripts/install-llama-cpp.sh)');
   for (const [dtype, path] of Object.entries(files)) {
     const mb = statSync(path).size / 1e6;
-    const ours = [await glasslm(path, dtype, 1), await glasslm(path, dtype, cores)];
-    const auto = await glasslm(path, dtype, undefined);
+    const [one, all, auto] = await glasslm(path, dtype);
+    const ours = [one, all];
     const bestOurs = Math.max(ours[0].decode, ours[1].decode);
     const pct = (x: number) => `${(100 * x).toFixed(0)}%`, shares = ours[1].shares;
     console.log(`  ${dtype.toUpperCase()} (${mb.toFixed(0)} MB): glasslm decode ${ours[0].decode.toFixed(1)} tok/s (1 thread), ${ours[1].decode.toFixed(1)} (${cores}); ` +
