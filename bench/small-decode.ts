@@ -52,21 +52,26 @@ async function llamaCpp(path: string, threads: number): Promise<number> {
 for (const name of values.models!.split(',')) {
   const path = SMALL_MODELS[name];
   if (!path || !existsSync(path)) { console.log(JSON.stringify({ model: name, skipped: `not found: ${path}` })); continue; }
+  // every thread setting loaded at once, then the settings take turns run by run, so that "the
+  // default against the best fixed count" compares runs of the same moments of a noisy machine
+  const settings = [];
   for (const t of values.threads!.split(',')) {
     const backend = await createWasmBackend({ threads: t === 'default' ? undefined : Number(t) });
     setBackend(backend);
-    const model = loadModel(path);
-    const runs: number[] = [];
-    let outsideUs = 0;
-    for (let r = 0; r < Number(values.repeat); r++) {
-      const table: KernelTable = new Map();
+    settings.push({ t, backend, model: loadModel(path), runs: [] as number[] });
+  }
+  for (let r = 0; r < Number(values.repeat); r++) {
+    for (const s of settings) {
+      setBackend(s.backend);
       let t0 = 0, count = 0;
-      for (const _ of generateIds(model, [1], { temperature: 0, maxTokens: N + 1 })) if (count++ === 0) { t0 = performance.now(); table.clear(); }
-      const ms = performance.now() - t0;
-      runs.push(N / (ms / 1000));
-      if (values.profile && r === 0) { /* instrumented run below */ }
+      for (const _ of generateIds(s.model, [1], { temperature: 0, maxTokens: N + 1 })) if (count++ === 0) t0 = performance.now();
+      s.runs.push(N / ((performance.now() - t0) / 1000));
     }
+  }
+  for (const { t, backend, model, runs } of settings) {
+    let outsideUs = 0;
     if (values.profile) { // one more run with every kernel timed: the time per token outside them
+      setBackend(backend);
       const table: KernelTable = new Map();
       instrument(backend, table);
       let t0 = 0, count = 0;
