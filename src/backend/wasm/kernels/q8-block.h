@@ -24,3 +24,14 @@ INLINE v128_t q8_round16(const float *x, f4 inv) {
 
 /** Σ of 16 int8 lanes, in each of 4 int32 lanes' share (add the lanes for the total). */
 INLINE v128_t q8_sum16(v128_t q) { return wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extadd_pairwise_i8x16(q)); }
+
+/**
+ * -128 · Σ of a block's 32 int8 values (q0, q1: its two halves): the correction of a product whose
+ * other operand is read as w + 128 (Σ q·w = Σ q·(w + 128) - 128 · Σ q).
+ */
+INLINE int32_t q8_block_correction(v128_t q0, v128_t q1) {
+  v128_t sum = wasm_i32x4_add(q8_sum16(q0), q8_sum16(q1));
+  sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1));
+  sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 1, 0, 3, 2));
+  return -128 * wasm_i32x4_extract_lane(sum, 0);
+}

@@ -93,10 +93,7 @@ EXPORT void gl_q8_quantize_rows(const float *X, int8_t *xq, float *xs, int32_t *
         v128_t q0 = q8_round16(x, inv), q1 = q8_round16(x + 16, inv);
         wasm_v128_store(&rows[r][0], q0);
         wasm_v128_store(&rows[r][4], q1);
-        v128_t sum = wasm_i32x4_add(q8_sum16(q0), q8_sum16(q1));
-        sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1));
-        sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 1, 0, 3, 2));
-        xc[at + r] = -128 * wasm_i32x4_extract_lane(sum, 0);
+        xc[at + r] = q8_block_correction(q0, q1);
       }
       uint32_t *dst = (uint32_t *)(xq + (intptr_t)g * 4 * K + b * 128);
       for (int s = 0; s < QK / 4; s++)

@@ -110,10 +110,7 @@ INLINE void quantize_x8u(const float *x, int blocks, int8_t *xq, float *xs, int3
     v128_t q0 = q8_round16(xb, inv), q1 = q8_round16(xb + 16, inv);
     wasm_v128_store(xq + b * QK, q0);
     wasm_v128_store(xq + b * QK + 16, q1);
-    v128_t sum = wasm_i32x4_add(q8_sum16(q0), q8_sum16(q1));
-    sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1));
-    sum = wasm_i32x4_add(sum, wasm_i32x4_shuffle(sum, sum, 1, 0, 3, 2));
-    xc[b] = -128 * wasm_i32x4_extract_lane(sum, 0);
+    xc[b] = q8_block_correction(q0, q1);
   }
 }
 
