@@ -87,8 +87,7 @@ async function oneRequest(url: string, model: string, eos: number | undefined): 
       buf = buf.slice(i + 2);
       if (!line.startsWith('data: {')) continue;
       // parsed only until the first token, then only the usage chunk and errors: on a 2-core machine
-      // the load generator shares the cores with the server, and parsing every chunk took ~10% of
-      // the built-in model's one-client rate (see docs/server.md)
+      // the load generator shares the cores with the server, so it does no more per chunk than it must
       if (!Number.isNaN(ttft) && !line.includes('"usage":{') && !line.includes('"error"')) continue;
       const chunk = JSON.parse(line.slice(6));
       if (chunk.error) throw new Error(chunk.error.message);

@@ -23,13 +23,13 @@ export interface RouteContext {
   model(name: string | undefined): ServedModel;
 }
 
+/** Raw responses of streamed replies: their route counts them in /metrics when they end (200) or the client leaves (499). */
+export const streamedReplies = new WeakSet<object>();
+
 /**
  * Writes server-sent events on a hijacked reply. Events written in one turn of the event loop (the
  * tokens of one message from the model worker) leave in one write to the socket (cork/uncork).
  */
-/** Raw responses of streamed replies: their route counts them in /metrics when they end (200) or the client leaves (499). */
-export const streamedReplies = new WeakSet<object>();
-
 class EventStream {
   private corked = false;
 

@@ -58,8 +58,8 @@ export function probeInt8(exports: Record<string, Fn>, alloc: WasmAllocator): { 
  * The int8 × int8 prefill product is chosen when it takes at most this fraction of the float path's
  * time. It was 0.85: on this 2-vCPU machine the int8 product's speed drops by a third for
  * stretches of a few hundred ms (other work on the host: one process's rate went 57, 36, 56, 36
- * G multiply-adds/s at 100 ms intervals) while the float path's drops by a tenth, and in 4 of 10
- * processes the probe measured 150-168 µs against 170-183 (0.88-0.92) and chose the float path,
+ * G multiply-adds/s at 100 ms intervals) while the float path's drops by a tenth, and in 3 of 8,
+ * 4 of 10 and 3 of 12 processes the probe measured 150-168 µs against 170-183 (0.88-0.92) and chose the float path,
  * which then ran 8 batched rows at half the speed for the whole process. Usually it is 119 µs
  * against 165 (0.72). Where the engine has no fast int8 product the float path wins outright.
  */

@@ -359,8 +359,7 @@ EXPORT void gl_matmul(const float *A, const float *B, float *C, int batch, int M
     // time are two streams the prefetcher follows badly; 8 batched GPT-2-small F32 rows 56-70 ->
     // 45-50 ms a step), and a thread held up by other work on the machine does fewer stretches
     // instead of holding the other up at the barrier
-    int piece = (int)(TOUCH_BYTES / 4 / bcs) & ~1;
-    if (piece < 2) piece = 2;
+    int piece = touch_rows((intptr_t)bcs * 4, 2); // whole pairs of rows (few_rows_nk takes two at a time)
     for (int c = claim(next); c * piece < N; c = claim(next)) {
       int jp = c * piece, jEnd = jp + piece < N ? jp + piece : N;
       touch_lines((const uint8_t *)(B + (intptr_t)jp * bcs), ((intptr_t)(jEnd - jp - 1) * bcs + K) * 4);

@@ -218,8 +218,7 @@ EXPORT void gl_matvec_q8(const float *x, const uint8_t *W, const float *bias, fl
     float *xs = (float *)(xq + K);
     int32_t *xc = (int32_t *)(xs + K / QK);
     quantize_x8u(x, K / QK, xq, xs, xc);
-    int piece = (int)(TOUCH_BYTES / rowBytes) / 4 * 4; // rows read ahead at a time (touch.h)
-    if (piece < 4) piece = 4;
+    int piece = touch_rows(rowBytes, 4); // rows read ahead at a time, whole groups of 4
     for (int c = claim(next); c * chunk < N; c = claim(next)) {
       int j0 = c * chunk, j1 = j0 + chunk < N ? j0 + chunk : N;
       int j = j0;
