@@ -138,6 +138,12 @@ function checkRowOffsets(T: number): void {
         const worst = Math.max(...out.map((x, i) => Math.abs(x - expected[i])));
         assert.ok(worst < 1e-5, `${backend.name}, ${T} queries: differs by ${worst}`);
         assert.throws(() => op.attention(op.tensor(q, [B, H, T, D]), op.tensor(k, [B, KV, S, D]), op.tensor(v, [B, KV, S, D]), { rowOffsets: Int32Array.of(0, 37 - T + 1, 1) }), new RegExp(`row offset of ${38 - T} with ${T} queries`));
+        assert.throws(() => op.attention(op.tensor(q, [B, H, T, D]), op.tensor(k, [B, KV, S, D]), op.tensor(v, [B, KV, S, D]), { rowOffsets: Int32Array.of(0, 1) }), /2 row offsets for a batch of 3/);
+        // inference only: a gradient through per-row offsets is refused, not computed with one offset
+        const qg = op.tensor(q, [B, H, T, D]);
+        qg.requiresGrad = true;
+        const loss = op.sum(op.attention(qg, op.tensor(k, [B, KV, S, D]), op.tensor(v, [B, KV, S, D]), { rowOffsets: offsets, scale }).out);
+        assert.throws(() => backward(loss), /per-row offsets is for inference only/);
       });
     } finally {
       setBackend(previous);
