@@ -74,6 +74,26 @@ test('completions: a list of prompts, token-id prompts, echo, n', async () => {
   assert.equal(detok.prompt, prompt);
 });
 
+test('echo with logprobs: the prompt tokens spell the echoed text, their offsets index it, and the first is scored given the BOS the server added', async () => {
+  const prompt = 'Once upon a time';
+  const r = await client.completions.create({ model: MODEL, prompt, max_tokens: 0, echo: true, logprobs: 3 });
+  const lp = r.choices[0].logprobs!;
+  assert.equal(r.choices[0].text, prompt);
+  assert.equal(lp.tokens!.join(''), prompt, 'no BOS text among the tokens: the echoed text has none');
+  lp.tokens!.forEach((t, i) => assert.equal(prompt.slice(lp.text_offset![i], lp.text_offset![i] + t.length), t, `offset of token ${i}`));
+  // the first token's score: what the model gives it after BOS alone, as a completion of the empty prompt reports
+  const fromBos = await client.completions.create({ model: MODEL, prompt: '', max_tokens: 1, temperature: 0, logprobs: 5 });
+  const alt = fromBos.choices[0].logprobs!.top_logprobs![0];
+  assert.ok(lp.tokens![0] in alt, `'${lp.tokens![0]}' is among the likeliest first tokens`);
+  assert.ok(Math.abs(lp.token_logprobs![0]! - alt[lp.tokens![0]]) < 1e-4, `${lp.token_logprobs![0]} vs ${alt[lp.tokens![0]]}`);
+  // token-id prompts are echoed as sent: the first id is unscored (null), as OpenAI does
+  const ids = (await (await fetch(`${server.url}/tokenize`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) })).json()) as { tokens: number[] };
+  const byIds = await client.completions.create({ model: MODEL, prompt: ids.tokens, max_tokens: 0, echo: true, logprobs: 1 });
+  assert.equal(byIds.choices[0].logprobs!.tokens!.length, ids.tokens.length);
+  assert.equal(byIds.choices[0].logprobs!.token_logprobs![0], null);
+  assert.ok(Math.abs(byIds.choices[0].logprobs!.token_logprobs![1]! - lp.token_logprobs![0]!) < 1e-5, 'the same token, scored the same way');
+});
+
 test('logprobs: the chosen token is the most likely under greedy; alternatives sorted; probabilities ≤ 1', async () => {
   const r = await client.completions.create({ model: MODEL, prompt: 'Once upon a time', max_tokens: 5, temperature: 0, logprobs: 3 });
   const lp = r.choices[0].logprobs!;

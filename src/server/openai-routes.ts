@@ -206,12 +206,15 @@ export function registerOpenAiRoutes(app: FastifyInstance, ctx: RouteContext): v
     const texts = typeof prompt === 'string' ? [prompt] : typeof prompt[0] === 'string' ? (prompt as string[]) : prompts.map((ids) => served.tokenizer.decode(ids));
     const promptText = (i: number) => (echo ? texts[Math.floor(i / p.n)] : '');
     const tok = (tid: number) => served.tokenizer.decode([tid]);
-    // echo with logprobs: each prompt's tokens lead its choices' logprobs, the first unscored (null), as OpenAI does
+    // echo with logprobs: each prompt's tokens lead its choices' logprobs, the first unscored (null), as OpenAI does.
+    // A text prompt's BOS was added here, not sent: it is left out (the echoed text has none), so the
+    // prompt's first token comes scored (given BOS) and the text offsets index the echoed text
+    const addedBos = (typeof prompt === 'string' || typeof prompt[0] === 'string') && served.tokenizer.bos !== undefined;
     const scored: TokenReport[][] = prompts.map(() => []);
     const promptEntries = (index: number): { id: number; logprob: number | null; top: TokenReport['top'] | null }[] => {
       if (!p.promptLogprobs) return [];
       const pi = Math.floor(index / p.n);
-      return [{ id: prompts[pi][0], logprob: null, top: null }, ...scored[pi]];
+      return addedBos ? scored[pi] : [{ id: prompts[pi][0], logprob: null, top: null }, ...scored[pi]];
     };
     const legacy = (generated: TokenReport[], offset: number, lead: ReturnType<typeof promptEntries> = []) => {
       if (p.topLogprobs === undefined) return null;
