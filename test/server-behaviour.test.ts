@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { getPriority } from 'node:os';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from './shared.js';
 import { BUILTIN_MODEL_DIR } from '../src/cli/model-args.js';
@@ -206,6 +206,20 @@ test('the HTTP thread runs at nice 10 (Linux) and every model thread at the prio
   const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'glasslm.js'), 'serve', '--port', '0', '--http-nice', '20'], { encoding: 'utf8', timeout: 30_000 });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /--http-nice must be at most 19, got 20/);
+});
+
+test('a server whose only model cannot be loaded says why and exits 1 (instead of answering 503 forever)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'glasslm-broken-'));
+  try {
+    for (const f of ['config.json', 'tokenizer.json']) copyFileSync(join(BUILTIN_MODEL_DIR, f), join(dir, f));
+    writeFileSync(join(dir, 'model.safetensors'), readFileSync(join(BUILTIN_MODEL_DIR, 'model.safetensors')).subarray(0, 5000)); // cut short
+    const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'glasslm.js'), 'serve', '--port', '0', '--threads', '1', '--model', dir], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /failed to load: .+/);
+    assert.match(r.stdout, /the model could not be loaded/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('SIGTERM: a running stream finishes, new connections are refused, exit code 0', async () => {

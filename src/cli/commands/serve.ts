@@ -88,27 +88,31 @@ export async function run(argv: string[], globals: { backend?: string; threads?:
   const { app } = buildApp({ models, parallel, maxQueue, apiKey, cors: v.cors, bodyLimit, requestTimeout, readTimeout });
   const address = await app.listen({ host, port });
   console.log(`glasslm serve: listening on ${address} (models: ${ids.join(', ')}; loading${priorityNote ? `; ${priorityNote}` : ''})`);
-  for (const m of models) {
-    m.host.ready.then(
-      (info) => console.log(`glasslm serve: ${m.id} ready (${info.parameters.toLocaleString('en')} parameters, context ${info.contextLength}, ${parallel} parallel; ${info.backend})`),
-      (err: Error) => console.error(`glasslm serve: ${m.id} failed to load: ${err.message}`),
-    );
-  }
-
-  // SIGTERM / SIGINT: stop accepting, let running generations finish, stop the workers, exit 0
+  // SIGTERM / SIGINT: stop accepting, let running generations finish, stop the workers, exit 0.
+  // When no model loads there is nothing to serve: stop and exit 1, as a supervisor expects.
   return await new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = async (signal: string) => {
+    const stop = async (why: string, code = 0) => {
       if (stopping) return;
       stopping = true;
-      console.log(`glasslm serve: ${signal}: finishing running requests`);
+      console.log(`glasslm serve: ${why}`);
       const closing = app.close();
       await Promise.all(models.map((m) => m.host.close()));
       await closing;
       console.log('glasslm serve: stopped');
-      resolve(0);
+      resolve(code);
     };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
+    let failed = 0;
+    for (const m of models) {
+      m.host.ready.then(
+        (info) => console.log(`glasslm serve: ${m.id} ready (${info.parameters.toLocaleString('en')} parameters, context ${info.contextLength}, ${parallel} parallel; ${info.backend})`),
+        (err: Error) => {
+          console.error(`glasslm serve: ${m.id} failed to load: ${err.message}`);
+          if (++failed === models.length) void stop(models.length === 1 ? 'stopping: the model could not be loaded' : 'stopping: none of the models could be loaded', 1);
+        },
+      );
+    }
+    process.once('SIGTERM', () => void stop('SIGTERM: finishing running requests'));
+    process.once('SIGINT', () => void stop('SIGINT: finishing running requests'));
   });
 }
