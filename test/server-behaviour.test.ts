@@ -57,7 +57,17 @@ test('every error path answers with OpenAI error JSON', async () => {
   isError(await post('/v1/completions', { ...ok, max_tokens: 1_000_000 }), 400, 'max_tokens', 'context_length_exceeded');
   isError(await post('/v1/completions', { ...ok, top_p: 0 }), 400, 'top_p');
   isError(await post('/v1/completions', { ...ok, n: PARALLEL + 1 }), 400, 'n');
-  isError(await post('/v1/completions', { ...ok, frobnicate: true }), 400, 'frobnicate');
+  isError(await post('/v1/completions', { ...ok, frobnicate: true }), 400, 'frobnicate', 'unknown_parameter');
+  assert.match((await post('/v1/completions', { ...ok, frobnicate: true })).json.error.message, /unrecognized request argument supplied: frobnicate/);
+  const hi = [{ role: 'user', content: 'hi' }];
+  isError(await post('/v1/chat/completions', { messages: [{ ...hi[0], mood: 'x' }] }), 400, 'messages.0.mood', 'unknown_parameter');
+  // features this server does not offer are refused by name, never ignored
+  isError(await post('/v1/chat/completions', { messages: hi, tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }), 400, 'tools', 'unsupported_parameter');
+  isError(await post('/v1/chat/completions', { messages: hi, tool_choice: 'required' }), 400, 'tool_choice', 'unsupported_parameter');
+  isError(await post('/v1/chat/completions', { messages: hi, response_format: { type: 'json_object' } }), 400, 'response_format', 'unsupported_parameter');
+  isError(await post('/v1/chat/completions', { messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }, ...hi] }), 400, 'messages.0.tool_calls', 'unsupported_parameter');
+  isError(await post('/v1/completions', { ...ok, suffix: ' the end' }), 400, 'suffix', 'unsupported_parameter');
+  isError(await post('/v1/completions', { ...ok, best_of: 3 }), 400, 'best_of', 'unsupported_parameter');
   isError(await post('/v1/completions', { ...ok, prompt: [99999] }), 400, 'prompt', 'invalid_token');
   isError(await post('/v1/completions', { ...ok, model: 'gpt-4' }), 404, 'model', 'model_not_found');
   isError(await post('/v1/completions', { ...ok, model: '/etc/passwd' }), 404, 'model', 'model_not_found');

@@ -74,6 +74,27 @@ test('completions: a list of prompts, token-id prompts, echo, n', async () => {
   assert.equal(detok.prompt, prompt);
 });
 
+test('OpenAI fields at their neutral values (what clients and front ends send) change nothing; an answer sent back in the history is read as its text', async () => {
+  const messages = [{ role: 'user' as const, content: 'Tell me a story' }];
+  const plain = await client.chat.completions.create({ model: MODEL, messages, max_tokens: 12, temperature: 0 });
+  const neutral = await client.chat.completions.create({
+    model: MODEL, messages, max_tokens: 12, temperature: 0, tools: [], tool_choice: 'none', parallel_tool_calls: false, response_format: { type: 'text' }, store: false, metadata: { run: 'test' }, service_tier: 'auto', user: 'u1',
+  } as never);
+  assert.equal(neutral.choices[0].message.content, plain.choices[0].message.content);
+  // the answer object as the client returned it (refusal: null …) goes back into the conversation
+  const answer = { ...plain.choices[0].message, refusal: null, tool_calls: [] };
+  const next = [...messages, answer, { role: 'user' as const, content: 'Again' }];
+  const withObject = await client.chat.completions.create({ model: MODEL, messages: next as never, max_tokens: 8, temperature: 0 });
+  const withText = await client.chat.completions.create({ model: MODEL, messages: [...messages, { role: 'assistant', content: plain.choices[0].message.content }, { role: 'user', content: 'Again' }], max_tokens: 8, temperature: 0 });
+  assert.equal(withObject.choices[0].message.content, withText.choices[0].message.content);
+  const nullContent = await client.chat.completions.create({ model: MODEL, messages: [...messages, { role: 'assistant', content: null }, { role: 'user', content: 'Again' }] as never, max_tokens: 8, temperature: 0 });
+  const emptyContent = await client.chat.completions.create({ model: MODEL, messages: [...messages, { role: 'assistant', content: '' }, { role: 'user', content: 'Again' }], max_tokens: 8, temperature: 0 });
+  assert.equal(nullContent.choices[0].message.content, emptyContent.choices[0].message.content, 'null content reads as empty text');
+  const completion = await client.completions.create({ model: MODEL, prompt: 'Once upon a time', max_tokens: 8, temperature: 0 });
+  const neutralCompletion = await client.completions.create({ model: MODEL, prompt: 'Once upon a time', max_tokens: 8, temperature: 0, best_of: 1, suffix: null } as never);
+  assert.equal(neutralCompletion.choices[0].text, completion.choices[0].text);
+});
+
 test('echo with logprobs: the prompt tokens spell the echoed text, their offsets index it, and the first is scored given the BOS the server added', async () => {
   const prompt = 'Once upon a time';
   const r = await client.completions.create({ model: MODEL, prompt, max_tokens: 0, echo: true, logprobs: 3 });

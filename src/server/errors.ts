@@ -23,7 +23,12 @@ export function toApiError(err: unknown): ApiError {
   if (e.validation && e.validation.length > 0) {
     const v = e.validation[0];
     const path = (v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
-    const param = path || v.params?.missingProperty || v.params?.additionalProperty || null;
+    const extra = v.params?.additionalProperty;
+    if (extra !== undefined) { // as OpenAI words it, naming the field (Ajv says only "must NOT have additional properties")
+      const at = path ? `${path}.${extra}` : extra;
+      return new ApiError(400, `unrecognized request argument supplied: ${at}`, 'invalid_request_error', at, 'unknown_parameter');
+    }
+    const param = path || v.params?.missingProperty || null;
     return new ApiError(400, e.message ?? 'invalid request', 'invalid_request_error', param, 'invalid_value');
   }
   switch (e.code) {

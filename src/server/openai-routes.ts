@@ -10,6 +10,7 @@ import { Generation, type GenerationParams, type TokenReport } from './generatio
 import type { Metrics } from './metrics.js';
 import { ChatBody, CompletionBody, EmbeddingsBody } from './schemas.js';
 import type { ServedModel } from './served-model.js';
+import { refuseUnsupportedChat, refuseUnsupportedCompletion } from './unsupported.js';
 
 export interface RouteContext {
   models: Map<string, ServedModel>;
@@ -189,6 +190,7 @@ export function registerOpenAiRoutes(app: FastifyInstance, ctx: RouteContext): v
 
   app.post<{ Body: CompletionBody }>('/v1/completions', { schema: { body: CompletionBody } }, async (req, reply) => {
     const body = req.body;
+    refuseUnsupportedCompletion(body);
     const served = ctx.model(body.model);
     const prompt = body.prompt;
     const prompts: number[][] = typeof prompt === 'string' ? [served.encodePrompt(prompt)]
@@ -258,8 +260,9 @@ export function registerOpenAiRoutes(app: FastifyInstance, ctx: RouteContext): v
 
   app.post<{ Body: ChatBody }>('/v1/chat/completions', { schema: { body: ChatBody } }, async (req, reply) => {
     const body = req.body;
+    refuseUnsupportedChat(body);
     const served = ctx.model(body.model);
-    const messages: ChatMessage[] = body.messages.map((m) => ({ role: m.role, content: typeof m.content === 'string' ? m.content : m.content.map((part) => part.text).join('') }));
+    const messages: ChatMessage[] = body.messages.map((m) => ({ role: m.role, content: m.content === null ? '' : typeof m.content === 'string' ? m.content : m.content.map((part) => part.text).join('') }));
     let ids: number[];
     try {
       ids = served.encodeChat(messages);

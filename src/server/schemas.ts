@@ -22,6 +22,10 @@ const sampling = {
   frequency_penalty: T.Optional(T.Union([T.Null(), T.Number({ minimum: -2, maximum: 2 })])),
   logit_bias: T.Optional(T.Union([T.Null(), T.Record(T.String({ pattern: '^[0-9]+$' }), T.Number({ minimum: -100, maximum: 100 }), { additionalProperties: false })])),
   user: T.Optional(T.String()),
+  // accepted and ignored: they change nothing about the answer (OpenAI clients send them)
+  store: T.Optional(T.Union([T.Null(), T.Boolean()])),
+  metadata: T.Optional(T.Union([T.Null(), T.Record(T.String(), T.String())])),
+  service_tier: T.Optional(T.Union([T.Null(), T.String()])),
 };
 
 export const CompletionBody = T.Object({
@@ -31,14 +35,22 @@ export const CompletionBody = T.Object({
   prompt: T.Union([T.String(), T.Array(T.String(), { minItems: 1 }), TokenIds, T.Array(TokenIds, { minItems: 1 })]),
   echo: T.Optional(T.Union([T.Null(), T.Boolean()])),
   logprobs: T.Optional(T.Union([T.Null(), T.Integer({ minimum: 0, maximum: 20 })])),
+  // insertion and server-side best-of are not supported: only their neutral values pass (checked by the route)
+  suffix: T.Optional(T.Union([T.Null(), T.String()])),
+  best_of: T.Optional(T.Union([T.Null(), T.Integer({ minimum: 1 })])),
 }, { additionalProperties: false });
 export type CompletionBody = Static<typeof CompletionBody>;
 
 const ContentPart = T.Object({ type: T.Literal('text'), text: T.String() }, { additionalProperties: false });
 const Message = T.Object({
   role: T.Union([T.Literal('system'), T.Literal('developer'), T.Literal('user'), T.Literal('assistant'), T.Literal('tool')]),
-  content: T.Union([T.String(), T.Array(ContentPart)]),
+  // null: an assistant turn that only called tools (as OpenAI returns it); read as empty text
+  content: T.Union([T.String(), T.Array(ContentPart), T.Null()]),
   name: T.Optional(T.String()),
+  // as OpenAI returns an assistant message, so that a client can send it back in the history
+  refusal: T.Optional(T.Union([T.Null(), T.String()])),
+  tool_calls: T.Optional(T.Union([T.Null(), T.Array(T.Unknown())])),
+  tool_call_id: T.Optional(T.String()),
 }, { additionalProperties: false });
 
 export const ChatBody = T.Object({
@@ -47,6 +59,11 @@ export const ChatBody = T.Object({
   max_completion_tokens: T.Optional(T.Union([T.Null(), T.Integer({ minimum: 1 })])),
   logprobs: T.Optional(T.Union([T.Null(), T.Boolean()])),
   top_logprobs: T.Optional(T.Union([T.Null(), T.Integer({ minimum: 0, maximum: 20 })])),
+  // tools and structured output are not supported: only their neutral values pass (checked by the route)
+  tools: T.Optional(T.Union([T.Null(), T.Array(T.Unknown())])),
+  tool_choice: T.Optional(T.Union([T.Null(), T.String(), T.Object({}, { additionalProperties: true })])),
+  parallel_tool_calls: T.Optional(T.Union([T.Null(), T.Boolean()])),
+  response_format: T.Optional(T.Union([T.Null(), T.Object({ type: T.String() }, { additionalProperties: true })])),
 }, { additionalProperties: false });
 export type ChatBody = Static<typeof ChatBody>;
 
