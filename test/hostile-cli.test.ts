@@ -130,3 +130,34 @@ test('train --config that is not an object of objects is refused by name, before
     assert.ok(!existsSync(out), `--config ${json}: ${out} was written`);
   }
 });
+
+test('inspection flags out of range fail by name in the user\'s terms: compare --k 0, attention --query=-10, attribute --position=-10; attribute --top 0 shows every part', () => {
+  refused(glasslm(['compare', '--b', BUILTIN, '--prompt', 'Once', '--k', '0', '--threads', '1']), /--k must be a whole number from 1 to 50, got '0'/, 'compare --k 0');
+  refused(glasslm(['attention', 'Once', 'upon', 'a', '--query=-10', '--threads', '1']), /--query -10 is outside the prompt's 4 positions/, 'attention --query=-10');
+  refused(glasslm(['attribute', 'Once', 'upon', 'a', '--position=-10', '--threads', '1']), /--position -10 is outside the prompt's 4 positions/, 'attribute --position=-10');
+  const last = glasslm(['attribute', 'Once', 'upon', 'a', '--position=-1', '--json', '--threads', '1']);
+  assert.equal(last.status, 0, last.stderr);
+  assert.equal(JSON.parse(last.stdout).position, 3, '-1 is the last position');
+  const all = glasslm(['attribute', 'Once', '--top', '0', '--threads', '1']);
+  assert.equal(all.status, 0, all.stderr);
+  const parts = JSON.parse(glasslm(['attribute', 'Once', '--json', '--threads', '1']).stdout).parts.length;
+  assert.equal(all.stdout.split('\n').filter((l) => l.includes('│')).length, parts, '--top 0: one bar per part');
+});
+
+test('inspection prompts with special-token text: refused with a hint to --allow-special (not a library call), read as the token with it; a special token names itself as --target; no colour codes into a pipe', () => {
+  const eot = loadTokenizer(BUILTIN).specialTokens.get('<|endoftext|>')!;
+  for (const cmd of [['lens'], ['attention'], ['attribute']]) {
+    const r = glasslm([...cmd, 'a<|endoftext|>b', '--threads', '1']);
+    refused(r, /special token "<\|endoftext\|>" at character 1: allow special tokens \(--allow-special\)/, `${cmd[0]} with special text`);
+    assert.doesNotMatch(r.stderr, /allowedSpecial|encodeOrdinary/, 'no library call in a CLI message');
+  }
+  const allowed = glasslm(['lens', 'a<|endoftext|>b', '--allow-special', '--json', '--threads', '1']);
+  assert.equal(allowed.status, 0, allowed.stderr);
+  assert.ok(JSON.parse(allowed.stdout).ids.slice(1).includes(eot), 'the text became the special token');
+  const target = glasslm(['lens', 'Once', '--target', '<|endoftext|>', '--json', '--threads', '1']);
+  assert.equal(target.status, 0, target.stderr);
+  assert.equal(JSON.parse(target.stdout).target.id, eot);
+  const piped = glasslm(['lens', 'Once upon', '--threads', '1']);
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.doesNotMatch(piped.stdout, /\x1b\[/, 'no ANSI escapes when stdout is not a terminal'); // eslint-disable-line no-control-regex
+});

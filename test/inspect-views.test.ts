@@ -23,6 +23,7 @@ for (const name of ['gpt2-tiny', 'llama-tiny', 'qwen2-tiny']) {
     const model = referenceModel(name);
     const ids = referenceIds(name);
     const lens = logitLens(model, ids, { k: 3, keepLogits: true, target: ids[5] });
+    for (const k of [0, -1, 1.5]) assert.throws(() => logitLens(model, ids, { k }), /k \(tokens per cell\) must be a whole number/, `k ${k}`);
     assert.equal(lens.layers.length, model.config.layers + 1);
     const want = plainLogits(model, ids);
     const diff = maxAbsDiff(lens.finalLogits!.flat(), want);

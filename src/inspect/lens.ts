@@ -44,6 +44,7 @@ export interface LensOptions {
 
 export function logitLens(model: Model, ids: readonly number[], opts: LensOptions = {}): LensResult {
   const k = opts.k ?? 5, L = model.config.layers, T = ids.length;
+  if (!(Number.isInteger(k) && k >= 1 && k <= model.config.vocabSize)) throw new Error(`the lens's k (tokens per cell) must be a whole number from 1 to the vocabulary's ${model.config.vocabSize}, got ${k}`);
   const layers = [...Array.from({ length: L }, (_, l) => `blocks.${l}.hook_resid_pre`), `blocks.${L - 1}.hook_resid_post`];
   return tidy(() => {
     const { cache } = runWithCache(model, ids, { names: layers });

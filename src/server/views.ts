@@ -8,7 +8,7 @@ import { contextualVectors, nearestTokens } from '../inspect/embeddings.js';
 import { logitLens } from '../inspect/lens.js';
 import { neuronContexts, topNeurons } from '../inspect/neurons.js';
 import { activationPatching } from '../inspect/patching.js';
-import { tokenLabel } from '../inspect/prompt.js';
+import { resolvePosition, tokenLabel } from '../inspect/prompt.js';
 import { textEmbedding } from '../inspect/text-embedding.js';
 import type { Model } from '../models/model.js';
 import type { Tokenizer } from '../tokenizer/types.js';
@@ -17,7 +17,7 @@ type Args = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 /** A position from a request: negative counts from the end, as the CLI's --position. */
 function position(p: number | undefined, length: number): number | undefined {
-  return p === undefined ? undefined : p < 0 ? p + length : p;
+  return p === undefined ? undefined : resolvePosition(p, length);
 }
 
 export function callView(model: Model, tokenizer: Tokenizer, method: string, a: Args): unknown {

@@ -2,7 +2,7 @@
 // embeddings, every attention head, every MLP and the biases.
 
 import { directLogitAttribution } from '../../inspect/attribution.js';
-import { encodePrompt, tokenArg, tokenLabel } from '../../inspect/prompt.js';
+import { encodePrompt, resolvePosition, tokenArg, tokenLabel } from '../../inspect/prompt.js';
 import { barChart, grid } from '../../inspect/render/terminal.js';
 import { barChartSvg, heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
@@ -28,6 +28,7 @@ norm's scale is frozen at its value on the real residual, so the parts add up to
   --position POS     the position (default the last; --position=-2 counts from the end)
   --top N            bars to print, largest |value| first (default 15; 0 = all, in order)
   --no-bos           do not put BOS before the prompt
+  --allow-special    read special-token text in the prompt (<|endoftext|>) as those tokens
   --no-color         plain text
   --json             print the parts as JSON
   --html PATH        write the bar chart and a layer × head heatmap`;
@@ -35,18 +36,18 @@ norm's scale is frozen at its value on the real residual, so the parts add up to
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, {
     ...MODEL_OPTIONS, token: { type: 'string' }, wrong: { type: 'string' }, position: { type: 'string' }, top: { type: 'string' },
-    'no-bos': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' },
+    'no-bos': { type: 'boolean' }, 'allow-special': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' },
   }, HELP);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (values.html) checkOutputFile(values.html, '--html'); // before any work
   if (positionals.length === 0) throw new Error('give a prompt, e.g. glasslm attribute "Once upon a time"');
   const { model, tokenizer } = loadModelAndTokenizer(values);
-  const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos']);
+  const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos'], values['allow-special']);
   const decode = tokenLabel(tokenizer);
   const V = model.config.vocabSize;
-  let position = values.position === undefined ? undefined : intOption('position', values.position, 0, -1e9);
-  if (position !== undefined && position < 0) position += ids.length;
+  const position = values.position === undefined ? undefined : resolvePosition(numberOption('position', values.position, 0), ids.length, '--position');
+  const top = intOption('top', values.top, 15, 0, 10000); // 0: all, in order
   const a = directLogitAttribution(model, ids, {
     position,
     token: values.token === undefined ? undefined : tokenArg(tokenizer, V, values.token, 'token'),
@@ -54,7 +55,6 @@ export async function run(argv: string[]): Promise<number> {
     decode,
   });
   const what = `${a.wrong === undefined ? 'logit' : 'logit difference'} of ${JSON.stringify(decode(a.token))}${a.wrong === undefined ? '' : ` − ${JSON.stringify(decode(a.wrong))}`} at position ${a.position} (after ${JSON.stringify(a.tokens![a.position])})`;
-  const top = intOption('top', values.top, 15, 1, 10000);
   const shown = top > 0 ? [...a.parts].sort((x, y) => Math.abs(y.value) - Math.abs(x.value)).slice(0, top) : a.parts;
   if (values.html) {
     const L = model.config.layers, H = model.config.heads;

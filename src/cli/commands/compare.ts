@@ -6,7 +6,7 @@ import { loadLora, parseLoraSpec } from '../../lora/files.js';
 import { type ModelSide, compareModels } from '../../preference/compare.js';
 import { parsePromptData } from '../../preference/data.js';
 import { promptText } from '../../preference/logprobs.js';
-import { loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { intOption, loadModelAndTokenizer } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'compare two checkpoints (or base vs adapter) on the same prompts: answers, log-prob differences, logit lens';
@@ -27,7 +27,9 @@ export async function run(argv: string[]): Promise<number> {
   }, HELP, { positionals: false });
   if (!parsed) return 0;
   const v = parsed.values;
-  if (!!v.b === !!v.lora) throw new Error('give the "after" side: --b MODEL or --lora DIR');
+  if (v.b && v.lora) throw new Error('give one "after" side: --b MODEL or --lora DIR, not both');
+  if (!v.b && !v.lora) throw new Error('give the "after" side: --b MODEL or --lora DIR');
+  const maxTokens = intOption('max-tokens', v['max-tokens'], 32, 1, 4096), k = intOption('k', v.k, 3, 1, 50);
   const prompts = [...(v.prompt ?? [])];
   if (v.prompts) prompts.push(...parsePromptData(readFileSync(v.prompts, 'utf8'), v.prompts).map((r) => promptText(r.prompt)));
   if (prompts.length === 0) throw new Error('give at least one --prompt TEXT or --prompts FILE');
@@ -44,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     A = { name: a.modelPath, model: a.model, adapter: null };
     B = { name: b.modelPath, model: b.model, adapter: null };
   }
-  const result = compareModels(A, B, a.tokenizer, prompts, { maxTokens: numberOption('max-tokens', v['max-tokens'], 32), k: numberOption('k', v.k, 3) });
+  const result = compareModels(A, B, a.tokenizer, prompts, { maxTokens, k });
   if (v.json) {
     console.log(JSON.stringify(result));
     return 0;

@@ -27,6 +27,7 @@ logit(answer) − logit(wrong) at the last position that comes back: 0 = none, 1
   --answer TOKEN     the clean answer (default: the clean run's top token); text or #id
   --wrong TOKEN      the corrupted answer (default: the corrupted run's top token)
   --no-bos           do not put BOS before the prompts
+  --allow-special    read special-token text in the prompt (<|endoftext|>) as those tokens
   --no-color         plain text
   --json             print the result as JSON
   --html PATH        write both heatmaps as a page`;
@@ -34,7 +35,7 @@ logit(answer) − logit(wrong) at the last position that comes back: 0 = none, 1
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, {
     ...MODEL_OPTIONS, clean: { type: 'string' }, corrupted: { type: 'string' }, answer: { type: 'string' }, wrong: { type: 'string' },
-    'no-bos': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' },
+    'no-bos': { type: 'boolean' }, 'allow-special': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' },
   }, HELP, { positionals: false });
   if (!parsed) return 0;
   const { values } = parsed;
@@ -42,8 +43,8 @@ export async function run(argv: string[]): Promise<number> {
   if (values.clean === undefined || values.corrupted === undefined) throw new Error('give both --clean and --corrupted prompts');
   const { model, tokenizer } = loadModelAndTokenizer(values);
   const decode = tokenLabel(tokenizer);
-  const clean = encodePrompt(tokenizer, values.clean, !values['no-bos']);
-  const corrupted = encodePrompt(tokenizer, values.corrupted, !values['no-bos']);
+  const clean = encodePrompt(tokenizer, values.clean, !values['no-bos'], values['allow-special']);
+  const corrupted = encodePrompt(tokenizer, values.corrupted, !values['no-bos'], values['allow-special']);
   const V = model.config.vocabSize;
   const p = activationPatching(model, clean, corrupted, {
     answer: values.answer === undefined ? undefined : tokenArg(tokenizer, V, values.answer, 'answer'),
