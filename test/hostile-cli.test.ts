@@ -161,3 +161,11 @@ test('inspection prompts with special-token text: refused with a hint to --allow
   assert.equal(piped.status, 0, piped.stderr);
   assert.doesNotMatch(piped.stdout, /\x1b\[/, 'no ANSI escapes when stdout is not a terminal'); // eslint-disable-line no-control-regex
 });
+
+test('--lora DIR:S with a scale that is not a number names the scale (not "holds no adapter"); demo refuses a prompt beyond the context before printing it', () => {
+  const dir = tmp();
+  refused(glasslm(['merge', '--lora', `${dir}:abc`, '--out', join(dir, 'out')]), /the scale after ':' must be a number, got 'abc'/, '--lora DIR:abc');
+  const long = glasslm(['demo', 'word '.repeat(400), '--threads', '1']);
+  refused(long, /the prompt is \d+ tokens; this model's context window is \d+ tokens.*give a shorter prompt/, 'demo with a long prompt');
+  assert.equal(long.stdout, '', 'nothing printed before the refusal');
+});

@@ -57,6 +57,17 @@ test('GGUF block_count of 1e9 is refused against the tensor count', async () => 
   await refusedBounded(path, /layers|tensors/, 'block_count 1e9');
 });
 
+test('a GGUF with block_count 0 names the GGUF metadata, not a config.json it does not have; a config.json without model_type says it is missing', () => {
+  const dir = tmp(), path = join(dir, 'm.gguf');
+  saveGgufModel(Model.init(LLAMA, new op.Rng(2)), path);
+  const bytes = new Uint8Array(readFileSync(path));
+  patchGgufU32(bytes, 'llama.block_count', 0);
+  writeFileSync(path, bytes);
+  assert.throws(() => loadModel(path), (e: Error) => /^GGUF metadata \(read as config\.json fields\): 'num_hidden_layers' must be a positive integer, got 0/.test(e.message) && !/^config\.json/.test(e.message));
+  const folder = patchConfig(hfFolder(LLAMA), (c) => { delete c.model_type; });
+  assert.throws(() => loadModel(folder), /model_type is missing \(supported: /);
+});
+
 test('a NaN or an infinity in any weight is an error naming the tensor (safetensors, GGUF, llama2.c, model folders)', () => {
   const bad = (v: number) => {
     const data = Float32Array.from({ length: 32 }, (_, i) => i / 7);

@@ -37,11 +37,16 @@ export function loadLora(dir: string, modelConfig: ModelConfig): LoraAdapter {
  * A Windows-style 'C:\…' is not split.
  */
 export function parseLoraSpec(spec: string): { dir: string; multiplier: number } {
-  const m = /^(.*):([-+0-9.eE]+)$/.exec(spec);
-  if (!m || existsSync(spec)) return { dir: spec, multiplier: 1 };
-  const multiplier = Number(m[2]);
-  if (!Number.isFinite(multiplier)) throw new Error(`--lora ${spec}: the scale after ':' must be a number`);
-  return { dir: m[1], multiplier };
+  const colon = spec.lastIndexOf(':');
+  // a path that exists as given wins (a folder whose name has a colon, C:\ on Windows)
+  if (colon <= 0 || existsSync(spec)) return { dir: spec, multiplier: 1 };
+  const dir = spec.slice(0, colon), scale = spec.slice(colon + 1);
+  const multiplier = Number(scale);
+  if (scale.trim() === '' || !Number.isFinite(multiplier)) {
+    if (!existsSync(dir)) return { dir: spec, multiplier: 1 }; // not DIR:S at all: reported as a missing adapter
+    throw new Error(`--lora ${spec}: the scale after ':' must be a number, got '${scale}'`);
+  }
+  return { dir, multiplier };
 }
 
 /** Loads `DIR[:scale]` and attaches it to the model (its outputs then include the adapter). */

@@ -205,7 +205,12 @@ export function modelFromGguf(file: LazyGguf, opts: LoadOptions = {}): Model {
     const tied = !file.tensors.some((t) => t.name === 'output.weight');
     const hf = ggufMetadataToHf(file.metadata, tied, aux);
     const heads = hfHeadCounts(hf);
-    const config = configFromHf(hf);
+    let config: ModelConfig;
+    try {
+      config = configFromHf(hf);
+    } catch (err) { // the checks speak of config.json fields: say which GGUF keys they came from
+      throw new Error(`GGUF metadata (read as config.json fields): ${(err as Error).message.replace(/^config\.json: /, '')}`);
+    }
     checkConfigAgainstCheckpoint(config, file.tensors.length, file.fileBytes);
     const weights = file.tensors.filter((t) => !aux.has(t.name)).map((t) => ggufPending(arch, heads, t));
     return modelFromPending(config, weights, opts);

@@ -100,7 +100,7 @@ function toPrompt(v: unknown, fail: Fail): PreferencePrompt {
   } else if (kinds[0] === 'messages' || Array.isArray(rec.prompt)) {
     const key = kinds[0];
     const messages = turns(rec[key], key, fail);
-    if (messages[messages.length - 1].role === 'assistant') fail(key, 'must not end with an assistant turn (the answers are chosen and rejected)');
+    if (messages[messages.length - 1].role === 'assistant') fail(key, 'must not end with an assistant turn: the prompt is what the model answers, so its last turn is the user\'s');
     prompt = { messages };
   } else {
     prompt = { text: nonEmptyString(rec, 'prompt', fail) };

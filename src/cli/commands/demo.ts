@@ -3,6 +3,7 @@
 import { generateText } from '../../generate/generate.js';
 import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, refuseSpecialText, seedOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
+import { encodePrompt } from '../../inspect/prompt.js';
 
 export const summary = 'the main job: the built-in model continues a prompt, then shows its tokens and probabilities';
 
@@ -20,6 +21,8 @@ export async function run(argv: string[]): Promise<number> {
   const { model, tokenizer, modelPath } = loadModelAndTokenizer(values, { decode: true });
   refuseSpecialText(tokenizer, prompt, values['allow-special']);
   const c = model.config;
+  const promptLength = encodePrompt(tokenizer, prompt, true, values['allow-special']).length;
+  if (promptLength >= c.contextLength) throw new Error(`the prompt is ${promptLength} tokens; this model's context window is ${c.contextLength} tokens, with room for at least one new token: give a shorter prompt`);
   console.log(`glasslm demo: ${c.arch} model from ${modelPath}, ${(model.numParameters / 1e6).toFixed(2)}M parameters, ${c.layers} layers, ${c.heads} heads, width ${c.dim}, context ${c.contextLength}; tokenizer: ${tokenizer.description}\n`);
   const t0 = performance.now();
   process.stdout.write(process.stdout.isTTY ? `\x1b[1m${prompt}\x1b[0m` : prompt);

@@ -21,6 +21,7 @@ export function familyOf(config: { arch: string }): AnyFamily {
 export function familyForHf(hf: Json): AnyFamily {
   const type = hf.model_type;
   const f = FAMILIES.find((x) => typeof type === 'string' && x.hfModelTypes.includes(type));
+  if (type === undefined) throw new Error(`config.json: model_type is missing (supported: ${list((x) => x.hfModelTypes)})`);
   if (!f) throw new Error(`config.json: model_type '${String(type)}' is not supported (${list((x) => x.hfModelTypes)})`);
   return f;
 }
