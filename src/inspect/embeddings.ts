@@ -106,6 +106,7 @@ export function contextualVectors(model: Model, sentences: readonly string[], wo
   const L = model.config.layers;
   if (!Number.isInteger(layer) || layer < -1 || layer >= L) throw new Error(`layer ${layer} is outside -1..${L - 1} (-1 = the embeddings)`);
   if (sentences.length < 2) throw new Error('give at least two sentences');
+  if (!word.trim()) throw new Error('the word is empty: give a word that occurs in every sentence');
   const hook = layer < 0 ? 'hook_embed' : `blocks.${layer}.hook_resid_post`;
   const vectors: Float32Array[] = [], positions: number[] = [];
   for (const s of sentences) {

@@ -69,6 +69,7 @@ export function neuronContexts(model: Model, corpusIds: readonly number[], layer
   if (!Number.isInteger(neuron) || neuron < 0 || neuron >= N) throw new Error(`neuron ${neuron} is outside 0..${N - 1}`);
   const chunk = Math.min(opts.chunk ?? 64, model.config.contextLength), win = opts.window ?? 8, k = opts.k ?? 5;
   const total = Math.min(corpusIds.length, opts.maxTokens ?? Infinity);
+  if (total === 0) throw new Error('the corpus has no tokens');
   const acts = new Float32Array(total);
   const name = `blocks.${layer}.mlp.hook_post`;
   const best: { value: number; offset: number }[] = [];

@@ -140,6 +140,7 @@ export function evaluateAnalogies(vi: VectorIndex, text: string): AnalogyEvaluat
     cur.total++;
     if (vi.analogy(q[1], q[0], q[2], 1)[0]?.word === q[3]) cur.correct++;
   }
+  if (sections.every((s) => s.total + s.skipped === 0)) throw new Error('the analogy file has no questions ("a b c d" lines)');
   const correct = sections.reduce((s, x) => s + x.correct, 0), total = sections.reduce((s, x) => s + x.total, 0);
   return { sections, correct, total, skipped: sections.reduce((s, x) => s + x.skipped, 0), accuracy: total ? correct / total : 0 };
 }

@@ -15,7 +15,7 @@ export interface Word2VecOptions {
   /** Subsampling threshold (default 1e-3; 0 turns it off). */
   sample?: number;
   epochs?: number; // default 5
-  /** Starting learning rate (default 0.025 for skip-gram, 0.05 for CBOW), decayed linearly to 0.0001 × it. */
+  /** Starting learning rate (default 0.025 for skip-gram, 0.05 for CBOW), decayed linearly to 0.0001 × it; a rate so high that the vectors overflow throws. */
   lr?: number;
   seed?: number;
   /** Called after each epoch with the current learning rate. */
@@ -111,6 +111,7 @@ export function trainWord2Vec(sentences: readonly (readonly string[])[], opts: W
       const o = word * dim;
       let f = 0;
       for (let c = 0; c < dim; c++) f += h[hOff + c] * syn1[o + c];
+      if (!Number.isFinite(f)) throw diverged();
       const g = (label - 1 / (1 + Math.exp(-f))) * lr;
       for (let c = 0; c < dim; c++) neu1e[c] += g * syn1[o + c];
       for (let c = 0; c < dim; c++) syn1[o + c] += g * h[hOff + c];
@@ -118,9 +119,11 @@ export function trainWord2Vec(sentences: readonly (readonly string[])[], opts: W
   };
 
   const totalSteps = epochs * totalWords + 1;
-  let processed = 0, lr = lr0;
+  let processed = 0, lr = lr0, epoch = 0;
+  // too high a rate makes the updates grow until the floats overflow (then every vector is NaN)
+  const diverged = () => new Error(`word2vec diverged in epoch ${epoch + 1} with lr ${lr0}: the vectors overflowed; train again with a lower lr (the default is ${cbow ? 0.05 : 0.025} for ${cbow ? 'CBOW' : 'skip-gram'})`);
   const sent = new Int32Array(corpus.reduce((m, s) => Math.max(m, s.length), 0));
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  for (; epoch < epochs; epoch++) {
     for (const s of corpus) {
       let n = 0;
       for (let i = 0; i < s.length; i++) if (keep[s[i]] >= 1 || rng.next() < keep[s[i]]) sent[n++] = s[i];
@@ -159,6 +162,8 @@ export function trainWord2Vec(sentences: readonly (readonly string[])[], opts: W
         }
       }
     }
+    // a vector updated after its last dot product could have overflowed unseen
+    if (!syn0.every(Number.isFinite)) throw diverged();
     opts.onEpoch?.(epoch, lr);
   }
   return { words, dim, vectors: syn0, counts };

@@ -79,10 +79,16 @@ export function scoreChoices(model: Model, tokenizer: Tokenizer, questions: read
   return { questions: questions.length, accuracy: right / questions.length, accuracyPerChar: rightNorm / questions.length };
 }
 
-/** The mean loss (nats per token) on the examples' assistant (completion) tokens, as fine-tuning counts it. */
-export function completionLoss(model: Model, tokenizer: Tokenizer, template: ChatTemplate | null, examples: readonly SftExample[], batch = 8): { examples: number; tokens: number; loss: number } {
+/**
+ * The mean loss (nats per token) on the examples' assistant (completion) tokens, as fine-tuning
+ * counts it: examples longer than the context are cut to it, and those left with no completion
+ * token are dropped (both counted); throws when every example is dropped.
+ */
+export function completionLoss(model: Model, tokenizer: Tokenizer, template: ChatTemplate | null, examples: readonly SftExample[], batch = 8):
+  { examples: number; tokens: number; loss: number; truncated: number; dropped: number } {
   const T = model.contextLength;
-  const { sequences } = encodeExamples(examples, tokenizer, template, T);
+  const { sequences, truncated, dropped } = encodeExamples(examples, tokenizer, template, T);
+  if (sequences.length === 0) throw new Error(`all ${dropped} examples dropped: none has a completion token within the model's context of ${T} tokens`);
   const rows = packSequences(sequences, T);
   let sum = 0, count = 0;
   noGrad(() => {
@@ -96,5 +102,5 @@ export function completionLoss(model: Model, tokenizer: Tokenizer, template: Cha
       count += k;
     }
   });
-  return { examples: sequences.length, tokens: count, loss: sum / count };
+  return { examples: sequences.length, tokens: count, loss: sum / count, truncated, dropped };
 }

@@ -51,8 +51,11 @@ export async function run(argv: string[]): Promise<number> {
     const { model, tokenizer, modelPath } = loadModelAndTokenizer(values);
     const { template, source } = resolveChatTemplate({ choice: values.template, adapterDir: values.lora ? parseLoraSpec(values.lora).dir : undefined, modelPath, tokenizer });
     const r = completionLoss(model, tokenizer, template, examples);
-    if (values.json) console.log(JSON.stringify({ file: values.sft, template: source, examples: r.examples, tokens: r.tokens, loss_per_token: r.loss }));
-    else console.log(`${values.sft}: ${r.examples} examples, ${r.tokens.toLocaleString('en-US')} completion tokens; loss ${r.loss.toFixed(4)} nats/token (template: ${source})`);
+    if (values.json) console.log(JSON.stringify({ file: values.sft, template: source, examples: r.examples, tokens: r.tokens, loss_per_token: r.loss, truncated: r.truncated, dropped: r.dropped }));
+    else {
+      const cut = (r.truncated ? `; ${r.truncated} cut to ${model.contextLength} tokens` : '') + (r.dropped ? `; ${r.dropped} dropped (nothing left to score after the cut)` : '');
+      console.log(`${values.sft}: ${r.examples} examples, ${r.tokens.toLocaleString('en-US')} completion tokens${cut}; loss ${r.loss.toFixed(4)} nats/token (template: ${source})`);
+    }
     return 0;
   }
   if (!values.file) throw new Error('--file is required');

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { expertUsage } from '../../inspect/experts.js';
 import { encodePrompt, tokenLabel, visible } from '../../inspect/prompt.js';
 import { grid } from '../../inspect/render/terminal.js';
-import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'expert usage of a mixture-of-experts model: how often each expert is chosen per layer, and which tokens go where';
@@ -26,11 +26,11 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, { ...MODEL_OPTIONS, file: { type: 'string' }, tokens: { type: 'string' }, 'no-bos': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' } }, HELP);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
+  const shown = intOption('tokens', values.tokens, 24, 1); // before any work
   const text = values.file ? readFileSync(values.file, 'utf8') : positionals.join(' ');
   if (!text) throw new Error('give a text, e.g. glasslm experts --model M "Once upon a time", or --file PATH');
   const { model, tokenizer } = loadModelAndTokenizer(values);
-  let ids = encodePrompt(tokenizer, text, !values['no-bos']);
-  if (ids.length > model.contextLength) ids = ids.slice(0, model.contextLength);
+  const ids = encodePrompt(tokenizer, text, !values['no-bos']); // longer than the context: the model says so
   const usage = expertUsage(model, ids, { decode: tokenLabel(tokenizer) });
   if (values.json) {
     console.log(JSON.stringify(usage));
@@ -41,7 +41,6 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`${usage.ids.length} tokens, ${E} experts per layer, ${usage.expertsPerToken} per token; share of tokens choosing each expert:`);
   const cols = Array.from({ length: E }, (_, e) => `E${e}`);
   console.log(grid(usage.layers.map((l) => `L${l.layer}`), cols, usage.layers.map((l) => l.share.map((s) => ({ text: `${Math.round(100 * s)}%`, value: s / usage.expertsPerToken }))), { width: 6, color }));
-  const shown = numberOption('tokens', values.tokens, 24);
   const tokens = usage.layers[0].tokens.slice(0, shown);
   console.log('\nexperts per token (heaviest first), by layer:');
   console.log(grid(usage.layers.map((l) => `L${l.layer}`), tokens.map((t) => visible(t.token ?? `#${t.id}`)),

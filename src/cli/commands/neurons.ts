@@ -49,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
       if (line.trim()) ids.push(...tokenizer.encodeOrdinary(line));
     }
     ids.length = Math.min(ids.length, maxTokens);
+    if (ids.length === 0) throw new Error(`${values.file} has no text: no tokens to look for the neuron in`);
     const r = neuronContexts(model, ids, Number(m[1]), Number(m[2]), { k: intOption('top', values.top, 5, 1, 10000), window: intOption('window', values.window, 8, 0, 1000), decode });
     if (values.json) {
       console.log(JSON.stringify(r));

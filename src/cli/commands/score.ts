@@ -7,7 +7,7 @@ import { encodeExample } from '../../preference/logprobs.js';
 import { loadRewardModel, pairRankStats, scorePairs } from '../../preference/reward-train.js';
 import { noGrad, tidy } from '../../tensor/engine.js';
 import { loadTokenizer } from '../../tokenizer/load-file.js';
-import { numberOption } from '../model-args.js';
+import { intOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = "print a reward model's rewards for prompt/answer pairs (or a preference file's pairs)";
@@ -18,7 +18,8 @@ const HELP = `usage: glasslm score --model DIR (--prompt TEXT | --instruction TE
 --model DIR    a reward model trained by glasslm reward (its tokenizer.json is used unless --tokenizer)
 --prompt       the prompt as the model sees it; --instruction/--input wrap it in the Alpaca template
 --answer       an answer to score (repeat for several)
---data FILE    preference pairs: the reward of each chosen and rejected answer, and the pair accuracy`;
+--data FILE    preference pairs: the reward of each chosen and rejected answer, and the pair accuracy
+--limit N      with --data: only the first N pairs`;
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, {
@@ -28,13 +29,14 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const v = parsed.values;
   if (!v.model) throw new Error('--model DIR (a reward model) is required');
+  if (v.limit !== undefined && !v.data) throw new Error('--limit goes with --data');
+  const limit = v.limit === undefined ? undefined : intOption('limit', v.limit, 1, 1); // before loading the model
   const rm = loadRewardModel(v.model);
   const tokenizer = loadTokenizer(v.tokenizer ?? v.model);
   const maxLength = rm.body.contextLength;
   if (v.data) {
-    const limit = numberOption('limit', v.limit, 0);
     const all = loadPreferenceFile(v.data);
-    const pairs = limit ? all.slice(0, limit) : all;
+    const pairs = all.slice(0, limit);
     const { chosen, rejected } = scorePairs(rm, tokenizePairs(pairs, tokenizer, maxLength), 8);
     const stats = pairRankStats(chosen, rejected);
     if (v.json) console.log(JSON.stringify({ pairs: pairs.map((p, i) => ({ line: p.source.line, chosen: chosen[i], rejected: rejected[i] })), ...stats }));

@@ -1,7 +1,8 @@
 // `glasslm vectors`: word2vec training and queries, nearest tokens in a model's embedding matrix,
 // and contextual vectors of one word across sentences.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { contextualVectors, nearestTokens } from '../../inspect/embeddings.js';
 import { encodePrompt, tokenArg, tokenLabel, visible } from '../../inspect/prompt.js';
@@ -35,6 +36,15 @@ const HELP = `usage: glasslm vectors <action> [options]
   --top K      neighbours to show (default 10)
   --json       print the result as JSON
   --no-color   plain text`;
+
+/** Whether two paths name the same file (the same inode when both exist, else the same resolved path). */
+function sameFile(a: string, b: string): boolean {
+  if (existsSync(a) && existsSync(b)) {
+    const sa = statSync(a), sb = statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  }
+  return resolve(a) === resolve(b);
+}
 
 function printNeighbours(list: readonly Neighbour[]): void {
   for (const n of list) console.log(`${n.score.toFixed(4).padStart(8)}  ${n.word}`);
@@ -70,6 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   switch (action) {
     case 'train': {
       if (!values.file || !values.out) throw new Error('train needs --file CORPUS and --out VECTORS.txt');
+      if (sameFile(values.file, values.out)) throw new Error(`--out ${values.out} is the corpus --file: writing the vectors there would overwrite it`);
       const sentences = tokenizeCorpus(readFileSync(values.file, 'utf8'));
       const t0 = Date.now();
       const wv = trainWord2Vec(sentences, {
@@ -116,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     case 'evaluate': {
       if (!values.file) throw new Error('evaluate needs --file QUESTIONS (": section" lines, then "a b c d" lines)');
       const r = evaluateAnalogies(loadVectors(), readFileSync(values.file, 'utf8'));
+      if (r.total === 0) throw new Error(`none of the ${r.skipped} questions in ${values.file} has all four words in the vocabulary of ${values.vectors}: nothing to score`);
       out(r, () => {
         for (const s of r.sections) console.log(`${s.name.padEnd(28)} ${String(s.correct).padStart(5)} / ${String(s.total).padEnd(5)} ${s.total ? ((100 * s.correct) / s.total).toFixed(1) : '-'}%  (${s.skipped} skipped)`);
         console.log(`${'total'.padEnd(28)} ${String(r.correct).padStart(5)} / ${String(r.total).padEnd(5)} ${(100 * r.accuracy).toFixed(1)}%  (${r.skipped} skipped: words outside the vocabulary)`);
