@@ -146,7 +146,7 @@ test('inspection flags out of range fail by name in the user\'s terms: compare -
 
 test('inspection prompts with special-token text: refused with a hint to --allow-special (not a library call), read as the token with it; a special token names itself as --target; no colour codes into a pipe', () => {
   const eot = loadTokenizer(BUILTIN).specialTokens.get('<|endoftext|>')!;
-  for (const cmd of [['lens'], ['attention'], ['attribute']]) {
+  for (const cmd of [['lens'], ['attention'], ['attribute'], ['neurons']]) {
     const r = glasslm([...cmd, 'a<|endoftext|>b', '--threads', '1']);
     refused(r, /special token "<\|endoftext\|>" at character 1: allow special tokens \(--allow-special\)/, `${cmd[0]} with special text`);
     assert.doesNotMatch(r.stderr, /allowedSpecial|encodeOrdinary/, 'no library call in a CLI message');

@@ -19,18 +19,19 @@ then, per token, the experts it was sent to (heaviest first).
   --file PATH        read the text from a file
   --tokens N         tokens to show per layer in the routing table (default 24)
   --no-bos           do not put BOS before the text
+  --allow-special    read special-token text in the prompt (<|endoftext|>) as those tokens
   --no-color         plain text grid
   --json             print the usage as JSON`;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand(argv, { ...MODEL_OPTIONS, file: { type: 'string' }, tokens: { type: 'string' }, 'no-bos': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' } }, HELP);
+  const parsed = parseCommand(argv, { ...MODEL_OPTIONS, file: { type: 'string' }, tokens: { type: 'string' }, 'no-bos': { type: 'boolean' }, 'allow-special': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' } }, HELP);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   const shown = intOption('tokens', values.tokens, 24, 1); // before any work
   const text = values.file ? readFileSync(values.file, 'utf8') : positionals.join(' ');
   if (!text) throw new Error('give a text, e.g. glasslm experts --model M "Once upon a time", or --file PATH');
   const { model, tokenizer } = loadModelAndTokenizer(values);
-  const ids = encodePrompt(tokenizer, text, !values['no-bos']); // longer than the context: the model says so
+  const ids = encodePrompt(tokenizer, text, !values['no-bos'], values['allow-special']); // longer than the context: the model says so
   const usage = expertUsage(model, ids, { decode: tokenLabel(tokenizer) });
   if (values.json) {
     console.log(JSON.stringify(usage));

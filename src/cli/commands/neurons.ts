@@ -2,7 +2,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { neuronContexts, topNeurons } from '../../inspect/neurons.js';
-import { encodePrompt, tokenLabel, visible } from '../../inspect/prompt.js';
+import { encodePrompt, resolvePosition, tokenLabel, visible } from '../../inspect/prompt.js';
 import { barChart, shade } from '../../inspect/render/terminal.js';
 import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption } from '../model-args.js';
 import { parseCommand } from '../parse.js';
@@ -22,6 +22,7 @@ const HELP = `usage: glasslm neurons PROMPT [options]            the most active
   --file F           a text corpus
   --max-tokens N     read at most N tokens of the corpus (default 20000)
   --window W         tokens shown either side of the maximum (default 8)
+  --allow-special    read special-token text in the prompt (<|endoftext|>) as those tokens
   --no-color         plain text
   --json             print the result as JSON`;
 
@@ -29,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, {
     ...MODEL_OPTIONS, position: { type: 'string' }, layer: { type: 'string' }, top: { type: 'string' }, neuron: { type: 'string' },
     file: { type: 'string' }, 'max-tokens': { type: 'string' }, window: { type: 'string' }, 'no-color': { type: 'boolean' },
-    json: { type: 'boolean' },
+    json: { type: 'boolean' }, 'allow-special': { type: 'boolean' },
   }, HELP);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
@@ -68,9 +69,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new Error('give a prompt, or --neuron L.N --file F');
   for (const f of ['max-tokens', 'window'] as const) if (values[f] !== undefined) throw new Error(`--${f} applies only to --neuron L.N --file F`);
-  const ids = encodePrompt(tokenizer, positionals.join(' '));
-  let position = values.position === undefined ? undefined : intOption('position', values.position, 0, -1e9);
-  if (position !== undefined && position < 0) position += ids.length;
+  const ids = encodePrompt(tokenizer, positionals.join(' '), true, values['allow-special']);
+  const position = values.position === undefined ? undefined : resolvePosition(numberOption('position', values.position, 0), ids.length, '--position');
   const r = topNeurons(model, ids, { position, layer: values.layer === undefined ? undefined : intOption('layer', values.layer, 0, 0), k: intOption('top', values.top, 10, 1, 10000), decode });
   if (values.json) {
     console.log(JSON.stringify(r));
