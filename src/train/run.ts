@@ -36,7 +36,7 @@ export interface TokenizerSpec {
 export interface TrainJob {
   data: string[];
   out: string;
-  /** Each file's last fraction is held out for validation (whole documents where it has them). */
+  /** Each file's last fraction is held out for validation (whole documents where it has them); 0: no validation. */
   valFraction: number;
   tokenizer: TokenizerSpec;
   model: ModelShape;
@@ -80,9 +80,10 @@ function makeTokenizer(spec: TokenizerSpec, files: string[], out: string, info: 
 }
 
 /**
- * Runs (or resumes) a training job; returns the trainer and the final validation loss. The job's
- * sizes and options are checked before anything is written; then the run owns job.out (a lock
- * file) and brings it back to one consistent step (an earlier run may have been killed).
+ * Runs (or resumes) a training job; returns the trainer and the final validation loss (NaN when
+ * valFraction is 0: nothing is held out). The job's sizes and options are checked before anything
+ * is written; then the run owns job.out (a lock file) and brings it back to one consistent step
+ * (an earlier run may have been killed).
  */
 export function runTraining(job: TrainJob, events: TrainEvents = {}): { trainer: Trainer; valLoss: number } {
   if (job.data.length === 0) throw new Error('no training text given (--data FILE)');
@@ -125,17 +126,34 @@ function runOwned(job: TrainJob, events: TrainEvents): { trainer: Trainer; valLo
     trainer = new Trainer(model, data, options, tokenizer);
   }
   const o = trainer.options;
+  checkSplit(data, o.contextLength, job.valFraction);
   info(`model: ${trainer.model.config.arch}, ${trainer.model.numParameters.toLocaleString('en-US')} parameters; ${o.steps} steps of ${o.batchSize}×${o.contextLength} tokens${o.gradAccumSteps > 1 ? ` × ${o.gradAccumSteps} accumulated` : ''}`);
 
-  return { trainer, valLoss: trainLoop(trainer, job.out, events) };
+  return { trainer, valLoss: trainLoop(trainer, job.out, events, { validate: job.valFraction > 0 }) };
+}
+
+/**
+ * Refuses, before the first step, a split that leaves fewer tokens than one window (context + 1)
+ * for training, or for validation when some is held out: the run would fail only at its first
+ * evaluation, after all its steps, with nothing saved.
+ */
+function checkSplit(data: { train: Int32Array; val: Int32Array }, context: number, valFraction: number): void {
+  const window = context + 1;
+  if (data.train.length < window) {
+    throw new Error(`the training text leaves ${data.train.length} tokens for training, fewer than one window of ${window} (context ${context} + 1): give more text or a shorter context`);
+  }
+  if (valFraction > 0 && data.val.length < window) {
+    throw new Error(`the validation fraction ${valFraction} holds out ${data.val.length} tokens, fewer than one window of ${window} (context ${context} + 1): raise it, or pass 0 for no validation`);
+  }
 }
 
 /**
  * Runs a trainer to its last step: validation every evalInterval steps (and at the end), a
  * checkpoint and loss.svg in `out` every checkpointInterval steps (and at the end). Returns the
- * last validation loss. Shared by pre-training and fine-tuning.
+ * last validation loss, or NaN with { validate: false } (nothing held out: the history then
+ * records the training loss alone). Shared by pre-training and fine-tuning.
  */
-export function trainLoop(trainer: Trainer, out: string, events: TrainEvents = {}): number {
+export function trainLoop(trainer: Trainer, out: string, events: TrainEvents = {}, { validate = true } = {}): number {
   const o = trainer.options;
   let valLoss = NaN;
   runLoop({
@@ -143,6 +161,10 @@ export function trainLoop(trainer: Trainer, out: string, events: TrainEvents = {
     step: () => trainer.trainStep(),
     onStep: (r) => events.onStep?.(r, trainer),
     evaluate: (step, trainLoss) => {
+      if (!validate) {
+        trainer.history.push({ step, train: trainLoss });
+        return;
+      }
       valLoss = trainer.evaluate();
       trainer.history.push({ step, train: trainLoss, val: valLoss });
       events.onEval?.(step, trainLoss, valLoss);
@@ -153,6 +175,6 @@ export function trainLoop(trainer: Trainer, out: string, events: TrainEvents = {
       events.onSave?.(out, trainer.step);
     },
   }, { evalInterval: o.evalInterval, checkpointInterval: o.checkpointInterval, out, savedStep: trainer.step });
-  if (Number.isNaN(valLoss)) valLoss = trainer.evaluate();
+  if (validate && Number.isNaN(valLoss)) valLoss = trainer.evaluate();
   return valLoss;
 }

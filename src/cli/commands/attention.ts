@@ -9,6 +9,7 @@ import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption, seedOption } from '
 import { parseCommand } from '../parse.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { checkOutputFile } from '../../io/output-dir.js';
+import { refuseModelInputs } from '../output-path.js';
 
 export const summary = 'attention patterns per layer and head, head scores (previous-token, BOS, induction), token sources';
 
@@ -37,7 +38,10 @@ export async function run(argv: string[]): Promise<number> {
   }, HELP);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (values.html) checkOutputFile(values.html, '--html'); // before any work
+  if (values.html) {
+    checkOutputFile(values.html, '--html'); // before any work
+    refuseModelInputs('--html', values.html, values);
+  }
   if (positionals.length === 0) throw new Error('give a prompt, e.g. glasslm attention "Once upon a time"');
   const { model, tokenizer } = loadModelAndTokenizer(values);
   const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos']);

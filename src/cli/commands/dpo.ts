@@ -2,7 +2,8 @@
 
 import { runBasePath, runDpo } from '../../preference/dpo-run.js';
 import { PREFERENCE_LOSSES, type PreferenceLossType } from '../../preference/losses.js';
-import { loadModelAndTokenizer, numberOption, intOption } from '../model-args.js';
+import { BUILTIN_MODEL_DIR, loadModelAndTokenizer, numberOption, intOption } from '../model-args.js';
+import { checkTrainingOut } from '../output-path.js';
 import { parseCommand } from '../parse.js';
 import { LORA_HELP, LORA_OPTIONS, TUNE_HELP, TUNE_OPTIONS, loraFromFlags, promptRenderer, tuneOptions } from '../preference-args.js';
 import { ProgressBar } from '../progress.js';
@@ -40,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!(beta > 0)) throw new Error(`--beta must be > 0, got ${beta}`);
   // on --resume the reference is the model the run started from
   const modelPath = v.model ?? (v.resume ? runBasePath(v.out) : undefined);
+  checkTrainingOut(v.out, { '--model': modelPath ?? BUILTIN_MODEL_DIR, '--tokenizer': v.tokenizer });
   const { model, tokenizer, modelPath: path } = loadModelAndTokenizer({ model: modelPath, tokenizer: v.tokenizer, dtype: 'f32' });
   let bar: ProgressBar | null = null;
   const { trainer, final } = runDpo({

@@ -7,6 +7,7 @@ import { parseCommand } from '../parse.js';
 import { loadModel } from '../../node.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { checkOutputFile } from '../../io/output-dir.js';
+import { refuseInputAsOutput } from '../output-path.js';
 
 export const summary = 'run a forward pass on token ids and save logits and hidden states (safetensors)';
 
@@ -32,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parsed;
   if (values.save) checkOutputFile(values.save, '--save'); // before any work
   if (!values.model) throw new Error('--model is required (a Hugging Face model folder, a .gguf or a llama2.c .bin)');
+  if (values.save) refuseInputAsOutput('--save', values.save, { '--model': values.model }, 'file');
   if (!values.ids) throw new Error('--ids is required, e.g. --ids 1,5,9');
   const ids = parseIds(values.ids);
   const model = loadModel(values.model);

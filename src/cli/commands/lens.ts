@@ -9,6 +9,7 @@ import { MODEL_OPTIONS, intOption, loadModelAndTokenizer } from '../model-args.j
 import { parseCommand } from '../parse.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { checkOutputFile } from '../../io/output-dir.js';
+import { refuseModelInputs } from '../output-path.js';
 
 export const summary = 'logit lens: the top next tokens read from every layer at every position';
 
@@ -36,7 +37,10 @@ export async function run(argv: string[]): Promise<number> {
   }, HELP);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (values.html) checkOutputFile(values.html, '--html'); // before any work
+  if (values.html) {
+    checkOutputFile(values.html, '--html'); // before any work
+    refuseModelInputs('--html', values.html, values);
+  }
   if (positionals.length === 0) throw new Error('give a prompt, e.g. glasslm lens "Once upon a time"');
   const width = intOption('width', values.width, 8, 1, 200), k = intOption('k', values.k, 5, 1, 1000);
   const { model, tokenizer } = loadModelAndTokenizer(values);

@@ -2,7 +2,8 @@
 
 import { runBasePath } from '../../preference/dpo-run.js';
 import { runRewardTraining } from '../../preference/reward-train.js';
-import { loadModelAndTokenizer, numberOption, intOption } from '../model-args.js';
+import { BUILTIN_MODEL_DIR, loadModelAndTokenizer, numberOption, intOption } from '../model-args.js';
+import { checkTrainingOut } from '../output-path.js';
 import { parseCommand } from '../parse.js';
 import { TUNE_HELP, TUNE_OPTIONS, promptRenderer, tuneOptions } from '../preference-args.js';
 import { ProgressBar } from '../progress.js';
@@ -29,6 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!v.data) throw new Error('--data FILE is required');
   if (!v.out) throw new Error('--out DIR is required');
   const modelPath = v.model ?? (v.resume ? runBasePath(v.out) : undefined);
+  checkTrainingOut(v.out, { '--model': modelPath ?? BUILTIN_MODEL_DIR, '--tokenizer': v.tokenizer });
   const { model, tokenizer, modelPath: path } = loadModelAndTokenizer({ model: modelPath, tokenizer: v.tokenizer, dtype: 'f32' });
   let bar: ProgressBar | null = null;
   const { trainer, final } = runRewardTraining({

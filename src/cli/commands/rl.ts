@@ -5,7 +5,8 @@ import { runGrpo } from '../../preference/grpo-run.js';
 import { loadRewardModule } from '../../preference/reward-module.js';
 import { type RewardSource, rewardFromModel } from '../../preference/reward-source.js';
 import { loadRewardModel } from '../../preference/reward-train.js';
-import { loadModelAndTokenizer, numberOption, intOption } from '../model-args.js';
+import { BUILTIN_MODEL_DIR, loadModelAndTokenizer, numberOption, intOption } from '../model-args.js';
+import { checkTrainingOut } from '../output-path.js';
 import { parseCommand } from '../parse.js';
 import { LORA_HELP, LORA_OPTIONS, TUNE_HELP, TUNE_OPTIONS, loraFromFlags, promptRenderer, tuneOptions } from '../preference-args.js';
 import { ProgressBar } from '../progress.js';
@@ -38,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!v.out) throw new Error('--out DIR is required');
   if (!!v['reward-model'] === !!v['reward-fn']) throw new Error('give one reward: --reward-model DIR or --reward-fn MODULE');
   const modelPath = v.model ?? (v.resume ? runBasePath(v.out) : undefined);
+  checkTrainingOut(v.out, { '--model': modelPath ?? BUILTIN_MODEL_DIR, '--tokenizer': v.tokenizer, '--reward-model': v['reward-model'] });
   const { model, tokenizer, modelPath: path } = loadModelAndTokenizer({ model: modelPath, tokenizer: v.tokenizer, dtype: 'f32' });
   const reward: RewardSource = v['reward-fn']
     ? await loadRewardModule(v['reward-fn'])

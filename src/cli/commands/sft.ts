@@ -1,7 +1,8 @@
 // `glasslm sft`: supervised fine-tuning (every weight, or a LoRA adapter) on instruction data.
 
 import { type SftJob, type TemplateChoice, runSft } from '../../sft/run.js';
-import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { BUILTIN_MODEL_DIR, MODEL_OPTIONS, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { checkTrainingOut } from '../output-path.js';
 import { parseCommand } from '../parse.js';
 import { LORA_OPTIONS, loraFromFlags } from '../preference-args.js';
 import { TRAIN_FLAGS, flagOptions, trainOptionsFromFlags, trainProgress } from '../train-flags.js';
@@ -42,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   if (!v.out) throw new Error('--out DIR is required');
+  checkTrainingOut(v.out as string, { '--model': (v.model as string | undefined) ?? BUILTIN_MODEL_DIR, '--tokenizer': v.tokenizer as string | undefined });
   const useLora = v.lora === true;
   if (v.dtype === 'q8_0' && !useLora) throw new Error('--dtype q8_0 holds the base as int8, which only LoRA can train on (add --lora)');
   const options = trainOptionsFromFlags(v, SFT_FLAGS);

@@ -5,6 +5,7 @@ import { familyForTraining } from '../../models/families/index.js';
 import { type ModelShape, type TrainJob, runTraining } from '../../train/run.js';
 import type { TrainOptions } from '../../train/options.js';
 import { numberOption } from '../model-args.js';
+import { checkTrainingOut } from '../output-path.js';
 import { parseCommand } from '../parse.js';
 import { TRAIN_FLAGS, flagOptions, trainOptionsFromFlags, trainProgress } from '../train-flags.js';
 
@@ -18,7 +19,8 @@ model:               --arch gpt2|llama|mixtral|qwen2_moe --layers N --heads N [-
                      default 8 and 2; --mlp-hidden is then each expert's width)
                      [--no-bias]  (GPT-2 without biases in linear layers and LayerNorms, as nanoGPT's bias=False)
 training:            --steps --batch-size --grad-accum --lr --min-lr --warmup --weight-decay --beta1 --beta2
-                     --grad-clip --eval-interval --eval-batches --checkpoint-interval --seed --val-fraction
+                     --grad-clip --eval-interval --eval-batches --checkpoint-interval --seed
+                     --val-fraction X  each file's last X held out for validation, in [0, 1) (default 0.1; 0: none)
                      --config FILE  (JSON: {"model": {...}, "train": {...}}; unknown keys are errors)
                      --resume       continue the run in --out exactly where its last checkpoint left it
 runtime:             --backend auto|cpu|wasm --threads N (global options)
@@ -55,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const v = parsed.values as Record<string, string | boolean | string[] | undefined>;
   if (!v.out) throw new Error('--out DIR is required');
+  checkTrainingOut(v.out as string, { '--tokenizer': v.tokenizer as string | undefined, '--config': v.config as string | undefined });
   const file = v.config ? readConfigFile(v.config as string) : { model: {}, train: {} };
   const shape: Record<string, unknown> = { arch: 'gpt2', layers: 4, heads: 4, dim: 128, contextLength: 64, ...file.model };
   if (v.arch) shape.arch = v.arch;
@@ -73,6 +76,7 @@ export async function run(argv: string[]): Promise<number> {
   const progress = trainProgress();
   const { trainer, valLoss } = runTraining(job, { onInfo: (line) => console.error(line), ...progress.events });
   progress.done();
-  console.log(`done: ${trainer.step} steps in ${trainer.seconds.toFixed(1)} s (${Math.round(progress.tokensPerSecond()).toLocaleString('en-US')} tokens/s); validation loss ${valLoss.toFixed(4)}; model in ${job.out}`);
+  const validation = Number.isNaN(valLoss) ? 'no validation' : `validation loss ${valLoss.toFixed(4)}`;
+  console.log(`done: ${trainer.step} steps in ${trainer.seconds.toFixed(1)} s (${Math.round(progress.tokensPerSecond()).toLocaleString('en-US')} tokens/s); ${validation}; model in ${job.out}`);
   return 0;
 }
