@@ -1,7 +1,7 @@
 // `glasslm attention`: attention patterns, per-head scores, and where a position's information came from.
 
 import { attentionPatterns, headScores, inductionScores, tokenSources } from '../../inspect/attention.js';
-import { encodePrompt, tokenLabel, visible } from '../../inspect/prompt.js';
+import { encodePrompt, resolvePosition, tokenLabel, visible } from '../../inspect/prompt.js';
 import { grid } from '../../inspect/render/terminal.js';
 import { heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
@@ -27,6 +27,7 @@ to each earlier token per layer and head, and the attention rollout.
   --induction-len N  random tokens repeated twice for the induction score (default 20)
   --seed S           seed of those random tokens (default 0)
   --no-bos           do not put BOS before the prompt
+  --allow-special    read special-token text in the prompt (<|endoftext|>) as those tokens
   --no-color         plain text
   --json             print patterns, q/k/v, scores and sources as JSON
   --html PATH        write every layer and head's pattern, and the scores, as a page`;
@@ -34,7 +35,7 @@ to each earlier token per layer and head, and the attention rollout.
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, {
     ...MODEL_OPTIONS, layer: { type: 'string' }, head: { type: 'string' }, query: { type: 'string' }, 'induction-len': { type: 'string' },
-    seed: { type: 'string' }, 'no-bos': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' },
+    seed: { type: 'string' }, 'no-bos': { type: 'boolean' }, 'allow-special': { type: 'boolean' }, 'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' },
   }, HELP);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
@@ -44,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new Error('give a prompt, e.g. glasslm attention "Once upon a time"');
   const { model, tokenizer } = loadModelAndTokenizer(values);
-  const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos']);
+  const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos'], values['allow-special']);
   const decode = tokenLabel(tokenizer);
   const L = model.config.layers, H = model.config.heads, T = ids.length;
   const layer = numberOption('layer', values.layer, 0), head = numberOption('head', values.head, 0);
@@ -57,8 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   const induction = inductionScores(model, { n, seed: seedOption(values.seed, 0), bos: values['no-bos'] ? undefined : tokenizer.bos });
   let query: number | undefined;
   if (values.query !== undefined) {
-    query = numberOption('query', values.query, 0);
-    if (query < 0) query += T;
+    query = resolvePosition(numberOption('query', values.query, 0), T, '--query');
   }
   const sources = query === undefined ? undefined : tokenSources(att.patterns, query);
   const tokens = att.tokens!.map(visible);

@@ -25,14 +25,15 @@ shows the top token, shaded by its probability.
   --k K              top tokens per cell in --json (default 5)
   --target TOKEN     follow one token (text of one token, or #id) through the layers: rank and probability
   --no-bos           do not put BOS before the prompt
+  --allow-special    read special-token text in the prompt (<|endoftext|>) as those tokens
   --width W          terminal column width (default 8)
-  --no-color         plain text grid
+  --no-color         plain text grid (the default when the output is not a terminal, or NO_COLOR is set)
   --json             print the lens as JSON
   --html PATH        write a heatmap page (SVG inside)`;
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommand(argv, {
-    ...MODEL_OPTIONS, k: { type: 'string' }, target: { type: 'string' }, 'no-bos': { type: 'boolean' }, width: { type: 'string' },
+    ...MODEL_OPTIONS, k: { type: 'string' }, target: { type: 'string' }, 'no-bos': { type: 'boolean' }, 'allow-special': { type: 'boolean' }, width: { type: 'string' },
     'no-color': { type: 'boolean' }, json: { type: 'boolean' }, html: { type: 'string' },
   }, HELP);
   if (!parsed) return 0;
@@ -44,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new Error('give a prompt, e.g. glasslm lens "Once upon a time"');
   const width = intOption('width', values.width, 8, 1, 200), k = intOption('k', values.k, 5, 1, 1000);
   const { model, tokenizer } = loadModelAndTokenizer(values);
-  const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos']);
+  const ids = encodePrompt(tokenizer, positionals.join(' '), !values['no-bos'], values['allow-special']);
   const decode = tokenLabel(tokenizer);
   const target = values.target === undefined ? undefined : tokenArg(tokenizer, model.config.vocabSize, values.target, 'target');
   const lens = logitLens(model, ids, { k, target, decode });
@@ -76,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify(lens));
     return 0;
   }
-  const color = !values['no-color'];
+  const color = !values['no-color'] && process.stdout.isTTY === true && !process.env.NO_COLOR;
   const order = [...lens.layers.keys()].reverse(); // last layer on top
   console.log(grid(order.map((r) => rowLabels[r]), cols, order.map((r) => lens.cells[r].map((c) => ({ text: visible(c.tokens![0]), value: c.probs[0] }))), { width, color }));
   if (lens.target) {
