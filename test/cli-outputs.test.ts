@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot, sharedPath, skipUnlessShared } from './shared.js';
@@ -109,4 +109,26 @@ test('train refuses a validation fraction too small for one window before its fi
   assert.match(r.stderr, /validation fraction 0\.001 holds out \d+ tokens, fewer than one window of 17/);
   assert.doesNotMatch(r.stderr, /1\/2/, 'no step was taken');
   assert.ok(!existsSync(join(dir, 'run', 'model.safetensors')));
+});
+
+test('convert and merge refuse an output that is their input (the same file, a hard link to it, or the model folder)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'glasslm-outputs-'));
+  try {
+    const gguf = join(dir, 'm.gguf');
+    const made = spawnSync(process.execPath, [join(projectRoot, 'bin', 'glasslm.js'), 'convert', join(projectRoot, 'models', 'builtin'), '--to', 'gguf', gguf], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    const before = createHash('sha256').update(readFileSync(gguf)).digest('hex');
+    linkSync(gguf, join(dir, 'hard.gguf'));
+    for (const out of [gguf, join(dir, 'hard.gguf')]) {
+      const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'glasslm.js'), 'convert', gguf, '--to', 'gguf', '--dtype', 'q8_0', out], { encoding: 'utf8' });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /OUT .* is the IN input: it would be overwritten/);
+    }
+    const lora = spawnSync(process.execPath, [join(projectRoot, 'bin', 'glasslm.js'), 'merge', '--model', gguf, '--lora', dir, '--out', gguf], { encoding: 'utf8' });
+    assert.equal(lora.status, 1, lora.stderr);
+    assert.match(lora.stderr, /--out .* is the --model input: it would be overwritten/);
+    assert.equal(createHash('sha256').update(readFileSync(gguf)).digest('hex'), before, 'the model is unchanged');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

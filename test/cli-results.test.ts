@@ -54,7 +54,7 @@ test('vectors: a diverging --lr never writes NaN; --out over the corpus, an empt
 
   const before = readFileSync(corpus, 'utf8');
   linkSync(corpus, join(dir, 'link.txt')); // another name for the same file
-  for (const same of [corpus, join(dir, 'link.txt')]) assertFails(glasslm('vectors', 'train', '--file', corpus, '--out', same), /is the corpus --file/);
+  for (const same of [corpus, join(dir, 'link.txt')]) assertFails(glasslm('vectors', 'train', '--file', corpus, '--out', same), /is the --file input: it would be overwritten/);
   assert.equal(readFileSync(corpus, 'utf8'), before);
 
   const empty = join(dir, 'empty.txt');

@@ -2,7 +2,8 @@
 // output must not be one of the files it reads (forward --save over the model, lens --html over the
 // tokenizer, sft --out over the base model's folder), and a training run's --out must not be a
 // folder that already holds a model it did not write (a Hugging Face folder's weights would be
-// replaced). Paths are compared resolved, through symlinks, so ./a.bin, a.bin and a link to it agree.
+// replaced). Paths are compared as files (the same inode) or resolved through symlinks, so ./a.bin,
+// a.bin and a link to it agree.
 //
 //   refuseInputAsOutput('--save', values.save, { '--model': values.model }, 'file');
 //   refuseModelInputs('--html', values.html, values);   // --model (or the built-in), --tokenizer, --lora
@@ -23,6 +24,15 @@ function realPath(path: string): string {
   return parent === full ? full : join(realPath(parent), basename(full));
 }
 
+/** Whether two paths name the same file or folder: the same inode when both exist (hard links too), else the same real path. */
+function samePath(a: string, b: string): boolean {
+  if (existsSync(a) && existsSync(b)) {
+    const sa = statSync(a), sb = statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  }
+  return realPath(a) === realPath(b);
+}
+
 /** True when path exists and is a folder. */
 function isFolder(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
@@ -38,7 +48,7 @@ export function refuseInputAsOutput(flag: string, output: string, inputs: Record
   for (const [inputFlag, input] of Object.entries(inputs)) {
     if (input === undefined) continue;
     const inp = realPath(input);
-    if (out === inp) throw new Error(`${flag} ${output} is the ${inputFlag} input: it would be overwritten; choose another ${flag}`);
+    if (samePath(output, input)) throw new Error(`${flag} ${output} is the ${inputFlag} input: it would be overwritten; choose another ${flag}`);
     if (kind === 'file' && isFolder(inp) && existsSync(out) && dirname(out) === inp) {
       throw new Error(`${flag} ${output} is a file of the ${inputFlag} folder ${input}: it would be overwritten; choose another ${flag}`);
     }

@@ -6,6 +6,7 @@ import { type GgufDtype } from '../../models/save.js';
 import { ByteLevelBPE } from '../../tokenizer/bpe.js';
 import type { Tokenizer } from '../../tokenizer/types.js';
 import { parseCommand } from '../parse.js';
+import { refuseInputAsOutput } from '../output-path.js';
 import { describeCheckpoint, loadModel, saveGgufModel, saveHfModel, loadTokenizer } from '../../node.js';
 
 export const summary = 'convert a model to GGUF (f32, f16, q8_0) or a Hugging Face safetensors folder';
@@ -47,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   if (existsSync(output) && to === 'gguf' && statSync(output).isDirectory()) throw new Error(`OUT '${output}' is a folder; GGUF output is one file`);
   if (existsSync(output) && to === 'safetensors' && !statSync(output).isDirectory()) throw new Error(`OUT '${output}' is a file; safetensors output is a folder`);
 
+  refuseInputAsOutput('OUT', output, { IN: input, '--tokenizer': values.tokenizer }, to === 'gguf' ? 'file' : 'folder');
   const model = loadModel(input);
   const tokenizer = values.tokenizer ? loadTokenizer(values.tokenizer) : ownTokenizer(input);
   if (tokenizer && tokenizer.vocabSize > model.config.vocabSize) {

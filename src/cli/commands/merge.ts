@@ -8,6 +8,7 @@ import { parseLoraSpec, loadLora, saveLoraGguf } from '../../lora/files.js';
 import { saveGgufModel, saveHfModel } from '../../models/save-file.js';
 import { loadModelAndTokenizer } from '../model-args.js';
 import { parseCommand } from '../parse.js';
+import { refuseModelInputs } from '../output-path.js';
 import { makeOutputDir } from '../../io/output-dir.js';
 
 export const summary = 'fold a LoRA adapter into the weights (--out), or write it as a llama.cpp GGUF adapter (--gguf-adapter)';
@@ -28,6 +29,8 @@ export async function run(argv: string[]): Promise<number> {
   const v = parsed.values;
   if (!v.lora) throw new Error('--lora DIR is required');
   if (!v.out === !v['gguf-adapter']) throw new Error('give one of --out (merged model) or --gguf-adapter (llama.cpp adapter file)');
+  const written = v.out ?? v['gguf-adapter']!;
+  refuseModelInputs(v.out ? '--out' : '--gguf-adapter', written, { model: v.model, tokenizer: v.tokenizer, lora: v.lora });
   const { model, tokenizer } = loadModelAndTokenizer({ model: v.model, tokenizer: v.tokenizer, dtype: 'f32' });
   const { dir, multiplier } = parseLoraSpec(v.lora);
   const adapter = loadLora(dir, model.config);

@@ -1,8 +1,7 @@
 // `glasslm vectors`: word2vec training and queries, nearest tokens in a model's embedding matrix,
 // and contextual vectors of one word across sentences.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { contextualVectors, nearestTokens } from '../../inspect/embeddings.js';
 import { encodePrompt, tokenArg, tokenLabel, visible } from '../../inspect/prompt.js';
@@ -14,6 +13,7 @@ import { formatWord2VecText, parseWord2VecText } from '../../inspect/word2vec-io
 import { evaluateAnalogies, type Neighbour, VectorIndex } from '../../inspect/word2vec-query.js';
 import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, seedOption } from '../model-args.js';
 import { joinNegativeValues } from '../parse.js';
+import { refuseInputAsOutput } from '../output-path.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { checkOutputFile } from '../../io/output-dir.js';
 
@@ -36,15 +36,6 @@ const HELP = `usage: glasslm vectors <action> [options]
   --top K      neighbours to show (default 10)
   --json       print the result as JSON
   --no-color   plain text`;
-
-/** Whether two paths name the same file (the same inode when both exist, else the same resolved path). */
-function sameFile(a: string, b: string): boolean {
-  if (existsSync(a) && existsSync(b)) {
-    const sa = statSync(a), sb = statSync(b);
-    return sa.dev === sb.dev && sa.ino === sb.ino;
-  }
-  return resolve(a) === resolve(b);
-}
 
 function printNeighbours(list: readonly Neighbour[]): void {
   for (const n of list) console.log(`${n.score.toFixed(4).padStart(8)}  ${n.word}`);
@@ -80,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   switch (action) {
     case 'train': {
       if (!values.file || !values.out) throw new Error('train needs --file CORPUS and --out VECTORS.txt');
-      if (sameFile(values.file, values.out)) throw new Error(`--out ${values.out} is the corpus --file: writing the vectors there would overwrite it`);
+      refuseInputAsOutput('--out', values.out, { '--file': values.file }, 'file');
       const sentences = tokenizeCorpus(readFileSync(values.file, 'utf8'));
       const t0 = Date.now();
       const wv = trainWord2Vec(sentences, {
