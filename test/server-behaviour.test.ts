@@ -12,7 +12,9 @@ import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from './shared.js';
 import { BUILTIN_MODEL_DIR } from '../src/cli/model-args.js';
-import { loadTokenizer } from '../src/node.js';
+import { loadTokenizer, saveGgufModel } from '../src/node.js';
+import { Model } from '../src/models/model.js';
+import * as op from '../src/ops/index.js';
 import { type RunningServer, metricValue, startServer } from './server-helpers.js';
 
 /** The built-in model tells short stories: end-of-text is banned where a request must run long. */
@@ -228,6 +230,34 @@ test('a server whose only model cannot be loaded says why and exits 1 (instead o
     assert.match(r.stderr, /failed to load: .+/);
     assert.match(r.stdout, /the model could not be loaded/);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an attention view too large to send is refused up front, saying how many tokens fit (it took 80 s and 8 GB, then failed, on GPT-2-small over 1,000 tokens)', async () => {
+  // many heads, a long context, few parameters: layers × heads × T² passes the cap at a few hundred tokens
+  const dir = mkdtempSync(join(tmpdir(), 'glasslm-wide-'));
+  const path = join(dir, 'wide.gguf');
+  saveGgufModel(Model.init({ arch: 'gpt2', vocabSize: 4096, contextLength: 1024, dim: 64, layers: 16, heads: 64, mlpHidden: 128, normEps: 1e-5 } as never, new op.Rng(1)), path, { tokenizer: loadTokenizer(BUILTIN_MODEL_DIR) });
+  const wide = await startServer(['--model', path]);
+  try {
+    const send = (prompt: string, extra = {}) => fetch(`${wide.url}/v1/inspect/attention`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt, induction_length: 4, ...extra }) });
+    const t0 = performance.now();
+    const big = await send('the cat sat on the mat '.repeat(100));
+    const body = (await big.json()) as { error: { message: string; code: string; param: string } };
+    assert.equal(big.status, 400, JSON.stringify(body));
+    assert.equal(body.error.code, 'view_too_large');
+    assert.equal(body.error.param, 'prompt');
+    const fits = Number(/give at most (\d+) tokens/.exec(body.error.message)?.[1]);
+    assert.ok(performance.now() - t0 < 5000, 'refused before any work');
+    // 16 layers × 64 heads × T² + 3 × 16 × T × 64 ≤ 16,000,000 at T = fits, not at fits + 1
+    const numbers = (T: number) => 16 * 64 * T * T + 3 * 16 * T * 64;
+    assert.ok(numbers(fits) <= 16_000_000 && numbers(fits + 1) > 16_000_000, `fits ${fits}`);
+    const small = await send('the cat sat on the mat');
+    assert.equal(small.status, 200);
+    assert.equal(((await small.json()) as { patterns: unknown[] }).patterns.length, 16);
+  } finally {
+    await wide.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

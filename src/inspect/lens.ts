@@ -51,7 +51,9 @@ export function logitLens(model: Model, ids: readonly number[], opts: LensOption
     const cells: LensCell[][] = [];
     const target: LensTarget | undefined = opts.target === undefined ? undefined : { id: opts.target, token: opts.decode?.(opts.target), ranks: [], probs: [] };
     let finalLogits: number[][] | undefined;
-    for (const name of layers) {
+    // one layer's logits at a time (T × vocab floats), freed before the next: all of them at once
+    // would be (layers + 1) × T × vocab, gigabytes for GPT-2 over a long prompt
+    for (const name of layers) tidy(() => {
       const logits = unembed(model, cache.get(name)!); // (1, T, vocab)
       const data = logits.floats(), V = logits.shape[2];
       const row: LensCell[] = [];
@@ -74,7 +76,7 @@ export function logitLens(model: Model, ids: readonly number[], opts: LensOption
         target.probs.push(probRow);
       }
       if (opts.keepLogits) finalLogits = rawRows;
-    }
+    });
     for (const t of cache.values()) t.dispose();
     return { layers, ids: [...ids], tokens: opts.decode ? ids.map(opts.decode) : undefined, cells, finalLogits, target };
   });

@@ -33,6 +33,23 @@ function tokenRef(served: ServedModel, ref: string | number | undefined, param: 
   return ids[0];
 }
 
+/**
+ * Most numbers one attention view may return: every head's T × T pattern (and, with qkv, every
+ * layer's queries, keys and values) travels as JSON. 16M numbers are ~200 MB of it; GPT-2-small's
+ * 144 heads over 1,000 tokens would be 144M, past what a JavaScript string can hold.
+ */
+const MAX_ATTENTION_NUMBERS = 16_000_000;
+
+/** Refuses an attention view too large to send, before any work, saying how long a prompt fits. */
+function checkAttentionSize(served: ServedModel, T: number, qkv: boolean): void {
+  const { layers: L, heads: H, dim: d } = served.host.info!;
+  const numbers = (T: number) => L * H * T * T + (qkv ? 3 * L * T * d : 0);
+  if (numbers(T) <= MAX_ATTENTION_NUMBERS) return;
+  let fits = T;
+  while (fits > 1 && numbers(fits) > MAX_ATTENTION_NUMBERS) fits--;
+  throw badRequest(`the attention view of ${T} tokens is ${numbers(T).toLocaleString('en')} numbers (${L} layers × ${H} heads × ${T}²${qkv ? ', with queries, keys and values' : ''}); this server sends at most ${MAX_ATTENTION_NUMBERS.toLocaleString('en')}: give at most ${fits} tokens${qkv ? ', or qkv: false' : ''}`, 'prompt', 'view_too_large');
+}
+
 export function registerInspectRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const view = (name: keyof typeof InspectBodies, build: (served: ServedModel, b: Body) => Record<string, unknown> | Promise<unknown>, method: string = name) => {
     app.post<{ Body: Body }>(`/v1/inspect/${name}`, { schema: { body: InspectBodies[name] } }, async (req) => {
@@ -47,7 +64,11 @@ export function registerInspectRoutes(app: FastifyInstance, ctx: RouteContext): 
     });
   };
   view('lens', (s, b) => ({ ids: promptIds(s, b.prompt, b.bos, 'prompt'), k: b.k, target: tokenRef(s, b.target, 'target') }));
-  view('attention', (s, b) => ({ ids: promptIds(s, b.prompt, b.bos, 'prompt'), qkv: b.qkv, query: b.query, inductionLength: b.induction_length, seed: b.seed }));
+  view('attention', (s, b) => {
+    const ids = promptIds(s, b.prompt, b.bos, 'prompt');
+    checkAttentionSize(s, ids.length, b.qkv !== false);
+    return { ids, qkv: b.qkv, query: b.query, inductionLength: b.induction_length, seed: b.seed };
+  });
   view('attribution', (s, b) => ({ ids: promptIds(s, b.prompt, b.bos, 'prompt'), position: b.position, token: tokenRef(s, b.token, 'token'), wrong: tokenRef(s, b.wrong, 'wrong') }));
   view('patching', (s, b) => ({
     clean: promptIds(s, b.clean, b.bos, 'clean'), corrupted: promptIds(s, b.corrupted, b.bos, 'corrupted'),

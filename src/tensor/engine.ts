@@ -67,16 +67,23 @@ function collect(result: unknown, out: Set<Disposable>): void {
   else if (Object.getPrototypeOf(result) === Object.prototype) for (const r of Object.values(result)) collect(r, out);
 }
 
-/** Runs fn, then disposes every tensor it created that it does not return. */
+/**
+ * Runs fn, then disposes every tensor it created that it does not return. When fn throws, every
+ * tensor it created is disposed before the error goes on (a server that answers a failed request
+ * must not keep its memory).
+ */
 export function tidy<T>(fn: () => T): T {
   const scope = new Set<Disposable>();
   scopes.push(scope);
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (err) {
     scopes.pop();
+    for (const t of scope) if (!kept.has(t) && !t.isDisposed) t.dispose();
+    throw err;
   }
+  scopes.pop();
   const survivors = new Set<Disposable>();
   collect(result, survivors);
   for (const t of scope) {
