@@ -157,9 +157,11 @@ test('inspection prompts with special-token text: refused with a hint to --allow
   const target = glasslm(['lens', 'Once', '--target', '<|endoftext|>', '--json', '--threads', '1']);
   assert.equal(target.status, 0, target.stderr);
   assert.equal(JSON.parse(target.stdout).target.id, eot);
-  const piped = glasslm(['lens', 'Once upon', '--threads', '1']);
-  assert.equal(piped.status, 0, piped.stderr);
-  assert.doesNotMatch(piped.stdout, /\x1b\[/, 'no ANSI escapes when stdout is not a terminal'); // eslint-disable-line no-control-regex
+  for (const cmd of [['lens', 'Once upon'], ['attention', 'Once upon'], ['attribute', 'Once upon'], ['patch', '--clean', 'Lily saw a cat', '--corrupted', 'Lily saw a dog']]) {
+    const piped = glasslm([...cmd, '--threads', '1']);
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.doesNotMatch(piped.stdout, /\x1b\[/, `${cmd[0]}: no ANSI escapes when stdout is not a terminal`); // eslint-disable-line no-control-regex
+  }
 });
 
 test('--lora DIR:S with a scale that is not a number names the scale (not "holds no adapter"); demo refuses a prompt beyond the context before printing it', () => {

@@ -92,3 +92,8 @@ export function numberOption(name: string, value: string | undefined, fallback: 
   if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name} must be a number, got '${value}'`);
   return n;
 }
+
+/** Colour in terminal grids: not with --no-color, not when the output is not a terminal (a file, a pipe), not under NO_COLOR. */
+export function useColor(noColor: boolean | undefined): boolean {
+  return !noColor && process.stdout.isTTY === true && !process.env.NO_COLOR;
+}

@@ -5,7 +5,7 @@ import { encodePrompt, resolvePosition, tokenLabel, visible } from '../../inspec
 import { grid } from '../../inspect/render/terminal.js';
 import { heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
-import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption, seedOption } from '../model-args.js';
+import { MODEL_OPTIONS, loadModelAndTokenizer, numberOption, seedOption, useColor } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { checkOutputFile } from '../../io/output-dir.js';
@@ -81,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify({ ...att, scores: { ...scores, induction: induction.scores, inductionIds: induction.ids }, sources }));
     return 0;
   }
-  const color = !values['no-color'];
+  const color = useColor(values['no-color']);
   const pct = (v: number) => ({ text: v < 0.005 ? '' : String(Math.round(v * 100)), value: v });
   console.log(`layer ${layer}, head ${head}: rows are queries, columns keys, numbers are percent`);
   console.log(grid(tokens, tokens, att.patterns[layer][head].map((row) => row.map(pct)), { width: 5, color }));

@@ -6,7 +6,7 @@ import { encodePrompt, resolvePosition, tokenArg, tokenLabel } from '../../inspe
 import { barChart, grid } from '../../inspect/render/terminal.js';
 import { barChartSvg, heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
-import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, useColor } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { checkOutputFile } from '../../io/output-dir.js';
@@ -73,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
   console.log(barChart(shown.map((p) => ({ label: p.name, value: p.value }))));
   const m = Math.max(...a.heads.flat().map(Math.abs), 1e-12);
   console.log('\nheads (layer × head)');
-  console.log(grid(a.heads.map((_, l) => `L${l}`), a.heads[0].map((_, h) => `H${h}`), a.heads.map((r) => r.map((v) => ({ text: v.toFixed(2), value: v / m }))), { width: 6, color: !values['no-color'], scale: 'signed' }));
+  console.log(grid(a.heads.map((_, l) => `L${l}`), a.heads[0].map((_, h) => `H${h}`), a.heads.map((r) => r.map((v) => ({ text: v.toFixed(2), value: v / m }))), { width: 6, color: useColor(values['no-color']), scale: 'signed' }));
   if (values.html) console.log(`\nwrote ${values.html}`);
   return 0;
 }

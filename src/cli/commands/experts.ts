@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { expertUsage } from '../../inspect/experts.js';
 import { encodePrompt, tokenLabel, visible } from '../../inspect/prompt.js';
 import { grid } from '../../inspect/render/terminal.js';
-import { MODEL_OPTIONS, intOption, loadModelAndTokenizer } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, useColor } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'expert usage of a mixture-of-experts model: how often each expert is chosen per layer, and which tokens go where';
@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify(usage));
     return 0;
   }
-  const color = !values['no-color'];
+  const color = useColor(values['no-color']);
   const E = usage.experts;
   console.log(`${usage.ids.length} tokens, ${E} experts per layer, ${usage.expertsPerToken} per token; share of tokens choosing each expert:`);
   const cols = Array.from({ length: E }, (_, e) => `E${e}`);

@@ -5,7 +5,7 @@ import { encodePrompt, tokenArg, tokenLabel, visible } from '../../inspect/promp
 import { grid } from '../../inspect/render/terminal.js';
 import { heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
-import { MODEL_OPTIONS, intOption, loadModelAndTokenizer } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, useColor } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { checkOutputFile } from '../../io/output-dir.js';
@@ -77,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify(lens));
     return 0;
   }
-  const color = !values['no-color'] && process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const color = useColor(values['no-color']);
   const order = [...lens.layers.keys()].reverse(); // last layer on top
   console.log(grid(order.map((r) => rowLabels[r]), cols, order.map((r) => lens.cells[r].map((c) => ({ text: visible(c.tokens![0]), value: c.probs[0] }))), { width, color }));
   if (lens.target) {

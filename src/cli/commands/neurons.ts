@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { neuronContexts, topNeurons } from '../../inspect/neurons.js';
 import { encodePrompt, resolvePosition, tokenLabel, visible } from '../../inspect/prompt.js';
 import { barChart, shade } from '../../inspect/render/terminal.js';
-import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, useColor } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 
 export const summary = 'MLP neurons: the most active at a position, or one neuron\'s top contexts in a corpus';
@@ -61,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const c of r.contexts) {
       const line = c.tokens!.map((t, i) => {
         const s = i === c.at ? `[${visible(t)}]` : visible(t);
-        return shade(s, Math.max(0, c.activations[i]) / max, !values['no-color']);
+        return shade(s, Math.max(0, c.activations[i]) / max, useColor(values['no-color']));
       }).join('');
       console.log(`${c.value.toFixed(3).padStart(8)}  ${line}`);
     }

@@ -5,7 +5,7 @@ import { encodePrompt, tokenArg, tokenLabel, visible } from '../../inspect/promp
 import { grid } from '../../inspect/render/terminal.js';
 import { heatmapSvg } from '../../inspect/render/svg.js';
 import { htmlPage } from '../../inspect/render/html.js';
-import { MODEL_OPTIONS, loadModelAndTokenizer } from '../model-args.js';
+import { MODEL_OPTIONS, loadModelAndTokenizer, useColor } from '../model-args.js';
 import { parseCommand } from '../parse.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { checkOutputFile } from '../../io/output-dir.js';
@@ -67,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(JSON.stringify(p));
     return 0;
   }
-  const color = !values['no-color'];
+  const color = useColor(values['no-color']);
   const up = [...layerLabels.keys()].reverse();
   console.log(metric);
   console.log('\nresid_pre patched at one position (fraction of the clean difference restored; last layer on top)');

@@ -11,7 +11,7 @@ import { htmlPage } from '../../inspect/render/html.js';
 import { tokenizeCorpus, trainWord2Vec } from '../../inspect/word2vec.js';
 import { formatWord2VecText, parseWord2VecText } from '../../inspect/word2vec-io.js';
 import { evaluateAnalogies, type Neighbour, VectorIndex } from '../../inspect/word2vec-query.js';
-import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, seedOption } from '../model-args.js';
+import { MODEL_OPTIONS, intOption, loadModelAndTokenizer, numberOption, seedOption, useColor } from '../model-args.js';
 import { joinNegativeValues } from '../parse.js';
 import { refuseInputAsOutput } from '../output-path.js';
 import { writeFileAtomic } from '../../io/atomic.js';
@@ -156,7 +156,7 @@ export async function run(argv: string[]): Promise<number> {
         console.log(`"${r.word}" at ${r.hook}; cosine similarity between sentences`);
         r.sentences.forEach((s, i) => console.log(`  ${i + 1}: ${s}   (token ${r.positions[i]}: ${JSON.stringify(visible(tokenLabel(tokenizer)(encodePrompt(tokenizer, s)[r.positions[i]])))})`));
         const idx = r.sentences.map((_, i) => String(i + 1));
-        console.log(grid(idx, idx, r.similarity.map((row) => row.map((v) => ({ text: v.toFixed(2), value: v }))), { width: 5, color: !values['no-color'] }));
+        console.log(grid(idx, idx, r.similarity.map((row) => row.map((v) => ({ text: v.toFixed(2), value: v }))), { width: 5, color: useColor(values['no-color']) }));
         console.log(`PCA: ${r.points.map((p, i) => `${i + 1} (${p[0].toFixed(2)}, ${p[1].toFixed(2)})`).join('  ')}`);
         if (values.svg) console.log(`wrote ${values.svg}`);
         if (values.html) console.log(`wrote ${values.html}`);
