@@ -114,6 +114,12 @@ test('train refuses absurd or zero sizes before writing anything; vectors train 
     refused(glasslm(['train', '--data', data, '--out', out, '--char', flag, value, '--steps', flag === '--steps' ? value : '2']), pattern, `train ${flag} ${value}`);
     assert.ok(!existsSync(out), `train ${flag} ${value}: ${out} was written`);
   }
+  // sizes the architecture has no place for are refused, not dropped
+  for (const [extra, pattern] of [[['--experts', '4'], /are for mixtral and qwen2_moe, not gpt2/], [['--kv-heads', '1'], /gpt2 has no grouped-query attention/]] as const) {
+    const out = join(dir, `run-gpt2${extra[0]}`);
+    refused(glasslm(['train', '--data', data, '--out', out, '--char', '--arch', 'gpt2', '--layers', '1', '--heads', '2', '--dim', '16', '--context', '16', '--steps', '1', ...extra]), pattern, `train --arch gpt2 ${extra.join(' ')}`);
+    assert.ok(!existsSync(out), `train --arch gpt2 ${extra.join(' ')}: ${out} was written`);
+  }
   for (const [flag, value] of [['--dim', '0'], ['--epochs', '-1'], ['--window', '0'], ['--negative', '-2'], ['--min-count', '0'], ['--dim', '1e9']]) {
     const out = join(dir, `vec${flag}${value}.txt`);
     refused(glasslm(['vectors', 'train', '--file', data, '--out', out, flag, value]), new RegExp(flag.slice(2).replace('-', '.')), `vectors ${flag} ${value}`);

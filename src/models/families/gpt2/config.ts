@@ -55,5 +55,8 @@ export function gpt2ToHf(c: Gpt2Config): Json {
 
 export function gpt2ForTraining(shape: TrainShape, vocabSize: number): Gpt2Config {
   const { layers, heads, dim, contextLength } = shape;
+  // sizes GPT-2 has no place for are refused, never dropped
+  if (shape.experts !== undefined || shape.expertsPerToken !== undefined) throw new Error(`--experts and --experts-per-token are for mixtral and qwen2_moe, not ${shape.arch}`);
+  if (shape.kvHeads !== undefined && shape.kvHeads !== heads) throw new Error(`--kv-heads ${shape.kvHeads}: gpt2 has no grouped-query attention (every head has its own keys and values); use llama, qwen2 or mistral`);
   return { arch: 'gpt2', vocabSize, contextLength, dim, layers, heads, mlpHidden: shape.mlpHidden ?? 4 * dim, normEps: 1e-5, ...(shape.bias === false ? { bias: false } : {}) };
 }
