@@ -37,6 +37,8 @@ test('forward refuses bad input with a message naming the problem', { skip: skip
     [['--model', dir, '--ids', Array(65).fill(1).join(',')], /exceed the context window of 64/],
     [['--model', join(dir, 'missing'), '--ids', '1'], /does not exist/],
     [['--model', dir, '--ids', '1,-2'], /not a token id/],
+    [['--model', dir, '--ids', '1,,2'], /entry 2 is empty .* a token id is missing between commas/],
+    [['--model', dir, '--ids', ','], /--ids is empty/],
     [['--model', dir, '--ids', '1', '--frobnicate'], /Unknown option '--frobnicate'/],
   ];
   for (const [args, message] of cases) {

@@ -136,7 +136,7 @@ function runSftOwned(job: SftJob, examples: SftExample[], events: TrainEvents): 
   const info = events.onInfo ?? (() => {});
   const statePath = join(job.out, STATE_FILE);
   if (job.resume && !existsSync(statePath)) throw new Error(`--resume: ${statePath} does not exist`);
-  if (!job.resume && existsSync(statePath)) throw new Error(`${job.out} already holds a fine-tuning run: pass --resume to continue it, or choose another --out`);
+  if (!job.resume && existsSync(statePath)) throw new Error(`${job.out} already holds a training run (${STATE_FILE}): pass --resume to continue the fine-tuning run there, or choose another --out`);
   const needsTemplate = examples.some((e) => e.kind === 'chat');
 
   let model: Model, tokenizer: Tokenizer, template: ChatTemplate;

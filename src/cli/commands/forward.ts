@@ -19,8 +19,11 @@ embedding output, each block's output, the last after the final norm, as transfo
 
 /** Parses "1,5,9" into ids, refusing anything that is not a non-negative integer. */
 export function parseIds(text: string): number[] {
-  const parts = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-  if (parts.length === 0) throw new Error('--ids is empty');
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop(); // a trailing comma is harmless
+  if (parts.length === 1 && parts[0] === '') throw new Error('--ids is empty');
+  const gap = parts.indexOf('');
+  if (gap >= 0) throw new Error(`--ids: entry ${gap + 1} is empty ('${text}'): a token id is missing between commas`);
   return parts.map((s) => {
     if (!/^\d+$/.test(s)) throw new Error(`--ids: '${s}' is not a token id (expected non-negative integers separated by commas)`);
     return Number(s);
